@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that dnsauth's build, tests, benchmarks and demo need.
+# Non-interactive and idempotent: when everything is present it only checks and returns.
+# Run as root on Debian 12 (bookworm).
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # libraries
+  libssl-dev openssl libldns-dev ldnsutils libboost-program-options-dev libtomlplusplus-dev
+  libmilter-dev libexpected-dev libpsl-dev libidn2-dev publicsuffix nlohmann-json3-dev libyaml-cpp-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # peers used as oracles and real servers used by integration tests
+  python3 python3-dkim python3-authres python3-dnspython opendkim opendkim-tools miltertest
+  nsd postfix sasl2-bin libsasl2-modules swaks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing packages (${missing[*]}); run this script as root" >&2
+  exit 2
+fi
+
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix must not ask questions nor configure a system instance; tests run their own.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+
+# Packages such as nsd, opendkim and postfix would start system services on install.
+# The tests start their own instances on free loopback ports, so keep the package
+# scripts from starting anything (policy-rc.d exit 101 = "action forbidden").
+created_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  created_policy=1
+fi
+cleanup() { [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d; }
+trap cleanup EXIT
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,33 @@
+#include "support/test_support.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace dnsauth::test {
+
+std::filesystem::path conformance_dir() {
+  return std::filesystem::path(DNSAUTH_SHARED_DIR) / "conformance";
+}
+std::filesystem::path data_dir() { return DNSAUTH_TEST_DATA_DIR; }
+std::filesystem::path binary_dir() { return DNSAUTH_BINARY_DIR; }
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string to_crlf(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 40);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out.push_back('\r');
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+}  // namespace dnsauth::test
