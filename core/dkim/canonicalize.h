@@ -1,0 +1,67 @@
+// RFC 6376 3.4: simple and relaxed canonicalization of header fields and of the body.
+// The body side streams: BodyHasher takes CRLF-form chunks split anywhere and produces the
+// same hash as for the whole body; nothing is buffered beyond a small hash feed block and a
+// count of pending blank lines (trailing empty lines are dropped, 3.4.3/3.4.4).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/dkim/crypto.h"
+#include "core/dkim/types.h"
+
+namespace dnsauth::dkim {
+
+// Appends the canonical form of one raw header field (name, colon, value, final CRLF) to out.
+// simple (3.4.1): unchanged. relaxed (3.4.2): name lowercased, unfolded, WSP runs to one SP,
+// WSP at the end of the value and around the colon removed; always ends in CRLF.
+void canonicalize_header(Canon canon, std::string_view raw_field, std::string& out);
+
+class BodyHasher {
+ public:
+  // length_limit: hash at most that many canonical bytes (the verifier's l=).
+  explicit BodyHasher(Canon canon, std::optional<std::uint64_t> length_limit = std::nullopt);
+
+  // A chunk of the body in CRLF form.
+  void update(std::string_view chunk);
+  // The SHA-256 of the canonical body (32 bytes). Call once.
+  std::string finish();
+
+  // Canonical body bytes seen so far (counting those past l=), for "l= exceeds body" checks.
+  std::uint64_t canonical_length() const noexcept { return total_; }
+  Canon canon() const noexcept { return canon_; }
+  // Also append every byte that is hashed to *out (tests and diagnostics; off by default).
+  void tap(std::string* out) noexcept { tap_ = out; }
+  const std::optional<std::uint64_t>& length_limit() const noexcept { return limit_; }
+
+ private:
+  void update_simple(const char* p, std::size_t n);
+  void update_relaxed(const char* p, std::size_t n);
+  void content(const char* p, std::size_t n);  // non-empty line content; flushes pending CRLFs
+  void end_line();
+  void emit(const char* p, std::size_t n);
+  void flush_block();
+
+  Canon canon_;
+  std::optional<std::uint64_t> limit_;
+  Sha256 hash_;
+  std::uint64_t total_ = 0;    // canonical bytes produced
+  std::uint64_t hashed_ = 0;   // canonical bytes fed to the hash (<= limit)
+  std::uint64_t pending_crlf_ = 0;
+  bool pending_cr_ = false;    // chunk ended in CR; its LF may start the next chunk
+  bool pending_wsp_ = false;   // relaxed: a WSP run not yet known to be inside the line
+  bool any_content_ = false;
+  bool line_open_ = false;     // content emitted since the last CRLF
+  std::string* tap_ = nullptr;
+  char block_[8192];
+  std::size_t block_len_ = 0;
+};
+
+// One-shot helpers for tests and the offline tools.
+std::string canonicalize_body(Canon canon, std::string_view body);
+std::string body_hash(Canon canon, std::string_view body,
+                      std::optional<std::uint64_t> length_limit = std::nullopt);
+
+}  // namespace dnsauth::dkim

@@ -1,0 +1,253 @@
+#include "core/dkim/crypto.h"
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <cstring>
+
+namespace dnsauth::dkim {
+
+namespace {
+
+// Takes OpenSSL's reason for the last failure and clears the thread's error queue, so one
+// bad key cannot leave errors behind that confuse the next message's checks.
+std::string openssl_reason() {
+  unsigned long e = ERR_get_error();
+  char buf[256] = "unknown OpenSSL error";
+  if (e != 0) ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+std::shared_ptr<EVP_PKEY> own(EVP_PKEY* k) { return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free); }
+
+struct PkeyCtx {
+  EVP_PKEY_CTX* p;
+  explicit PkeyCtx(EVP_PKEY* key) : p(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr)) {}
+  ~PkeyCtx() { EVP_PKEY_CTX_free(p); }
+};
+struct MdCtx {
+  EVP_MD_CTX* p = EVP_MD_CTX_new();
+  ~MdCtx() { EVP_MD_CTX_free(p); }
+};
+
+constexpr unsigned kMinRsaBits = 1024;  // RFC 8301 3.2 (signers MUST use at least 1024)
+constexpr unsigned kMaxRsaBits = 4096;  // RFC 8301 3.2: verifiers need not handle more
+
+}  // namespace
+
+const EVP_MD* sha256() {
+  // Fetched once per process (OpenSSL 3 provider lookup is not free); thread-safe static init.
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { reset(); }
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+Sha256::Sha256(Sha256&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+Sha256& Sha256::operator=(Sha256&& o) noexcept {
+  std::swap(ctx_, o.ctx_);
+  return *this;
+}
+void Sha256::update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+std::string Sha256::finish() {
+  std::string out(32, '\0');
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_, reinterpret_cast<unsigned char*>(out.data()), &len);
+  out.resize(len);
+  return out;
+}
+void Sha256::reset() { EVP_DigestInit_ex2(ctx_, sha256(), nullptr); }
+
+Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
+  if (pem.find("-----BEGIN") == std::string_view::npos) {
+    return make_error(Errc::key, "not a PEM file (no -----BEGIN line)");
+  }
+  if (pem.find("ENCRYPTED") != std::string_view::npos) {
+    return make_error(Errc::key, "the private key is encrypted; a signer needs an unencrypted key");
+  }
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  // The callback refuses to prompt for a passphrase.
+  EVP_PKEY* raw = PEM_read_bio_PrivateKey(
+      bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+  BIO_free(bio);
+  if (!raw) return make_error(Errc::key, "PEM does not hold a private key: " + openssl_reason());
+  PrivateKey k;
+  k.pkey_ = own(raw);
+  k.bits_ = static_cast<unsigned>(EVP_PKEY_get_bits(raw));
+  if (EVP_PKEY_is_a(raw, "RSA")) {
+    k.type_ = KeyType::rsa;
+    if (k.bits_ < kMinRsaBits || k.bits_ > kMaxRsaBits) {
+      return make_error(Errc::key, "RSA key of " + std::to_string(k.bits_) +
+                                       " bits; DKIM needs 1024 to 4096 (RFC 8301 3.2)");
+    }
+  } else if (EVP_PKEY_is_a(raw, "ED25519")) {
+    k.type_ = KeyType::ed25519;
+  } else {
+    return make_error(Errc::key, std::string("key type ") + EVP_PKEY_get0_type_name(raw) +
+                                     " cannot sign DKIM; use RSA or Ed25519");
+  }
+  return k;
+}
+
+Result<PrivateKey> PrivateKey::from_ed25519_seed(std::string_view seed) {
+  if (seed.size() != 32) {
+    return make_error(Errc::key, "an Ed25519 private key is 32 bytes, got " + std::to_string(seed.size()));
+  }
+  EVP_PKEY* raw = EVP_PKEY_new_raw_private_key_ex(
+      nullptr, "ED25519", nullptr, reinterpret_cast<const unsigned char*>(seed.data()), 32);
+  if (!raw) return make_error(Errc::key, openssl_reason());
+  PrivateKey k;
+  k.pkey_ = own(raw);
+  k.type_ = KeyType::ed25519;
+  k.bits_ = 256;
+  return k;
+}
+
+Result<PrivateKey> PrivateKey::generate_rsa(unsigned bits) {
+  if (bits < kMinRsaBits || bits > kMaxRsaBits) {
+    return make_error(Errc::key, "RSA key size " + std::to_string(bits) + " outside 1024..4096");
+  }
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits));
+  if (!raw) return make_error(Errc::crypto, "RSA key generation failed: " + openssl_reason());
+  PrivateKey k;
+  k.pkey_ = own(raw);
+  k.type_ = KeyType::rsa;
+  k.bits_ = bits;
+  return k;
+}
+
+Result<PrivateKey> PrivateKey::generate_ed25519() {
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (!raw) return make_error(Errc::crypto, "Ed25519 key generation failed: " + openssl_reason());
+  PrivateKey k;
+  k.pkey_ = own(raw);
+  k.type_ = KeyType::ed25519;
+  k.bits_ = 256;
+  return k;
+}
+
+std::string PrivateKey::public_key_record_bytes() const {
+  if (type_ == KeyType::ed25519) {
+    std::string out(32, '\0');
+    size_t len = out.size();
+    EVP_PKEY_get_raw_public_key(pkey_.get(), reinterpret_cast<unsigned char*>(out.data()), &len);
+    out.resize(len);
+    return out;
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey_.get(), &der);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string PrivateKey::to_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  return out;
+}
+
+Result<std::string> PrivateKey::sign_digest(std::string_view digest) const {
+  const auto* dig = reinterpret_cast<const unsigned char*>(digest.data());
+  if (type_ == KeyType::ed25519) {
+    MdCtx md;
+    std::string sig(64, '\0');
+    size_t len = sig.size();
+    if (EVP_DigestSignInit_ex(md.p, nullptr, nullptr, nullptr, nullptr, pkey_.get(), nullptr) != 1 ||
+        EVP_DigestSign(md.p, reinterpret_cast<unsigned char*>(sig.data()), &len, dig, digest.size()) != 1) {
+      return make_error(Errc::crypto, "Ed25519 signing failed: " + openssl_reason());
+    }
+    sig.resize(len);
+    return sig;
+  }
+  PkeyCtx ctx(pkey_.get());
+  size_t len = 0;
+  if (!ctx.p || EVP_PKEY_sign_init(ctx.p) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.p, RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.p, sha256()) != 1 ||
+      EVP_PKEY_sign(ctx.p, nullptr, &len, dig, digest.size()) != 1) {
+    return make_error(Errc::crypto, "RSA signing failed: " + openssl_reason());
+  }
+  std::string sig(len, '\0');
+  if (EVP_PKEY_sign(ctx.p, reinterpret_cast<unsigned char*>(sig.data()), &len, dig, digest.size()) != 1) {
+    return make_error(Errc::crypto, "RSA signing failed: " + openssl_reason());
+  }
+  sig.resize(len);
+  return sig;
+}
+
+Result<PublicKey> PublicKey::from_record_bytes(KeyType type, std::string_view bytes) {
+  PublicKey k;
+  k.type_ = type;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (type == KeyType::ed25519) {
+    // RFC 8463 4: p= is the bare 32-byte public key, not a SubjectPublicKeyInfo.
+    if (bytes.size() != 32) {
+      return make_error(Errc::key, "Ed25519 key record holds " + std::to_string(bytes.size()) +
+                                       " bytes, expected the raw 32-byte key (RFC 8463 4)");
+    }
+    EVP_PKEY* raw = EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr, p, 32);
+    if (!raw) return make_error(Errc::key, "Ed25519 public key rejected: " + openssl_reason());
+    k.pkey_ = own(raw);
+    k.bits_ = 256;
+    return k;
+  }
+  // RFC 6376 3.6.1 says SubjectPublicKeyInfo; bare RSAPublicKey records exist in the field and
+  // every major verifier accepts them, so both are tried. All bytes must be consumed.
+  const unsigned char* cur = p;
+  EVP_PKEY* raw = d2i_PUBKEY(nullptr, &cur, static_cast<long>(bytes.size()));
+  if (!raw || cur != p + bytes.size()) {
+    if (raw) EVP_PKEY_free(raw);
+    ERR_clear_error();
+    cur = p;
+    raw = d2i_PublicKey(EVP_PKEY_RSA, nullptr, &cur, static_cast<long>(bytes.size()));
+    if (!raw || cur != p + bytes.size()) {
+      if (raw) EVP_PKEY_free(raw);
+      return make_error(Errc::key, "p= is neither a SubjectPublicKeyInfo nor an RSAPublicKey: " +
+                                       openssl_reason());
+    }
+  }
+  k.pkey_ = own(raw);
+  if (!EVP_PKEY_is_a(raw, "RSA")) {
+    return make_error(Errc::key, std::string("p= holds a ") + EVP_PKEY_get0_type_name(raw) +
+                                     " key where k= says rsa");
+  }
+  k.bits_ = static_cast<unsigned>(EVP_PKEY_get_bits(raw));
+  return k;
+}
+
+bool PublicKey::verify_digest(std::string_view digest, std::string_view signature) const {
+  const auto* dig = reinterpret_cast<const unsigned char*>(digest.data());
+  const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
+  bool ok;
+  if (type_ == KeyType::ed25519) {
+    MdCtx md;
+    ok = EVP_DigestVerifyInit_ex(md.p, nullptr, nullptr, nullptr, nullptr, pkey_.get(), nullptr) == 1 &&
+         EVP_DigestVerify(md.p, sig, signature.size(), dig, digest.size()) == 1;
+  } else {
+    PkeyCtx ctx(pkey_.get());
+    ok = ctx.p && EVP_PKEY_verify_init(ctx.p) == 1 &&
+         EVP_PKEY_CTX_set_rsa_padding(ctx.p, RSA_PKCS1_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_signature_md(ctx.p, sha256()) == 1 &&
+         EVP_PKEY_verify(ctx.p, sig, signature.size(), dig, digest.size()) == 1;
+  }
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+
+bool PublicKey::same_key(const PrivateKey& priv) const {
+  return pkey_ && priv.native() && EVP_PKEY_eq(pkey_.get(), priv.native()) == 1;
+}
+
+}  // namespace dnsauth::dkim

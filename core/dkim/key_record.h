@@ -1,0 +1,33 @@
+// RFC 6376 3.6.1: the DKIM key record published at <selector>._domainkey.<domain>,
+// with RFC 8463's ed25519 key type (p= is the raw 32-byte public key).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/dkim/types.h"
+
+namespace dnsauth::dkim {
+
+struct KeyRecord {
+  std::vector<std::string> hashes;    // h=, empty means every hash is allowed
+  std::string key_type = "rsa";       // k= as written (unknown types kept so the caller can say so)
+  std::string notes;                  // n=
+  std::string public_key;             // p=, decoded; empty means revoked (3.6.1)
+  std::vector<std::string> services;  // s=, default "*"
+  bool testing = false;               // t=y
+  bool strict_identity = false;       // t=s: i= domain must equal d=
+
+  bool revoked() const { return public_key.empty(); }
+  bool allows_hash(std::string_view hash) const;        // "sha256"
+  bool allows_email() const;                             // s= is * or contains email
+  std::optional<KeyType> type() const;                   // nullopt for unknown k=
+};
+
+// Errc::syntax for a bad tag list or a v= other than DKIM1 (3.6.1: v= must be first if
+// present), Errc::base64 for p=. Unknown tags are ignored, as 3.6.1 requires.
+Result<KeyRecord> parse_key_record(std::string_view txt);
+
+}  // namespace dnsauth::dkim

@@ -1,0 +1,246 @@
+#include "core/dkim/signer.h"
+
+#include <algorithm>
+
+#include "core/common/base64.h"
+#include "core/dkim/header_hash.h"
+
+namespace dnsauth::dkim {
+
+namespace {
+
+constexpr std::size_t kMaxLine = 78;  // RFC 5322 2.1.1 SHOULD
+
+// RFC 6376 2.11 dkim-quoted-printable for i=: everything outside printable ASCII, and ';',
+// '=' and whitespace, is written as =XX.
+std::string qp_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c > 0x20 && c < 0x7f && c != ';' && c != '=') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('=');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool within_domain(std::string_view sub, std::string_view domain) {
+  if (mail::iequals(sub, domain)) return true;
+  return sub.size() > domain.size() && sub[sub.size() - domain.size() - 1] == '.' &&
+         mail::iequals(sub.substr(sub.size() - domain.size()), domain);
+}
+
+// Builds a folded header value; `col` tracks the length of the current line, which starts
+// with "DKIM-Signature:".
+class Folder {
+ public:
+  explicit Folder(std::size_t start_col) : col_(start_col) {}
+
+  // A token that must not be split ("v=1;"). Preceded by a space or a fold.
+  void word(std::string_view w) {
+    if (col_ + 1 + w.size() > kMaxLine) fold();
+    else append(" ");
+    append(w);
+  }
+  // A list "h=from:to:..." that may be folded after any colon.
+  void list(std::string_view prefix, const std::vector<std::string>& items, std::string_view suffix) {
+    std::string first = std::string(prefix) + (items.empty() ? "" : items[0]);
+    if (items.size() == 1) first += suffix;
+    else first += ":";
+    word(first);
+    for (std::size_t i = 1; i < items.size(); ++i) {
+      std::string item = items[i] + (i + 1 == items.size() ? std::string(suffix) : std::string(":"));
+      if (col_ + item.size() > kMaxLine) fold();
+      append(item);
+    }
+  }
+  // base64 may be broken anywhere (3.5: FWS in b= and bh= is ignored). Starts after a space
+  // or a fold; fills lines to the limit.
+  void base64(std::string_view prefix, std::string_view data, std::string_view suffix) {
+    std::size_t whole = prefix.size() + data.size() + suffix.size();
+    // Keep a value whole when a fresh line can hold it (bh=); fill lines otherwise (b=).
+    if (col_ + 1 + whole > kMaxLine && (whole + 1 < kMaxLine || col_ + 1 + prefix.size() + 4 > kMaxLine)) fold();
+    else append(" ");
+    append(prefix);
+    std::string rest = std::string(data) + std::string(suffix);
+    std::string_view r(rest);
+    while (!r.empty()) {
+      if (col_ >= kMaxLine) fold();
+      std::size_t room = kMaxLine - col_;
+      append(r.substr(0, room));
+      r.remove_prefix(std::min(room, r.size()));
+    }
+  }
+  const std::string& text() const { return out_; }
+
+ private:
+  void fold() {
+    out_ += "\r\n\t";
+    col_ = 1;
+  }
+  void append(std::string_view s) {
+    out_ += s;
+    col_ += s.size();
+  }
+  std::string out_;
+  std::size_t col_;
+};
+
+// The h= list for this message: every `sign` name once per field present, every `oversign`
+// name once more than present (5.4.2, 8.15).
+std::vector<std::string> header_list(const HeaderPolicy& policy,
+                                     const std::vector<mail::HeaderField>& headers) {
+  std::vector<std::string> out;
+  auto count = [&](std::string_view name) {
+    return static_cast<std::size_t>(std::count_if(
+        headers.begin(), headers.end(), [&](const mail::HeaderField& h) { return h.is(name); }));
+  };
+  auto seen = [&](std::string_view name) {
+    return std::any_of(out.begin(), out.end(), [&](const std::string& s) { return mail::iequals(s, name); });
+  };
+  for (const auto& name : policy.sign) {
+    if (seen(name)) continue;
+    std::size_t n = count(name);
+    bool over = std::any_of(policy.oversign.begin(), policy.oversign.end(),
+                            [&](const std::string& o) { return mail::iequals(o, name); });
+    for (std::size_t i = 0; i < n + (over ? 1 : 0); ++i) out.push_back(mail::to_lower(name));
+  }
+  for (const auto& name : policy.oversign) {
+    if (seen(name)) continue;
+    std::size_t n = count(name);
+    for (std::size_t i = 0; i < n + 1; ++i) out.push_back(mail::to_lower(name));
+  }
+  return out;
+}
+
+}  // namespace
+
+HeaderPolicy HeaderPolicy::recommended() {
+  HeaderPolicy p;
+  // The fields a reader sees and the MIME structure: an attacker who could add a second one
+  // would change what the recipient reads, so their absence is signed too (RFC 6376 8.15).
+  p.oversign = {"from", "to", "cc", "subject", "date", "reply-to", "message-id",
+                "mime-version", "content-type", "content-transfer-encoding"};
+  // Signed when present. Not oversigned: mailing lists legitimately add List-* fields and a
+  // list's own signature covers them.
+  p.sign = {"from", "to", "cc", "subject", "date", "reply-to", "message-id",
+            "mime-version", "content-type", "content-transfer-encoding",
+            "in-reply-to", "references", "sender", "content-id", "content-description",
+            "resent-date", "resent-from", "resent-sender", "resent-to", "resent-cc",
+            "resent-message-id", "list-id", "list-help", "list-unsubscribe",
+            "list-unsubscribe-post", "list-subscribe", "list-post", "list-owner", "list-archive"};
+  return p;
+}
+
+Result<Signer> Signer::create(std::vector<SignerSpec> specs) {
+  if (specs.empty()) return make_error(Errc::invalid_argument, "no signing key configured");
+  Signer s;
+  for (const auto& spec : specs) {
+    std::string who = "signature d=" + spec.domain + " s=" + spec.selector;
+    if (!spec.key) return make_error(Errc::invalid_argument, who + ": no private key");
+    if (spec.domain.empty() || spec.selector.empty()) {
+      return make_error(Errc::invalid_argument, "signature needs a domain and a selector");
+    }
+    if (spec.identity) {
+      auto at = spec.identity->rfind('@');
+      if (at == std::string::npos || !within_domain(spec.identity->substr(at + 1), spec.domain)) {
+        // RFC 6376 3.5 i=: "the domain part ... MUST be the same as, or a subdomain of, d=".
+        return make_error(Errc::invalid_argument, who + ": i=" + *spec.identity + " is not within d=");
+      }
+    }
+    bool from = std::any_of(spec.headers.sign.begin(), spec.headers.sign.end(),
+                            [](const std::string& h) { return mail::iequals(h, "from"); }) ||
+                std::any_of(spec.headers.oversign.begin(), spec.headers.oversign.end(),
+                            [](const std::string& h) { return mail::iequals(h, "from"); });
+    if (!from) return make_error(Errc::invalid_argument, who + ": the header list must include From (RFC 6376 5.4)");
+  }
+  // One body hash pass per distinct body canonicalization (the signer never emits l=).
+  for (const auto& spec : specs) {
+    std::size_t idx = s.hashers_.size();
+    for (std::size_t i = 0; i < s.hashers_.size(); ++i)
+      if (s.hashers_[i]->canon() == spec.canon.body) idx = i;
+    if (idx == s.hashers_.size()) s.hashers_.push_back(std::make_unique<BodyHasher>(spec.canon.body));
+    s.hasher_of_spec_.push_back(idx);
+  }
+  s.specs_ = std::move(specs);
+  return s;
+}
+
+void Signer::header(const mail::HeaderField& field) { headers_.push_back(field); }
+
+void Signer::body(std::string_view crlf_chunk) {
+  for (auto& h : hashers_) h->update(crlf_chunk);
+}
+
+Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
+  bool has_from = std::any_of(headers_.begin(), headers_.end(),
+                              [](const mail::HeaderField& h) { return h.is("from"); });
+  if (!has_from) return make_error(Errc::invalid_argument, "message has no From field (RFC 6376 5.4)");
+
+  std::vector<std::string> body_hashes;
+  for (auto& h : hashers_) body_hashes.push_back(encode_base64(h->finish()));
+
+  std::vector<SignatureField> out;
+  for (std::size_t k = 0; k < specs_.size(); ++k) {
+    const SignerSpec& spec = specs_[k];
+    std::vector<std::string> h_list = header_list(spec.headers, headers_);
+    Algorithm alg = spec.key->type() == KeyType::ed25519 ? Algorithm::ed25519_sha256 : Algorithm::rsa_sha256;
+
+    Folder f(std::string_view("DKIM-Signature:").size());
+    f.word("v=1;");
+    f.word("a=" + std::string(to_string(alg)) + ";");
+    f.word("c=" + std::string(to_string(spec.canon.header)) + "/" + std::string(to_string(spec.canon.body)) + ";");
+    f.word("d=" + spec.domain + ";");
+    f.word("s=" + spec.selector + ";");
+    f.word("t=" + std::to_string(now) + ";");
+    if (spec.expire_after) f.word("x=" + std::to_string(now + *spec.expire_after) + ";");
+    if (spec.identity) f.word("i=" + qp_encode(*spec.identity) + ";");
+    f.list("h=", h_list, ";");
+    f.base64("bh=", body_hashes[hasher_of_spec_[k]], ";");
+    f.base64("b=", "", "");
+    std::string unsigned_value = f.text();
+
+    auto field = mail::HeaderField::from_parts("DKIM-Signature", unsigned_value);
+    if (!field) return tl::unexpected(field.error());
+    std::string digest = header_hash(spec.canon.header, headers_, std::string::npos, h_list, field->raw());
+    auto sig = spec.key->sign_digest(digest);
+    if (!sig) return tl::unexpected(sig.error());
+
+    // Append b= by refolding from the end of the unsigned text: the verifier deletes the b=
+    // value with its whitespace, which gives back exactly the text signed above.
+    std::string b64 = encode_base64(*sig);
+    std::size_t last_line = unsigned_value.rfind('\n');
+    std::size_t col = last_line == std::string::npos
+                          ? std::string_view("DKIM-Signature:").size() + unsigned_value.size()
+                          : unsigned_value.size() - last_line - 1;  // from the TAB (one column) on
+    std::string value = unsigned_value;
+    std::string_view r(b64);
+    while (!r.empty()) {
+      if (col >= kMaxLine) {
+        value += "\r\n\t";
+        col = 1;
+      }
+      std::size_t room = kMaxLine - col;
+      value.append(r.substr(0, room));
+      col += std::min(room, r.size());
+      r.remove_prefix(std::min(room, r.size()));
+    }
+    out.push_back(SignatureField{"DKIM-Signature", std::move(value)});
+  }
+  return out;
+}
+
+Result<std::vector<SignatureField>> sign_message(const mail::Message& msg,
+                                                 std::vector<SignerSpec> specs, std::int64_t now) {
+  auto signer = Signer::create(std::move(specs));
+  if (!signer) return tl::unexpected(signer.error());
+  for (const auto& h : msg.headers) signer->header(h);
+  signer->body(msg.body);
+  return signer->finish(now);
+}
+
+}  // namespace dnsauth::dkim

@@ -1,0 +1,226 @@
+#include "core/dkim/verifier.h"
+
+#include <algorithm>
+
+#include "core/dkim/header_hash.h"
+#include "core/dkim/key_record.h"
+
+namespace dnsauth::dkim {
+
+std::string_view to_string(Status s) noexcept {
+  switch (s) {
+    case Status::pass: return "pass";
+    case Status::fail: return "fail";
+    case Status::neutral: return "neutral";
+    case Status::temperror: return "temperror";
+    case Status::permerror: return "permerror";
+    case Status::policy: return "policy";
+  }
+  return "?";
+}
+
+struct Verifier::Pending {
+  std::size_t field_index = 0;
+  std::optional<Signature> sig;
+  bool decided = false;        // result already final (pre-body checks failed)
+  std::size_t hasher = 0;
+  SignatureResult result;
+};
+
+namespace {
+
+bool within_domain(std::string_view sub, std::string_view domain) {
+  if (mail::iequals(sub, domain)) return true;
+  return sub.size() > domain.size() && sub[sub.size() - domain.size() - 1] == '.' &&
+         mail::iequals(sub.substr(sub.size() - domain.size()), domain);
+}
+
+void decide(SignatureResult& r, Status s, std::string reason) {
+  r.status = s;
+  r.reason = std::move(reason);
+}
+
+// RFC 6376 6.1.2: fetch and check the key. On success, returns the parsed public key.
+std::optional<PublicKey> fetch_key(dns::Resolver& resolver, const Signature& sig,
+                                   const VerifyOptions& opt, SignatureResult& r) {
+  const std::string name = sig.selector + "._domainkey." + sig.domain;
+  dns::Answer a = resolver.query(name, dns::RRType::TXT);
+  if (a.status == dns::Status::tempfail) {
+    decide(r, Status::temperror, "key lookup for " + name + " failed: " + a.detail);
+    return std::nullopt;
+  }
+  if (!a.ok()) {
+    // 6.1.2 step 3: no key record is a PERMFAIL.
+    decide(r, Status::permerror, "no key for signature (" + name + ": " +
+                                     std::string(dns::to_string(a.status)) + ")");
+    return std::nullopt;
+  }
+  // 3.6.2.2: with several TXT records, the first one that parses is used.
+  std::optional<KeyRecord> rec;
+  std::string first_error;
+  for (const auto& txt : a.records) {
+    auto k = parse_key_record(txt);
+    if (k) {
+      rec = std::move(*k);
+      break;
+    }
+    if (first_error.empty()) first_error = k.error().message();
+  }
+  if (!rec) {
+    decide(r, Status::permerror, "key record " + name + " does not parse: " + first_error);
+    return std::nullopt;
+  }
+  r.testing = rec->testing;
+  if (rec->revoked()) {
+    decide(r, Status::permerror, "key revoked");
+    return std::nullopt;
+  }
+  auto type = rec->type();
+  if (!type) {
+    decide(r, Status::permerror, "key record has unknown key type k=" + rec->key_type);
+    return std::nullopt;
+  }
+  if (*type != key_type_of(sig.algorithm)) {
+    decide(r, Status::permerror, "key type k=" + rec->key_type + " does not match a=" +
+                                     std::string(to_string(sig.algorithm)));
+    return std::nullopt;
+  }
+  if (!rec->allows_hash("sha256")) {
+    decide(r, Status::permerror, "key record h= does not allow sha256");
+    return std::nullopt;
+  }
+  if (!rec->allows_email()) {
+    decide(r, Status::permerror, "key record s= does not include email");
+    return std::nullopt;
+  }
+  if (rec->strict_identity && !mail::iequals(identity_domain(sig), sig.domain)) {
+    // 3.6.1 t=s: "the "i=" domain MUST NOT be a subdomain of "d="".
+    decide(r, Status::permerror, "key record t=s forbids an i= subdomain of d=");
+    return std::nullopt;
+  }
+  auto key = PublicKey::from_record_bytes(*type, rec->public_key);
+  if (!key) {
+    decide(r, Status::permerror, "key record p= is unusable: " + key.error().detail);
+    return std::nullopt;
+  }
+  r.key_bits = key->bits();
+  if (key->type() == KeyType::rsa && key->bits() < opt.min_rsa_bits) {
+    decide(r, Status::permerror, "RSA key of " + std::to_string(key->bits()) +
+                                     " bits is too small (RFC 8301 3.2)");
+    return std::nullopt;
+  }
+  return std::move(*key);
+}
+
+}  // namespace
+
+Verifier::Verifier(dns::Resolver& resolver, VerifyOptions options)
+    : resolver_(resolver), options_(options) {}
+Verifier::~Verifier() = default;
+
+void Verifier::header(mail::HeaderField field) { headers_.push_back(std::move(field)); }
+
+void Verifier::end_of_headers() {
+  if (headers_done_) return;
+  headers_done_ = true;
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < headers_.size(); ++i) {
+    if (!headers_[i].is("DKIM-Signature")) continue;
+    Pending p;
+    p.field_index = i;
+    SignatureResult& r = p.result;
+    r.field_index = i;
+    if (++seen > options_.max_signatures) {
+      decide(r, Status::policy, "not checked: the message carries more than " +
+                                    std::to_string(options_.max_signatures) + " signatures");
+      p.decided = true;
+      pending_.push_back(std::move(p));
+      continue;
+    }
+    auto sig = parse_signature(headers_[i].value());
+    if (!sig) {
+      // RFC 8601 2.7.1 neutral: "the signature ... contained syntax errors".
+      decide(r, Status::neutral, "malformed signature: " + sig.error().message());
+      p.decided = true;
+      pending_.push_back(std::move(p));
+      continue;
+    }
+    r.domain = sig->domain;
+    r.selector = sig->selector;
+    r.identity = sig->identity;
+    r.algorithm = std::string(to_string(sig->algorithm));
+    r.b_prefix = sig->b_text.substr(0, 8);
+    p.decided = true;
+    if (sig->algorithm == Algorithm::rsa_sha1) {
+      decide(r, Status::permerror, "rsa-sha1 is not accepted (RFC 8301 3.1)");
+    } else if (std::find(sig->headers.begin(), sig->headers.end(), "from") == sig->headers.end()) {
+      decide(r, Status::permerror, "From is not signed (h= lacks from, RFC 6376 6.1.1)");
+    } else if (!within_domain(identity_domain(*sig), sig->domain)) {
+      decide(r, Status::permerror, "i= " + sig->identity + " is not within d=" + sig->domain);
+    } else if (sig->expiration && *sig->expiration + options_.clock_skew < options_.now) {
+      decide(r, Status::permerror, "signature expired");
+    } else {
+      p.decided = false;
+      std::size_t idx = hashers_.size();
+      for (std::size_t k = 0; k < hashers_.size(); ++k) {
+        if (hashers_[k]->canon() == sig->canon.body && hashers_[k]->length_limit() == sig->length) idx = k;
+      }
+      if (idx == hashers_.size()) hashers_.push_back(std::make_unique<BodyHasher>(sig->canon.body, sig->length));
+      p.hasher = idx;
+    }
+    p.sig = std::move(*sig);
+    pending_.push_back(std::move(p));
+  }
+}
+
+void Verifier::body(std::string_view chunk) {
+  if (!headers_done_) end_of_headers();
+  for (auto& h : hashers_) h->update(chunk);
+}
+
+std::vector<SignatureResult> Verifier::finish() {
+  if (!headers_done_) end_of_headers();
+  std::vector<std::string> digests;
+  std::vector<std::uint64_t> lengths;
+  for (auto& h : hashers_) {
+    digests.push_back(h->finish());
+    lengths.push_back(h->canonical_length());
+  }
+  std::vector<SignatureResult> out;
+  for (auto& p : pending_) {
+    SignatureResult& r = p.result;
+    if (!p.decided) {
+      const Signature& sig = *p.sig;
+      auto key = fetch_key(resolver_, sig, options_, r);
+      if (key) {
+        if (sig.length && *sig.length > lengths[p.hasher]) {
+          decide(r, Status::permerror, "l= exceeds body (l=" + std::to_string(*sig.length) +
+                                           ", body " + std::to_string(lengths[p.hasher]) + " bytes)");
+        } else if (digests[p.hasher] != sig.bh) {
+          decide(r, Status::fail, "body hash did not verify");
+        } else {
+          std::string digest = header_hash(sig.canon.header, headers_, p.field_index, sig.headers,
+                                           remove_b_value(headers_[p.field_index]));
+          if (key->verify_digest(digest, sig.b)) {
+            decide(r, Status::pass, "");
+          } else {
+            decide(r, Status::fail, "signature did not verify");
+          }
+        }
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<SignatureResult> verify_message(const mail::Message& msg, dns::Resolver& resolver,
+                                            const VerifyOptions& options) {
+  Verifier v(resolver, options);
+  for (const auto& h : msg.headers) v.header(h);
+  v.end_of_headers();
+  v.body(msg.body);
+  return v.finish();
+}
+
+}  // namespace dnsauth::dkim
