@@ -7,6 +7,7 @@ namespace dnsauth::dns {
 std::string_view to_string(RRType type) noexcept {
   switch (type) {
     case RRType::A: return "A";
+    case RRType::CNAME: return "CNAME";
     case RRType::PTR: return "PTR";
     case RRType::MX: return "MX";
     case RRType::TXT: return "TXT";
@@ -78,6 +79,13 @@ void MemoryResolver::add_mx(std::string_view name, std::uint16_t preference,
   a.records.push_back(std::to_string(preference) + " " + host);
   a.mx.push_back({preference, host});
 }
+void MemoryResolver::add_cname(std::string_view name, std::string_view target) {
+  Node& n = node(name);
+  n.cname = normalize_name(target);
+  Answer& a = n.answers[RRType::CNAME];
+  a.status = Status::ok;
+  a.records = {n.cname};
+}
 void MemoryResolver::add_name(std::string_view name) { node(name); }
 
 void MemoryResolver::add_tempfail(std::string_view name, std::string why) {
@@ -91,13 +99,22 @@ void MemoryResolver::add_tempfail(std::string_view name, RRType type, std::strin
 
 Answer MemoryResolver::query(std::string_view name, RRType type) {
   ++queries_;
-  auto it = nodes_.find(normalize_name(name));
-  if (it == nodes_.end()) return Answer{Status::nxdomain, {}, {}, {}, {}};
-  const Node& n = it->second;
-  if (n.tempfail_all) return Answer::temp_failure(n.tempfail_why);
-  auto a = n.answers.find(type);
-  if (a == n.answers.end()) return Answer{Status::nodata, {}, {}, {}, {}};
-  return a->second;
+  std::string current = normalize_name(name);
+  // RFC 1034 3.6.2: follow the alias chain; a resolver gives up on a loop with SERVFAIL.
+  for (int hops = 0; hops < 16; ++hops) {
+    auto it = nodes_.find(current);
+    if (it == nodes_.end()) return Answer{Status::nxdomain, {}, {}, {}, {}};
+    const Node& n = it->second;
+    if (n.tempfail_all) return Answer::temp_failure(n.tempfail_why);
+    if (!n.cname.empty() && type != RRType::CNAME) {
+      current = n.cname;
+      continue;
+    }
+    auto a = n.answers.find(type);
+    if (a == n.answers.end()) return Answer{Status::nodata, {}, {}, {}, {}};
+    return a->second;
+  }
+  return Answer::temp_failure("CNAME chain too long or looping at " + current);
 }
 
 Answer CachingResolver::query(std::string_view name, RRType type) {

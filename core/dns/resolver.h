@@ -13,7 +13,7 @@
 
 namespace dnsauth::dns {
 
-enum class RRType : std::uint16_t { A = 1, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SPF = 99 };
+enum class RRType : std::uint16_t { A = 1, CNAME = 5, PTR = 12, MX = 15, TXT = 16, AAAA = 28, SPF = 99 };
 
 std::string_view to_string(RRType type) noexcept;
 
@@ -56,9 +56,10 @@ class Resolver {
   virtual Answer query(std::string_view name, RRType type) = 0;
 };
 
-// Records kept in memory: the unit tests' resolver, and the base of the zone-file resolver.
-// Names are case-insensitive. A name that has any record answers NODATA for other types;
-// a name with none answers NXDOMAIN unless marked as existing (an empty non-terminal).
+// Records kept in memory: the unit tests' resolver. Names are case-insensitive. A name that
+// has any record answers NODATA for other types; a name with none answers NXDOMAIN unless
+// marked as existing (an empty non-terminal). A name with a CNAME is followed for every other
+// type, as a recursive resolver would (RFC 1034 3.6.2); a loop answers tempfail (SERVFAIL).
 class MemoryResolver : public Resolver {
  public:
   void add_txt(std::string_view name, std::string text);
@@ -68,6 +69,8 @@ class MemoryResolver : public Resolver {
   void add_mx(std::string_view name, std::uint16_t preference, std::string_view exchange);
   void add_ptr(std::string_view name, std::string_view target);
   void add_record(std::string_view name, RRType type, std::string text);
+  // name is an alias of target: queries for other types follow it.
+  void add_cname(std::string_view name, std::string_view target);
   // The name exists (NOERROR/NODATA for every type) without records of its own.
   void add_name(std::string_view name);
   // Every query for this name (any type, or one type) answers tempfail.
@@ -82,6 +85,7 @@ class MemoryResolver : public Resolver {
  private:
   struct Node {
     std::map<RRType, Answer> answers;
+    std::string cname;  // alias target, empty when none
     bool tempfail_all = false;
     std::string tempfail_why;
   };

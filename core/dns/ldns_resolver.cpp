@@ -1,0 +1,197 @@
+#include "core/dns/ldns_resolver.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/dns/ip_address.h"
+#include "core/dns/ldns_records.h"
+
+namespace dnsauth::dns {
+
+namespace {
+
+struct PktDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+using PktPtr = std::unique_ptr<ldns_pkt, PktDeleter>;
+
+std::string rcode_name(ldns_pkt_rcode rcode) {
+  char* s = ldns_pkt_rcode2str(rcode);
+  std::string out = s ? s : "RCODE " + std::to_string(static_cast<int>(rcode));
+  std::free(s);
+  return out;
+}
+
+}  // namespace
+
+Result<ServerAddress> parse_server_address(std::string_view text) {
+  ServerAddress out;
+  std::string_view addr = text, port;
+  if (!text.empty() && text.front() == '[') {
+    // "[2001:db8::53]:5353"
+    std::size_t close = text.find(']');
+    if (close == std::string_view::npos)
+      return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': missing ']'");
+    addr = text.substr(1, close - 1);
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        return make_error(Errc::invalid_argument,
+                          "server '" + std::string(text) + "': expected ':PORT' after ']'");
+      port = rest.substr(1);
+      if (port.empty())
+        return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': empty port");
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    // "192.0.2.53:5353"; more than one colon is a bare IPv6 address.
+    std::size_t colon = text.find(':');
+    addr = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (port.empty())
+      return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': empty port");
+  }
+  auto ip = IpAddress::parse(addr);
+  if (!ip)
+    return make_error(Errc::invalid_argument,
+                      "server '" + std::string(text) + "': " + ip.error().detail);
+  out.address = ip->to_string();
+  if (!port.empty()) {
+    unsigned value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || value > 65535)
+        return make_error(Errc::invalid_argument,
+                          "server '" + std::string(text) + "': port '" + std::string(port) +
+                              "' is not a number from 1 to 65535");
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535)
+      return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': port '" +
+                                                    std::string(port) +
+                                                    "' is not a number from 1 to 65535");
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  return out;
+}
+
+struct LdnsResolver::Impl {
+  ldns_resolver* res = nullptr;
+  LdnsOptions options;
+  ~Impl() {
+    if (res) ldns_resolver_deep_free(res);
+  }
+};
+
+LdnsResolver::LdnsResolver(std::unique_ptr<Impl> impl, std::string description)
+    : impl_(std::move(impl)), description_(std::move(description)) {}
+
+LdnsResolver::~LdnsResolver() = default;
+
+Result<std::unique_ptr<LdnsResolver>> LdnsResolver::create(const LdnsOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  std::string description;
+  if (options.server.empty()) {
+    ldns_status st = ldns_resolver_new_frm_file(&impl->res, options.resolv_conf.c_str());
+    if (st != LDNS_STATUS_OK)
+      return make_error(Errc::io, "cannot read resolver configuration " + options.resolv_conf +
+                                      ": " + ldns_get_errorstr_by_id(st));
+    if (ldns_resolver_nameserver_count(impl->res) == 0)
+      return make_error(Errc::io, options.resolv_conf + " names no nameserver");
+    description = options.resolv_conf + " (";
+    ldns_rdf** ns = ldns_resolver_nameservers(impl->res);
+    for (std::size_t i = 0; i < ldns_resolver_nameserver_count(impl->res); ++i) {
+      char* s = ldns_rdf2str(ns[i]);
+      description += (i ? ", " : "") + std::string(s ? s : "?");
+      std::free(s);
+    }
+    description += ")";
+  } else {
+    auto server = parse_server_address(options.server);
+    if (!server) return tl::unexpected(server.error());
+    impl->res = ldns_resolver_new();
+    bool v6 = server->address.find(':') != std::string::npos;
+    ldns_rdf* addr =
+        ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, server->address.c_str());
+    if (!impl->res || !addr || ldns_resolver_push_nameserver(impl->res, addr) != LDNS_STATUS_OK) {
+      if (addr) ldns_rdf_deep_free(addr);
+      return make_error(Errc::invalid_argument, "server '" + options.server + "' is unusable");
+    }
+    ldns_rdf_deep_free(addr);  // push_nameserver stored a copy
+    ldns_resolver_set_port(impl->res, server->port);
+    description = v6 ? "[" + server->address + "]:" + std::to_string(server->port)
+                     : server->address + ":" + std::to_string(server->port);
+  }
+  ldns_resolver* r = impl->res;
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(options.timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((options.timeout.count() % 1000) * 1000);
+  ldns_resolver_set_timeout(r, tv);
+  // ldns counts attempts, not retries; and it would sleep `retrans` seconds between servers.
+  ldns_resolver_set_retry(r, static_cast<std::uint8_t>(std::min(options.retries + 1u, 255u)));
+  ldns_resolver_set_retrans(r, 0);
+  ldns_resolver_set_fallback(r, options.tcp_fallback);
+  ldns_resolver_set_igntc(r, false);
+  ldns_resolver_set_recursive(r, options.recursion_desired);
+  ldns_resolver_set_edns_udp_size(r, options.edns_udp_size);
+  ldns_resolver_set_defnames(r, false);
+  ldns_resolver_set_dnsrch(r, false);
+  ldns_resolver_set_dnssec(r, false);
+  ldns_resolver_set_fail(r, false);
+  ldns_resolver_set_random(r, false);
+  return std::unique_ptr<LdnsResolver>(new LdnsResolver(std::move(impl), std::move(description)));
+}
+
+Answer LdnsResolver::query(std::string_view name, RRType type) {
+  ldns_resolver* r = impl_->res;
+  std::string what = normalize_name(name) + "/" + std::string(to_string(type));
+  auto qname = detail::make_dname(name);
+  if (!qname) return Answer{Status::nxdomain, {}, {}, {}, "'" + std::string(name) + "' is not a valid DNS name"};
+
+  // ldns marks a server that timed out as unreachable for the resolver's lifetime; every
+  // query here starts afresh so one lost packet does not fail every later lookup.
+  for (std::size_t i = 0; i < ldns_resolver_nameserver_count(r); ++i)
+    ldns_resolver_set_nameserver_rtt(r, i, LDNS_RESOLV_RTT_MIN);
+
+  ldns_pkt* raw_query = nullptr;
+  ldns_status st = ldns_resolver_prepare_query_pkt(
+      &raw_query, r, qname.get(), static_cast<ldns_rr_type>(type), LDNS_RR_CLASS_IN,
+      impl_->options.recursion_desired ? LDNS_RD : 0);
+  PktPtr query_pkt(raw_query);
+  if (st != LDNS_STATUS_OK || !query_pkt)
+    return Answer::temp_failure(what + ": cannot build query: " + ldns_get_errorstr_by_id(st));
+
+  ldns_pkt* raw_reply = nullptr;
+  st = ldns_resolver_send_pkt(&raw_reply, r, query_pkt.get());
+  PktPtr reply(raw_reply);
+  if (st != LDNS_STATUS_OK || !reply) {
+    const auto& o = impl_->options;
+    return Answer::temp_failure(what + ": no answer from " + description_ + " (" +
+                                std::to_string(o.retries + 1) + " attempt(s), " +
+                                std::to_string(o.timeout.count()) + " ms each): " +
+                                ldns_get_errorstr_by_id(st));
+  }
+  if (ldns_pkt_id(reply.get()) != ldns_pkt_id(query_pkt.get()))
+    return Answer::temp_failure(what + ": reply ID does not match the query");
+  if (ldns_pkt_tc(reply.get()))
+    return Answer::temp_failure(what + ": truncated answer (TCP fallback disabled or failed)");
+
+  ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply.get());
+  if (rcode == LDNS_RCODE_NXDOMAIN) return Answer{Status::nxdomain, {}, {}, {}, {}};
+  if (rcode != LDNS_RCODE_NOERROR)
+    return Answer::temp_failure(what + ": " + rcode_name(rcode) + " from " + description_);
+
+  Answer answer{Status::nodata, {}, {}, {}, {}};
+  ldns_rr_list* rrs = ldns_pkt_answer(reply.get());
+  for (std::size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+    if (ldns_rr_get_type(rr) != static_cast<ldns_rr_type>(type)) continue;
+    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
+    if (!detail::append_record(answer, rr, type))
+      return Answer::temp_failure(what + ": malformed " + std::string(to_string(type)) +
+                                  " record in the answer");
+  }
+  if (!answer.records.empty()) answer.status = Status::ok;
+  return answer;
+}
+
+}  // namespace dnsauth::dns

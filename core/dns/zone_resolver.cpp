@@ -1,0 +1,194 @@
+#include "core/dns/zone_resolver.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "core/dns/ldns_records.h"
+
+namespace dnsauth::dns {
+
+namespace {
+
+struct ZoneDeleter {
+  void operator()(ldns_zone* z) const { ldns_zone_deep_free(z); }
+};
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// "a.b.example.com" is at or below "example.com" (label boundaries only).
+bool is_at_or_below(std::string_view name, std::string_view apex) {
+  if (apex.empty()) return true;  // the root
+  if (name.size() == apex.size()) return name == apex;
+  return name.size() > apex.size() && name.substr(name.size() - apex.size()) == apex &&
+         name[name.size() - apex.size() - 1] == '.';
+}
+
+std::string parent_of(std::string_view name) {
+  std::size_t dot = name.find('.');
+  return dot == std::string_view::npos ? std::string() : std::string(name.substr(dot + 1));
+}
+
+// The longest domain that every name is at or below.
+std::string common_suffix(const std::vector<std::string>& names) {
+  if (names.empty()) return {};
+  std::string suffix = names.front();
+  for (const auto& n : names)
+    while (!suffix.empty() && !is_at_or_below(n, suffix)) suffix = parent_of(suffix);
+  return suffix;
+}
+
+bool same_record(const Answer& have, const Answer& add, RRType type) {
+  for (std::size_t i = 0; i < have.records.size(); ++i) {
+    if (have.records[i] != add.records.front()) continue;
+    if ((type == RRType::TXT || type == RRType::SPF) && have.txt_parts[i] != add.txt_parts.front())
+      continue;
+    return true;
+  }
+  return false;
+}
+
+// A file named "example.com.zone" holds example.com unless it says otherwise.
+std::string origin_from_file_name(const std::filesystem::path& file) {
+  std::string name = file.filename().string();
+  const std::string suffix = ".zone";
+  if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return {};
+  std::string domain = name.substr(0, name.size() - suffix.size());
+  if (domain.find('.') == std::string::npos) return {};
+  return domain;
+}
+
+}  // namespace
+
+Result<void> ZoneResolver::load_file(const std::filesystem::path& file, std::string_view origin) {
+  std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "r"));
+  if (!fp) return make_error(Errc::io, "cannot open zone file " + file.string());
+  std::string start = origin.empty() ? origin_from_file_name(file) : std::string(origin);
+  return load_stream(fp.get(), file.string(), start);
+}
+
+Result<void> ZoneResolver::load_text(std::string_view text, std::string_view source,
+                                     std::string_view origin) {
+  std::string copy(text);
+  if (copy.empty() || copy.back() != '\n') copy.push_back('\n');
+  std::unique_ptr<std::FILE, FileCloser> fp(fmemopen(copy.data(), copy.size(), "r"));
+  if (!fp) return make_error(Errc::io, "cannot read zone text " + std::string(source));
+  return load_stream(fp.get(), std::string(source), origin);
+}
+
+Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
+                                       std::string_view origin) {
+  std::string origin_text = origin.empty() ? "." : std::string(origin);
+  if (origin_text.back() != '.') origin_text.push_back('.');
+  ldns_rdf* raw_origin = nullptr;
+  if (ldns_str2rdf_dname(&raw_origin, origin_text.c_str()) != LDNS_STATUS_OK || !raw_origin)
+    return make_error(Errc::invalid_argument, source + ": origin '" + std::string(origin) +
+                                                  "' is not a domain name");
+  detail::RdfPtr origin_rdf(raw_origin);
+
+  ldns_zone* raw_zone = nullptr;
+  int line = 1;
+  ldns_status st =
+      ldns_zone_new_frm_fp_l(&raw_zone, fp, origin_rdf.get(), 3600, LDNS_RR_CLASS_IN, &line);
+  std::unique_ptr<ldns_zone, ZoneDeleter> zone(raw_zone);
+  if (st != LDNS_STATUS_OK || !zone)
+    return make_error(Errc::syntax,
+                      source + ":" + std::to_string(line) + ": " + ldns_get_errorstr_by_id(st));
+
+  std::vector<const ldns_rr*> rrs;
+  if (ldns_zone_soa(zone.get())) rrs.push_back(ldns_zone_soa(zone.get()));
+  const ldns_rr_list* list = ldns_zone_rrs(zone.get());
+  for (std::size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i)
+    rrs.push_back(ldns_rr_list_rr(list, i));
+  if (rrs.empty()) return {};
+
+  std::vector<std::string> owners;
+  for (const ldns_rr* rr : rrs) owners.push_back(detail::dname_to_string(ldns_rr_owner(rr)));
+  std::string apex = ldns_zone_soa(zone.get()) ? owners.front() : common_suffix(owners);
+
+  for (std::size_t i = 0; i < rrs.size(); ++i) {
+    const ldns_rr* rr = rrs[i];
+    const std::string& owner = owners[i];
+    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+      return make_error(Errc::syntax, source + ": record for " + owner + " is not of class IN");
+    if (!is_at_or_below(owner, apex))
+      return make_error(Errc::syntax, source + ": record owner " + owner +
+                                          " is outside the zone " + (apex.empty() ? "." : apex));
+    Node& node = nodes_[owner];
+    node.has_records = true;
+    auto type = detail::to_rrtype(ldns_rr_get_type(rr));
+    if (!type) continue;
+    Answer add;
+    if (!detail::append_record(add, rr, *type))
+      return make_error(Errc::syntax, source + ": malformed " + std::string(to_string(*type)) +
+                                          " record for " + owner);
+    Answer& have = node.answers[*type];
+    // A server answers an RRset, in which identical records are one (RFC 2181 5).
+    if (have.status == Status::ok && same_record(have, add, *type)) continue;
+    have.status = Status::ok;
+    have.records.push_back(add.records.front());
+    if (!add.txt_parts.empty()) have.txt_parts.push_back(add.txt_parts.front());
+    if (!add.mx.empty()) have.mx.push_back(add.mx.front());
+    if (*type == RRType::CNAME) node.cname = add.records.front();
+    ++record_count_;
+  }
+  // RFC 4592 2.2.2: the names between the apex and an owner exist, with no data of their own.
+  for (const auto& owner : owners)
+    for (std::string p = owner; p != apex && !p.empty();) {
+      p = parent_of(p);
+      non_terminals_.insert(p);
+    }
+  non_terminals_.insert(apex);
+  apexes_.insert(apex);
+  return {};
+}
+
+const std::string* ZoneResolver::find_apex(const std::string& name) const {
+  const std::string* best = nullptr;
+  for (const auto& apex : apexes_)
+    if (is_at_or_below(name, apex) && (!best || apex.size() > best->size())) best = &apex;
+  return best;
+}
+
+const ZoneResolver::Node* ZoneResolver::lookup(const std::string& name, const std::string& apex,
+                                               bool* exists) const {
+  *exists = true;
+  if (auto it = nodes_.find(name); it != nodes_.end()) return &it->second;
+  if (non_terminals_.count(name)) return nullptr;
+  // RFC 4592 3.3.1: the closest encloser is the nearest existing ancestor; only the wildcard
+  // directly below it ("source of synthesis") may answer.
+  std::string encloser = name;
+  while (encloser != apex) {
+    encloser = parent_of(encloser);
+    if (encloser == apex || nodes_.count(encloser) || non_terminals_.count(encloser)) break;
+  }
+  if (auto it = nodes_.find(encloser.empty() ? "*" : "*." + encloser); it != nodes_.end())
+    return &it->second;
+  *exists = false;
+  return nullptr;
+}
+
+Answer ZoneResolver::query(std::string_view name, RRType type) {
+  std::string current = normalize_name(name);
+  for (int hops = 0; hops < 16; ++hops) {
+    const std::string* apex = find_apex(current);
+    if (!apex) {
+      if (fallback_) return fallback_->query(current, type);
+      return Answer{Status::nxdomain, {}, {}, {}, current + " is outside the loaded zones"};
+    }
+    bool exists = false;
+    const Node* node = lookup(current, *apex, &exists);
+    if (!node) return Answer{exists ? Status::nodata : Status::nxdomain, {}, {}, {}, {}};
+    if (!node->cname.empty() && type != RRType::CNAME) {
+      current = node->cname;
+      continue;
+    }
+    auto it = node->answers.find(type);
+    if (it == node->answers.end()) return Answer{Status::nodata, {}, {}, {}, {}};
+    return it->second;
+  }
+  return Answer::temp_failure("CNAME chain too long or looping at " + current);
+}
+
+}  // namespace dnsauth::dns

@@ -1,0 +1,487 @@
+#include "core/spf/check_host.h"
+
+#include <array>
+#include <vector>
+
+#include "core/spf/macro.h"
+#include "core/spf/record.h"
+
+namespace dnsauth::spf {
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kResultNames{"none",     "neutral",   "pass",    "fail",
+                                                       "softfail", "temperror", "permerror"};
+
+std::string lowercase(std::string_view s) { return dns::normalize_name(s); }
+
+bool ends_with_domain(std::string_view name, std::string_view domain) {
+  if (name == domain) return true;
+  return name.size() > domain.size() && name.substr(name.size() - domain.size()) == domain &&
+         name[name.size() - domain.size() - 1] == '.';
+}
+
+// RFC 7208 4.3: why <domain> cannot be evaluated, or empty when it can.
+std::string malformed_domain(std::string_view domain) {
+  if (domain.empty()) return "the domain is empty";
+  if (domain.front() == '[') return "'" + std::string(domain) + "' is an address literal, not a domain";
+  std::string_view d = domain;
+  if (d.back() == '.') d.remove_suffix(1);
+  if (d.size() > 253) return "the domain is longer than 253 characters";
+  for (char c : d) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f)
+      return "'" + std::string(domain) + "' contains characters not allowed in a domain name";
+  }
+  std::size_t labels = 0, start = 0;
+  while (true) {
+    std::size_t dot = d.find('.', start);
+    std::size_t len = (dot == std::string_view::npos ? d.size() : dot) - start;
+    if (len == 0) return "'" + std::string(domain) + "' has an empty label";
+    if (len > 63) return "'" + std::string(domain) + "' has a label longer than 63 characters";
+    ++labels;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (labels < 2) return "'" + std::string(domain) + "' is not a multi-label domain name";
+  return {};
+}
+
+// A target name that no DNS query can carry (RFC 7208 4.8 leaves the result undefined; we
+// treat the name as non-existent, as for an NXDOMAIN answer).
+bool queryable(std::string_view name) {
+  if (name.empty()) return false;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = name.find('.', start);
+    std::size_t len = (dot == std::string_view::npos ? name.size() : dot) - start;
+    if (len == 0 || len > 63) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+Result qualifier_result(Qualifier q) {
+  switch (q) {
+    case Qualifier::pass: return Result::Pass;
+    case Qualifier::fail: return Result::Fail;
+    case Qualifier::softfail: return Result::SoftFail;
+    case Qualifier::neutral: return Result::Neutral;
+  }
+  return Result::Neutral;
+}
+
+bool printable_ascii(std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e) return false;
+  }
+  return true;
+}
+
+struct Outcome {
+  Result result = Result::None;
+  std::string mechanism;
+  std::string problem;
+  std::optional<MacroString> exp;  // the exp= of the record that produced a fail
+  std::string exp_domain;          // that record's <domain>, for %{d} in the explanation
+};
+
+struct MechanismOutcome {
+  enum class Kind { match, no_match, error } kind = Kind::no_match;
+  Result error = Result::PermError;
+  std::string problem;
+  static MechanismOutcome match() { return {Kind::match, Result::Pass, {}}; }
+  static MechanismOutcome no_match() { return {Kind::no_match, Result::Pass, {}}; }
+  static MechanismOutcome fail(Result r, std::string why) { return {Kind::error, r, std::move(why)}; }
+};
+
+class Evaluation {
+ public:
+  Evaluation(dns::Resolver& resolver, const Request& request, const Options& options)
+      : dns_(resolver), request_(request), options_(options), ip_(request.client_ip.unmapped()) {
+    std::size_t at = request.sender.rfind('@');
+    if (at == std::string::npos) {
+      local_ = "postmaster";
+      sender_domain_ = request.sender;
+    } else {
+      local_ = request.sender.substr(0, at);
+      sender_domain_ = request.sender.substr(at + 1);
+    }
+    // RFC 7208 4.3: "If the <sender> has no local-part, substitute the string postmaster".
+    if (local_.empty()) local_ = "postmaster";
+    sender_ = local_ + "@" + sender_domain_;
+  }
+
+  Verdict run() {
+    Verdict v;
+    v.sender = sender_;
+    v.domain = request_.domain;
+    Outcome o = check_host(request_.domain);
+    v.result = o.result;
+    v.mechanism = o.mechanism;
+    v.problem = o.problem;
+    if (o.result == Result::Fail) v.explanation = explanation(o);
+    v.dns_lookups = terms_;
+    v.void_lookups = voids_;
+    v.dns_queries = dns_.upstream_queries();
+    return v;
+  }
+
+ private:
+  MacroValues values(const std::string& domain) {
+    MacroValues v;
+    v.sender = sender_;
+    v.local_part = local_;
+    v.sender_domain = sender_domain_;
+    v.domain = domain;
+    v.ip = ip_;
+    v.helo = request_.helo;
+    v.receiver = request_.receiver;
+    v.now = request_.now;
+    v.validated_name = [this, domain] { return validated_name(domain); };
+    return v;
+  }
+
+  // check_host(<ip>, <domain>, <sender>), RFC 7208 4.3-4.7.
+  Outcome check_host(const std::string& domain) {
+    if (std::string why = malformed_domain(domain); !why.empty())
+      return {Result::None, {}, why, {}, {}};
+    dns::Answer answer = dns_.query(domain, dns::RRType::TXT);
+    if (answer.status == dns::Status::tempfail)
+      return {Result::TempError, {}, "DNS failure looking up TXT for " + domain + ": " + answer.detail, {}, {}};
+    if (answer.status == dns::Status::nxdomain)
+      return {Result::None, {}, "domain " + domain + " does not exist", {}, {}};
+    const std::string* text = nullptr;
+    std::size_t count = 0;
+    for (const auto& r : answer.records)
+      if (is_spf_record(r)) {
+        text = &r;
+        ++count;
+      }
+    if (count == 0) return {Result::None, {}, "no SPF record at " + domain, {}, {}};
+    if (count > 1)
+      return {Result::PermError, {}, std::to_string(count) + " SPF records at " + domain + " (RFC 7208 4.5 allows one)", {}, {}};
+    auto record = parse_record(*text);
+    if (!record)
+      return {Result::PermError, {}, "invalid SPF record at " + domain + ": " + record.error().message(), {}, {}};
+    return evaluate(*record, domain);
+  }
+
+  Outcome evaluate(const Record& record, const std::string& domain) {
+    for (const auto& m : record.mechanisms) {
+      MechanismOutcome r = evaluate(m, domain);
+      if (r.kind == MechanismOutcome::Kind::no_match) continue;
+      Outcome o;
+      o.mechanism = m.text;
+      if (r.kind == MechanismOutcome::Kind::error) {
+        o.result = r.error;
+        o.problem = std::move(r.problem);
+        return o;
+      }
+      o.result = qualifier_result(m.qualifier);
+      if (o.result == Result::Fail) {
+        o.exp = record.exp;
+        o.exp_domain = domain;
+      }
+      return o;
+    }
+    // RFC 7208 6.1: redirect applies when nothing matched and the record has no "all".
+    if (record.redirect && !record.has_all()) {
+      std::string term = "redirect=" + record.redirect->text;
+      if (auto limit = count_term(term, domain)) return {limit->error, term, limit->problem, {}, {}};
+      std::string target = to_target_name(expand(*record.redirect, values(domain)));
+      Outcome o = check_host(target);
+      // RFC 7208 6.1: no record, or a malformed target, is a permerror rather than none.
+      if (o.result == Result::None)
+        return {Result::PermError, term, term + " in " + domain + ": " + o.problem, {}, {}};
+      return o;
+    }
+    return {Result::Neutral, "default", {}, {}, {}};
+  }
+
+  // RFC 7208 4.6.4: at most max_dns_terms terms that query the DNS, per evaluation.
+  std::optional<MechanismOutcome> count_term(const std::string& term, const std::string& domain) {
+    if (terms_ >= options_.max_dns_terms)
+      return MechanismOutcome::fail(
+          Result::PermError, "more than " + std::to_string(options_.max_dns_terms) +
+                                 " DNS-querying terms (RFC 7208 4.6.4), exceeded at '" + term +
+                                 "' in " + domain);
+    ++terms_;
+    return std::nullopt;
+  }
+
+  std::optional<MechanismOutcome> void_lookup(const std::string& term, const std::string& domain) {
+    if (++voids_ > options_.max_void_lookups)
+      return MechanismOutcome::fail(
+          Result::PermError, "more than " + std::to_string(options_.max_void_lookups) +
+                                 " void lookups (RFC 7208 4.6.4), exceeded at '" + term + "' in " +
+                                 domain);
+    return std::nullopt;
+  }
+
+  std::string target_of(const Mechanism& m, const std::string& domain) {
+    if (!m.domain_spec) return domain;
+    return to_target_name(expand(*m.domain_spec, values(domain)));
+  }
+
+  dns::RRType address_type() const { return ip_.is_v4() ? dns::RRType::A : dns::RRType::AAAA; }
+
+  // RFC 7208 5: <ip> against each address, with the mechanism's CIDR length if it has one.
+  bool any_address_matches(const std::vector<std::string>& addresses, const Mechanism& m) const {
+    unsigned prefix = ip_.is_v4() ? m.cidr4.value_or(32) : m.cidr6.value_or(128);
+    for (const auto& text : addresses) {
+      auto addr = dns::IpAddress::parse(text);
+      if (addr && ip_.in_network(addr->unmapped(), prefix)) return true;
+    }
+    return false;
+  }
+
+  MechanismOutcome evaluate(const Mechanism& m, const std::string& domain) {
+    if (m.queries_dns())
+      if (auto limit = count_term(m.text, domain)) return *limit;
+    switch (m.kind) {
+      case MechanismKind::all: return MechanismOutcome::match();
+      case MechanismKind::ip4:
+        if (!ip_.is_v4()) return MechanismOutcome::no_match();
+        return ip_.in_network(m.network, m.cidr4.value_or(32)) ? MechanismOutcome::match()
+                                                                : MechanismOutcome::no_match();
+      case MechanismKind::ip6:
+        if (!ip_.is_v6()) return MechanismOutcome::no_match();
+        return ip_.in_network(m.network, m.cidr6.value_or(128)) ? MechanismOutcome::match()
+                                                                 : MechanismOutcome::no_match();
+      case MechanismKind::include: return include(m, domain);
+      case MechanismKind::a: return a(m, domain);
+      case MechanismKind::mx: return mx(m, domain);
+      case MechanismKind::ptr: return ptr(m, domain);
+      case MechanismKind::exists: return exists(m, domain);
+    }
+    return MechanismOutcome::no_match();
+  }
+
+  // RFC 7208 5.2: the recursive result decides match, no match or an error.
+  MechanismOutcome include(const Mechanism& m, const std::string& domain) {
+    std::string target = target_of(m, domain);
+    Outcome o = check_host(target);
+    switch (o.result) {
+      case Result::Pass: return MechanismOutcome::match();
+      case Result::Fail:
+      case Result::SoftFail:
+      case Result::Neutral: return MechanismOutcome::no_match();
+      case Result::TempError: return MechanismOutcome::fail(Result::TempError, o.problem);
+      case Result::PermError: return MechanismOutcome::fail(Result::PermError, o.problem);
+      case Result::None:
+        return MechanismOutcome::fail(Result::PermError,
+                                      "'" + m.text + "' in " + domain + ": " + o.problem);
+    }
+    return MechanismOutcome::no_match();
+  }
+
+  // The query a, mx and exists start with (RFC 7208 5): a DNS error is the mechanism's
+  // temperror, an answer without records a void lookup (4.6.4) and no match. Empty answer
+  // means the caller continues with answer.
+  std::optional<MechanismOutcome> mechanism_query(const Mechanism& m, const std::string& domain,
+                                                  dns::RRType type, dns::Answer& answer) {
+    std::string target = target_of(m, domain);
+    if (!queryable(target)) return MechanismOutcome::no_match();
+    answer = dns_.query(target, type);
+    if (answer.status == dns::Status::tempfail)
+      return MechanismOutcome::fail(Result::TempError,
+                                    "DNS failure for '" + m.text + "' (" + target + " " +
+                                        std::string(dns::to_string(type)) + "): " + answer.detail);
+    if (answer.ok()) return std::nullopt;
+    if (auto limit = void_lookup(m.text, domain)) return limit;
+    return MechanismOutcome::no_match();
+  }
+
+  // RFC 7208 5.3
+  MechanismOutcome a(const Mechanism& m, const std::string& domain) {
+    dns::Answer answer;
+    if (auto done = mechanism_query(m, domain, address_type(), answer)) return *done;
+    return any_address_matches(answer.records, m) ? MechanismOutcome::match()
+                                                   : MechanismOutcome::no_match();
+  }
+
+  // RFC 7208 5.4: every MX name's addresses; no implicit MX (5.4/4).
+  MechanismOutcome mx(const Mechanism& m, const std::string& domain) {
+    dns::Answer answer;
+    if (auto done = mechanism_query(m, domain, dns::RRType::MX, answer)) return *done;
+    if (answer.mx.size() > options_.max_mx_names)
+      return MechanismOutcome::fail(
+          Result::PermError, "'" + m.text + "' in " + domain + ": " +
+                                 std::to_string(answer.mx.size()) + " MX names, more than " +
+                                 std::to_string(options_.max_mx_names) + " (RFC 7208 4.6.4)");
+    std::string failure;
+    for (const auto& mx : answer.mx) {
+      if (mx.exchange.empty()) continue;  // null MX (RFC 7505): no host to compare
+      dns::Answer hosts = dns_.query(mx.exchange, address_type());
+      if (hosts.status == dns::Status::tempfail) {
+        failure = "DNS failure for '" + m.text + "' (MX host " + mx.exchange + "): " + hosts.detail;
+        continue;
+      }
+      if (any_address_matches(hosts.records, m)) return MechanismOutcome::match();
+    }
+    // Another MX host may still match, so a failed host lookup decides only at the end.
+    if (!failure.empty()) return MechanismOutcome::fail(Result::TempError, failure);
+    return MechanismOutcome::no_match();
+  }
+
+  // RFC 7208 5.5
+  MechanismOutcome ptr(const Mechanism& m, const std::string& domain) {
+    const PtrNames& names = ptr_names();
+    if (names.status == dns::Status::tempfail) return MechanismOutcome::no_match();
+    if (names.status != dns::Status::ok) {
+      if (auto limit = void_lookup(m.text, domain)) return *limit;
+      return MechanismOutcome::no_match();
+    }
+    std::string target = lowercase(target_of(m, domain));
+    if (!queryable(target)) return MechanismOutcome::no_match();
+    for (const auto& name : names.validated)
+      if (ends_with_domain(name, target)) return MechanismOutcome::match();
+    return MechanismOutcome::no_match();
+  }
+
+  // RFC 7208 5.7: an A query, whatever the client's address family.
+  MechanismOutcome exists(const Mechanism& m, const std::string& domain) {
+    dns::Answer answer;
+    if (auto done = mechanism_query(m, domain, dns::RRType::A, answer)) return *done;
+    return MechanismOutcome::match();
+  }
+
+  // RFC 7208 5.5: the names the PTR records give for <ip> whose addresses include <ip>,
+  // looking at no more than max_ptr_names of them (4.6.4). Shared by ptr and %{p}.
+  struct PtrNames {
+    dns::Status status = dns::Status::nodata;
+    std::vector<std::string> validated;
+  };
+  const PtrNames& ptr_names() {
+    if (ptr_names_) return *ptr_names_;
+    PtrNames out;
+    dns::Answer answer = dns_.query(ip_.reverse_name(), dns::RRType::PTR);
+    out.status = answer.status;
+    std::size_t n = 0;
+    for (const auto& name : answer.records) {
+      if (n++ >= options_.max_ptr_names) break;
+      dns::Answer hosts = dns_.query(name, address_type());
+      if (hosts.status != dns::Status::ok) continue;  // 5.5: skip a name whose lookup fails
+      for (const auto& rec : hosts.records) {
+        auto addr = dns::IpAddress::parse(rec);
+        if (addr && addr->unmapped() == ip_) {
+          out.validated.push_back(lowercase(name));
+          break;
+        }
+      }
+    }
+    ptr_names_ = std::move(out);
+    return *ptr_names_;
+  }
+
+  // RFC 7208 7.3 "p": the domain itself, else a subdomain of it, else any validated name.
+  std::string validated_name(const std::string& domain) {
+    const PtrNames& names = ptr_names();
+    if (names.validated.empty()) return "unknown";
+    std::string d = lowercase(domain);
+    for (const auto& n : names.validated)
+      if (n == d) return n;
+    for (const auto& n : names.validated)
+      if (ends_with_domain(n, d)) return n;
+    return names.validated.front();
+  }
+
+  // RFC 7208 6.2: any problem with exp= falls back to the default explanation.
+  std::string explanation(const Outcome& o) {
+    if (options_.fetch_explanation && o.exp) {
+      std::string target = to_target_name(expand(*o.exp, values(o.exp_domain)));
+      if (queryable(target)) {
+        dns::Answer answer = dns_.query(target, dns::RRType::TXT);
+        if (answer.ok() && answer.records.size() == 1 && printable_ascii(answer.records.front())) {
+          auto text = parse_macro_string(answer.records.front(), MacroUse::explain_string);
+          if (text) return expand(*text, values(o.exp_domain));
+        }
+      }
+    }
+    if (options_.default_explanation.empty()) return {};
+    auto text = parse_macro_string(options_.default_explanation, MacroUse::explain_string);
+    if (!text) return options_.default_explanation;
+    return expand(*text, values(request_.domain));
+  }
+
+  dns::CachingResolver dns_;
+  const Request& request_;
+  const Options& options_;
+  dns::IpAddress ip_;
+  std::string local_, sender_domain_, sender_;
+  std::size_t terms_ = 0, voids_ = 0;
+  std::optional<PtrNames> ptr_names_;
+};
+
+std::string strip_angle_brackets(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
+  return std::string(s);
+}
+
+Verdict run_identity(dns::Resolver& resolver, const Session& session, const Options& options,
+                     Identity identity, std::string sender, std::string domain) {
+  Request request;
+  request.client_ip = session.client_ip;
+  request.sender = std::move(sender);
+  request.domain = std::move(domain);
+  request.helo = session.helo;
+  request.receiver = session.receiver;
+  request.now = session.now;
+  Verdict v = check_host(resolver, request, options);
+  v.identity = identity;
+  return v;
+}
+
+}  // namespace
+
+std::string_view to_string(Result result) noexcept {
+  return kResultNames[static_cast<std::size_t>(result)];
+}
+
+std::optional<Result> parse_result(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < kResultNames.size(); ++i)
+    if (lowercase(text) == kResultNames[i]) return static_cast<Result>(i);
+  return std::nullopt;
+}
+
+std::string_view to_string(Identity identity) noexcept {
+  return identity == Identity::helo ? "helo" : "mailfrom";
+}
+
+Verdict check_host(dns::Resolver& resolver, const Request& request, const Options& options) {
+  return Evaluation(resolver, request, options).run();
+}
+
+Verdict verify_mail_from(dns::Resolver& resolver, const Session& session, const Options& options) {
+  std::string mail_from = strip_angle_brackets(session.mail_from);
+  if (mail_from.empty()) {
+    // RFC 7208 2.4: a null reverse-path is checked as postmaster@<HELO>.
+    if (session.helo.empty()) {
+      Verdict v;
+      v.problem = "null MAIL FROM and no HELO name: nothing to check";
+      return v;
+    }
+    return run_identity(resolver, session, options, Identity::mailfrom,
+                        "postmaster@" + session.helo, session.helo);
+  }
+  std::size_t at = mail_from.rfind('@');
+  std::string domain = at == std::string::npos ? mail_from : mail_from.substr(at + 1);
+  return run_identity(resolver, session, options, Identity::mailfrom, mail_from, domain);
+}
+
+Verdict verify_helo(dns::Resolver& resolver, const Session& session, const Options& options) {
+  if (session.helo.empty()) {
+    Verdict v;
+    v.identity = Identity::helo;
+    v.problem = "no HELO name to check";
+    return v;
+  }
+  return run_identity(resolver, session, options, Identity::helo, "postmaster@" + session.helo,
+                      session.helo);
+}
+
+}  // namespace dnsauth::spf

@@ -1,0 +1,89 @@
+// check_host() (RFC 7208 4-6) and the two identities built on it (2.3 HELO, 2.4 MAIL FROM).
+// The inputs (client IP, sender, HELO name, receiver name, time for %{t}) and the Resolver are
+// passed in; nothing here reads the clock or the network on its own. The outcome is always a
+// Verdict: DNS failures become temperror, bad records permerror, each with a problem text
+// naming what went wrong and where.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/dns/ip_address.h"
+#include "core/dns/resolver.h"
+
+namespace dnsauth::spf {
+
+// The seven results of RFC 7208 2.6. (Inside dnsauth::spf this name hides the
+// dnsauth::Result<T> template; spell that one out as dnsauth::Result.)
+enum class Result { None, Neutral, Pass, Fail, SoftFail, TempError, PermError };
+
+// "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror" (2.6, 9.1).
+std::string_view to_string(Result result) noexcept;
+std::optional<Result> parse_result(std::string_view text) noexcept;
+
+enum class Identity { mailfrom, helo };
+std::string_view to_string(Identity identity) noexcept;
+
+// The arguments of check_host() (4.1) plus what macros need (7.2).
+struct Request {
+  dns::IpAddress client_ip;
+  std::string sender;                 // "local@domain"; an empty local-part means postmaster
+  std::string domain;                 // the initial <domain>
+  std::string helo;                   // %{h}
+  std::string receiver = "unknown";   // %{r}: the host name of this verifier
+  std::int64_t now = 0;               // %{t}: seconds since the Epoch
+};
+
+struct Options {
+  std::size_t max_dns_terms = 10;    // 4.6.4: include, a, mx, ptr, exists, redirect
+  std::size_t max_void_lookups = 2;  // 4.6.4: answers with no records or NXDOMAIN
+  std::size_t max_mx_names = 10;     // 4.6.4: more MX names is a permerror
+  std::size_t max_ptr_names = 10;    // 4.6.4: PTR names beyond these are ignored
+  // Returned for a fail when the domain gives no usable exp= (6.2); expanded as an
+  // explain-string, used verbatim if it does not parse as one. Empty: no explanation.
+  std::string default_explanation = "%{o} does not designate %{c} as permitted sender";
+  bool fetch_explanation = true;  // look up exp= on fail (6.2)
+};
+
+struct Verdict {
+  Result result = Result::None;
+  Identity identity = Identity::mailfrom;
+  std::string sender;       // the <sender> evaluated (postmaster@... filled in)
+  std::string domain;       // the initial <domain>
+  // The directive that decided the result as written ("-all", "ip4:192.0.2.0/24",
+  // "include:_spf.example.net"), "default" when none matched (4.7), empty when no record
+  // was evaluated (none, and errors before any mechanism).
+  std::string mechanism;
+  std::string problem;      // temperror/permerror/none: what went wrong, and where
+  std::string explanation;  // fail: the expanded exp= text or the default explanation
+  std::size_t dns_lookups = 0;    // terms counted towards the limit of 10 (4.6.4)
+  std::size_t void_lookups = 0;   // lookups answered NXDOMAIN or with no records (4.6.4)
+  std::size_t dns_queries = 0;    // queries actually sent to the resolver (after caching)
+};
+
+// check_host(<ip>, <domain>, <sender>) as RFC 7208 4 defines it. IPv4-mapped IPv6 client
+// addresses are evaluated as IPv4 (5, "IPv4-mapped IPv6"). Answers are cached for the
+// evaluation, so the resolver is asked each name and type once.
+Verdict check_host(dns::Resolver& resolver, const Request& request, const Options& options = {});
+
+// The SMTP session facts an MTA knows when it checks SPF.
+struct Session {
+  dns::IpAddress client_ip;
+  std::string mail_from;              // the reverse-path, "" (or "<>") when null
+  std::string helo;                   // the HELO/EHLO argument
+  std::string receiver = "unknown";
+  std::int64_t now = 0;
+};
+
+// The MAIL FROM identity (2.4): the domain of the reverse-path; when that is null, the
+// mailbox postmaster@<HELO> (identity still "mailfrom").
+Verdict verify_mail_from(dns::Resolver& resolver, const Session& session,
+                         const Options& options = {});
+// The HELO identity (2.3): postmaster@<HELO>. An address literal or a name that is not a
+// multi-label domain gives none (4.3).
+Verdict verify_helo(dns::Resolver& resolver, const Session& session, const Options& options = {});
+
+}  // namespace dnsauth::spf
