@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # peers used as oracles and real servers used by integration tests
   python3 python3-dkim python3-authres python3-dnspython opendkim opendkim-tools miltertest
-  nsd postfix sasl2-bin libsasl2-modules swaks
+  nsd bind9-utils postfix sasl2-bin libsasl2-modules swaks
 )
 
 missing=()
