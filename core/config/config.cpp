@@ -24,11 +24,12 @@ class Reader {
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
   [[noreturn]] void fail(const toml::node* node, const std::string& what) const {
+    fail_at(node ? node->source() : toml::source_region{}, what);
+  }
+  [[noreturn]] void fail_at(const toml::source_region& where, const std::string& what) const {
     std::ostringstream os;
     os << source_;
-    if (node && node->source().begin.line) {
-      os << ":" << node->source().begin.line << ":" << node->source().begin.column;
-    }
+    if (where.begin.line) os << ":" << where.begin.line << ":" << where.begin.column;
     os << ": " << what;
     throw ConfigError{os.str()};
   }
@@ -37,9 +38,10 @@ class Reader {
   void only_keys(const toml::table& table, std::string_view where,
                  std::initializer_list<std::string_view> allowed) const {
     for (const auto& [key, node] : table) {
+      (void)node;
       bool ok = false;
       for (auto a : allowed) ok = ok || key.str() == a;
-      if (!ok) fail(&node, "unknown key '" + std::string(key.str()) + "' in " + std::string(where));
+      if (!ok) fail_at(key.source(), "unknown key '" + std::string(key.str()) + "' in " + std::string(where));
     }
   }
 

@@ -1,0 +1,128 @@
+// dnsauth.toml (DESIGN.md "The config's shape"): the model all three tools share. The loader
+// is strict: every mistake names file:line and the key, so --check-config can point at it.
+#include <gtest/gtest.h>
+
+#include "core/config/config.h"
+#include "support/test_support.h"
+
+using namespace dnsauth;
+using namespace dnsauth::config;
+
+namespace {
+
+Result<Config> parse(std::string_view text) { return parse_config(text, "test.toml", "/etc/dnsauth"); }
+
+std::string error_of(std::string_view text) {
+  auto c = parse(text);
+  EXPECT_FALSE(c.has_value()) << "expected an error for:\n" << text;
+  return c ? std::string() : c.error().detail;
+}
+
+}  // namespace
+
+TEST(Config, ExampleConfigLoadsWithEveryDocumentedKey) {
+  auto c = load_config(test::data_dir() / ".." / ".." / "examples" / "dnsauth.toml");
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_EQ(c->domains.size(), 2u);
+  const Domain* net = c->find_domain("EXAMPLE.NET");
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->auth, AuthMode::address);
+  ASSERT_EQ(net->selectors.size(), 2u);
+  EXPECT_EQ(net->selectors[1].algorithm, dkim::Algorithm::ed25519_sha256);
+  // key paths resolve against key_dir, which resolves against the config's folder.
+  EXPECT_EQ(net->selectors[0].key_path.filename(), "example.net.s2026r.pem");
+  EXPECT_EQ(net->selectors[0].key_path.parent_path().filename(), "keys");
+  ASSERT_TRUE(net->spf);
+  EXPECT_EQ(net->spf->helo, std::vector<std::string>{"smtp.example.net"});
+  ASSERT_TRUE(net->dmarc);
+  EXPECT_EQ(net->dmarc->p, "reject");
+  const Domain* com = c->find_domain("example.com");
+  ASSERT_NE(com, nullptr);
+  EXPECT_EQ(com->auth, AuthMode::map);
+  ASSERT_EQ(com->allow.size(), 2u);
+}
+
+TEST(Config, DefaultsMatchTheDesign) {
+  auto c = parse("[[domain]]\nname = \"Example.ORG.\"\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->signer.socket, "inet:8891@127.0.0.1");
+  EXPECT_EQ(c->signer.on_error, OnError::tempfail);
+  EXPECT_EQ(c->signer.on_mismatch, OnMismatch::accept);
+  EXPECT_EQ(c->signer.key_dir, std::filesystem::path("/etc/dnsauth/keys"));
+  EXPECT_EQ(c->signer.canon.header, dkim::Canon::relaxed);
+  EXPECT_EQ(c->signer.canon.body, dkim::Canon::relaxed);
+  ASSERT_EQ(c->domains.size(), 1u);
+  EXPECT_EQ(c->domains[0].name, "example.org");  // lowercased, trailing dot dropped
+  EXPECT_EQ(c->domains[0].auth, AuthMode::domain);
+  EXPECT_EQ(c->domains[0].ttl, 3600u);
+}
+
+TEST(Config, SelectorDefaultsToRsa2048AndADerivedKeyFile) {
+  auto c = parse("[[domain]]\nname = \"example.org\"\n[[domain.selector]]\nname = \"sel\"\n");
+  ASSERT_TRUE(c) << c.error().message();
+  const Selector& s = c->domains[0].selectors[0];
+  EXPECT_EQ(s.algorithm, dkim::Algorithm::rsa_sha256);
+  EXPECT_EQ(s.bits, 2048u);
+  EXPECT_EQ(s.key_path, std::filesystem::path("/etc/dnsauth/keys/example.org.sel.pem"));
+}
+
+TEST(Config, UnknownKeysAreErrorsWithFileAndLine) {
+  EXPECT_EQ(error_of("[signer]\nsocket = \"unix:/x\"\non_eror = \"accept\"\n"),
+            "test.toml:3:1: unknown key 'on_eror' in [signer]");
+  EXPECT_NE(error_of("[[domain]]\nname = \"a.example\"\n[domain.spf]\nip5 = []\n")
+                .find("test.toml:4:"), std::string::npos);
+  EXPECT_NE(error_of("colour = 1\n").find("unknown key 'colour' in the top level"), std::string::npos);
+}
+
+TEST(Config, TomlSyntaxErrorsNameLineAndColumn) {
+  std::string e = error_of("[[domain]\nname = \"x\"\n");
+  EXPECT_EQ(e.rfind("test.toml:1:", 0), 0u) << e;
+}
+
+TEST(Config, InvalidValuesAreRefusedWithTheReason) {
+  struct Case {
+    const char* text;
+    const char* expect;
+  } cases[] = {
+      {"[signer]\non_error = \"ignore\"\n", "'on_error' must be"},
+      {"[signer]\non_mismatch = \"drop\"\n", "'on_mismatch' must be"},
+      {"[signer]\nsocket = \"8891\"\n", "'socket' must be"},
+      {"[signer]\nheaders = [\"to\", \"subject\"]\n", "must include From"},
+      {"[signer]\nexpire = 60\n", "'expire' must be at least"},
+      {"[[domain]]\nname = \"bad_domain!\"\n", "is not a domain name"},
+      {"[[domain]]\nname = \"a.example\"\nauth = \"user\"\n", "'auth' must be"},
+      {"[[domain]]\nname = \"a.example\"\nauth = \"map\"\n", "no 'allow' table"},
+      {"[[domain]]\nname = \"a.example\"\nallow = { \"x\" = [\"y\"] }\n", "only with auth = \"map\""},
+      {"[[domain]]\nname = \"a.example\"\n[[domain]]\nname = \"A.example\"\n", "configured twice"},
+      {"[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = \"s\"\nalgorithm = \"rsa-sha1\"\n",
+       "algorithm must be"},
+      {"[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = \"s\"\nbits = 512\n", "1024 to 4096"},
+      {"[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = \"s\"\nalgorithm = \"ed25519-sha256\"\nbits = 2048\n",
+       "RSA keys only"},
+      {"[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = \"s\"\n[[domain.selector]]\nname = \"s\"\n",
+       "listed twice"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.spf]\nip4 = [\"192.0.2.0/33\"]\n", "not an IPv4"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.spf]\nip6 = [\"192.0.2.1\"]\n", "not an IPv6"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.spf]\nall = \"+\"\n", "'all' must be"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.dmarc]\np = \"rejct\"\n", "'p' must be"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.dmarc]\np = \"none\"\npct = 101\n", "'pct' must be"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.dmarc]\np = \"none\"\nrua = [\"dmarc@a.example\"]\n",
+       "mailto: URIs"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.dmarc]\nadkim = \"x\"\np = \"none\"\n", "'adkim' must be"},
+      {"[[domain]]\nname = \"a.example\"\n[domain.dmarc]\nsp = \"none\"\n", "needs 'p'"},
+      {"[[domain]]\nname = \"a.example\"\nttl = 5\n", "'ttl' must be"},
+      {"[[domain]]\nname = 7\n", "must be a string"},
+  };
+  for (const auto& c : cases) {
+    std::string e = error_of(c.text);
+    EXPECT_NE(e.find(c.expect), std::string::npos) << "input:\n" << c.text << "error: " << e;
+    EXPECT_EQ(e.rfind("test.toml:", 0), 0u) << "no location in: " << e;
+  }
+}
+
+TEST(Config, MissingFileIsAnIoError) {
+  auto c = load_config("/nonexistent/dnsauth.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, Errc::io);
+  EXPECT_NE(c.error().detail.find("/nonexistent/dnsauth.toml"), std::string::npos);
+}
