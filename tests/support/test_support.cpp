@@ -11,6 +11,7 @@ std::filesystem::path conformance_dir() {
 }
 std::filesystem::path data_dir() { return DNSAUTH_TEST_DATA_DIR; }
 std::filesystem::path binary_dir() { return DNSAUTH_BINARY_DIR; }
+std::filesystem::path tool_path(std::string_view name) { return binary_dir() / "bin" / name; }
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -10,8 +10,10 @@ namespace dnsauth::test {
 std::filesystem::path conformance_dir();
 // tests/data in the source tree.
 std::filesystem::path data_dir();
-// The build tree (for the tools under test).
+// The build tree.
 std::filesystem::path binary_dir();
+// A tool under test: build/bin/<name> ("dnsauth-validate", "dnsauth-publish", "dnsauth-signer").
+std::filesystem::path tool_path(std::string_view name);
 
 // The whole file; throws std::runtime_error naming the path when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
