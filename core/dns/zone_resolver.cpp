@@ -88,7 +88,8 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
   detail::RdfPtr origin_rdf(raw_origin);
 
   ldns_zone* raw_zone = nullptr;
-  int line = 1;
+  // ldns counts the lines it has consumed: at an error, the number of the offending line.
+  int line = 0;
   ldns_status st =
       ldns_zone_new_frm_fp_l(&raw_zone, fp, origin_rdf.get(), 3600, LDNS_RR_CLASS_IN, &line);
   std::unique_ptr<ldns_zone, ZoneDeleter> zone(raw_zone);

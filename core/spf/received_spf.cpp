@@ -1,0 +1,147 @@
+#include "core/spf/received_spf.h"
+
+#include <string_view>
+#include <vector>
+
+namespace dnsauth::spf {
+
+namespace {
+
+// Printable ASCII only: anything else a sender may have slipped in (CR, LF, NUL, 8-bit)
+// becomes '?'.
+std::string sanitize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u <= 0x7e ? c : '?');
+  }
+  return out;
+}
+
+// RFC 5322 3.2.3 atext
+bool is_atext(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+bool is_dot_atom(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '.') {
+      if (s[i + 1] == '.') return false;
+    } else if (!is_atext(s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// dot-atom when it is one, else an RFC 5322 quoted-string.
+std::string value(std::string_view raw) {
+  std::string s = sanitize(raw);
+  if (is_dot_atom(s)) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+// Text inside an RFC 5322 comment: parentheses and backslashes escaped.
+std::string comment_text(std::string_view raw) {
+  std::string out;
+  for (char c : sanitize(raw)) {
+    if (c == '(' || c == ')' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+// RFC 7208 9.1 "(...) style comment ... conveying supporting information for the result".
+std::string comment(const Verdict& v, const Session& s) {
+  std::string who = v.identity == Identity::helo ? "HELO name " + s.helo : "domain of " + v.sender;
+  std::string ip = s.client_ip.to_string();
+  std::string text;
+  switch (v.result) {
+    case Result::Pass: text = who + " designates " + ip + " as permitted sender"; break;
+    case Result::Fail: text = who + " does not designate " + ip + " as permitted sender"; break;
+    case Result::SoftFail:
+      text = who + " does not designate " + ip + " as permitted sender (softfail: transitioning)";
+      break;
+    case Result::Neutral: text = ip + " is neither permitted nor denied by " + who; break;
+    case Result::None: text = who + " does not designate permitted sender hosts"; break;
+    case Result::TempError: text = "temporary error evaluating SPF for " + who; break;
+    case Result::PermError: text = "permanent error in the SPF record for " + who; break;
+  }
+  if (!s.receiver.empty() && s.receiver != "unknown") text = s.receiver + ": " + text;
+  return "(" + comment_text(text) + ")";
+}
+
+// Joins words with single spaces, folding (CRLF SP) before a word that would pass column 78.
+// Words are split at single spaces, so unfolding restores the text exactly.
+std::string fold(const std::vector<std::string>& words) {
+  std::string out;
+  std::size_t column = 0;
+  for (const auto& w : words) {
+    if (out.empty()) {
+      out = w;
+      column = w.size();
+    } else if (column + 1 + w.size() > 78) {
+      out += "\r\n " + w;
+      column = 1 + w.size();
+    } else {
+      out += " " + w;
+      column += 1 + w.size();
+    }
+  }
+  return out;
+}
+
+void split_words(std::vector<std::string>& words, const std::string& text) {
+  std::size_t start = 0;
+  while (true) {
+    std::size_t space = text.find(' ', start);
+    words.push_back(text.substr(start, space == std::string::npos ? std::string::npos : space - start));
+    if (space == std::string::npos) return;
+    start = space + 1;
+  }
+}
+
+bool null_reverse_path(std::string_view mail_from) {
+  return mail_from.find_first_not_of(" \t<>") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string received_spf(const Verdict& verdict, const Session& session) {
+  std::vector<std::string> words{"Received-SPF:", std::string(to_string(verdict.result))};
+  split_words(words, comment(verdict, session));
+  std::vector<std::pair<std::string, std::string>> kv;
+  kv.emplace_back("client-ip", session.client_ip.to_string());
+  if (verdict.identity == Identity::mailfrom && !null_reverse_path(session.mail_from))
+    kv.emplace_back("envelope-from", session.mail_from);
+  if (!session.helo.empty()) kv.emplace_back("helo", session.helo);
+  if (!session.receiver.empty() && session.receiver != "unknown")
+    kv.emplace_back("receiver", session.receiver);
+  kv.emplace_back("identity", std::string(to_string(verdict.identity)));
+  bool error = verdict.result == Result::TempError || verdict.result == Result::PermError ||
+               verdict.result == Result::None;
+  if (error && !verdict.problem.empty()) kv.emplace_back("problem", verdict.problem);
+  else if (!verdict.mechanism.empty()) kv.emplace_back("mechanism", verdict.mechanism);
+  // Folding may fall inside a quoted-string too: unfolding gives its spaces back (RFC 5322 3.2.4).
+  for (const auto& [key, val] : kv) split_words(words, key + "=" + value(val) + ";");
+  return fold(words);
+}
+
+std::string authres_spf(const Verdict& verdict, const Session& session) {
+  std::string out = "spf=" + std::string(to_string(verdict.result));
+  // RFC 8601 2.7.2: smtp.mailfrom carries the domain of the reverse-path; with a null one
+  // SPF checked the HELO name (RFC 7208 2.4), which is reported as smtp.helo.
+  if (verdict.identity == Identity::helo || null_reverse_path(session.mail_from))
+    return out + " smtp.helo=" + value(session.helo);
+  return out + " smtp.mailfrom=" + value(verdict.domain);
+}
+
+}  // namespace dnsauth::spf

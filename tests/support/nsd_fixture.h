@@ -1,0 +1,67 @@
+// A real authoritative server for integration tests: NSD (Debian's nsd) serving the zones a
+// test gives it, on 127.0.0.1 and a free unprivileged port (UDP and TCP), from a private temp
+// folder with its own nsd.conf. The constructor returns once the server answers; the
+// destructor stops it and removes the folder, also when the test failed (and the child gets
+// SIGKILL should the test process die first).
+//
+//   dnsauth::test::NsdServer nsd({{"example.com", "$ORIGIN example.com.\n@ SOA ...\n..."}});
+//   LdnsOptions o; o.server = nsd.address();   // "127.0.0.1:PORT"
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dnsauth::test {
+
+struct NsdZone {
+  std::string name;  // "example.com"
+  std::string text;  // the master file; it needs an SOA record
+};
+
+class NsdServer {
+ public:
+  static constexpr const char* kBinary = "/usr/sbin/nsd";
+  static bool available();  // the nsd binary is installed
+
+  // Throws std::runtime_error with nsd's own log when it does not start or answer within
+  // startup_timeout_ms.
+  explicit NsdServer(std::vector<NsdZone> zones, int startup_timeout_ms = 10000);
+  ~NsdServer();
+  NsdServer(const NsdServer&) = delete;
+  NsdServer& operator=(const NsdServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::filesystem::path& directory() const { return dir_; }
+  std::string log() const;  // nsd.log so far
+
+ private:
+  void stop();
+  std::filesystem::path dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// A UDP socket bound to 127.0.0.1 that never answers: the "server that does not answer".
+class SilentUdpServer {
+ public:
+  SilentUdpServer();
+  ~SilentUdpServer();
+  SilentUdpServer(const SilentUdpServer&) = delete;
+  SilentUdpServer& operator=(const SilentUdpServer&) = delete;
+  std::uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// A port on 127.0.0.1 free for both UDP and TCP at the time of the call.
+std::uint16_t free_loopback_port();
+
+}  // namespace dnsauth::test

@@ -1,0 +1,162 @@
+// The zone-file resolver: master-file syntax through ldns ($ORIGIN, $TTL, relative names,
+// multi-string TXT), and answers as an authoritative server gives them: NODATA at existing
+// names and empty non-terminals, wildcards from the closest encloser only (RFC 4592), CNAMEs
+// followed, several files, names outside the zones sent to a fallback.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/dns/zone_resolver.h"
+#include "support/test_support.h"
+
+namespace {
+
+using namespace dnsauth::dns;
+using dnsauth::Errc;
+
+const char* kZone = R"($ORIGIN example.com.
+$TTL 300
+@        IN SOA ns1 hostmaster 2026010101 3600 600 86400 300
+         IN NS  ns1
+         IN MX  10 mail
+         IN MX  20 mail2.example.net.
+         IN TXT "v=spf1 mx " "-all"
+ns1      IN A   192.0.2.53
+mail     IN A   192.0.2.10
+mail     IN AAAA 2001:db8::10
+www      IN CNAME mail
+loop1    IN CNAME loop2
+loop2    IN CNAME loop1
+*.wild   IN TXT "wildcard"
+*.wild   IN A   192.0.2.99
+sub.wild IN A   192.0.2.77
+a.b.c    IN TXT "deep"
+_spf     3600 IN TXT "v=spf1 ip4:192.0.2.0/24 ~all"
+_spf     IN TXT "v=spf1 ip4:192.0.2.0/24 ~all"
+)";
+
+ZoneResolver loaded() {
+  ZoneResolver z;
+  auto r = z.load_text(kZone, "example.com.zone");
+  EXPECT_TRUE(r) << r.error().message();
+  return z;
+}
+
+TEST(DnsZoneResolver, RecordsAndTypes) {
+  ZoneResolver z = loaded();
+  EXPECT_EQ(z.zones(), std::set<std::string>{"example.com"});
+  Answer txt = z.query("EXAMPLE.com.", RRType::TXT);
+  ASSERT_EQ(txt.status, Status::ok);
+  ASSERT_EQ(txt.records.size(), 1u);
+  EXPECT_EQ(txt.records[0], "v=spf1 mx -all");  // RFC 7208 3.3: strings joined
+  EXPECT_EQ(txt.txt_parts[0], (std::vector<std::string>{"v=spf1 mx ", "-all"}));
+  Answer mx = z.query("example.com", RRType::MX);
+  ASSERT_EQ(mx.mx.size(), 2u);
+  EXPECT_EQ(mx.mx[0].exchange, "mail.example.com");  // relative to $ORIGIN
+  EXPECT_EQ(mx.mx[1].exchange, "mail2.example.net");
+  EXPECT_EQ(mx.mx[1].preference, 20);
+  EXPECT_EQ(z.query("mail.example.com", RRType::AAAA).records, std::vector<std::string>{"2001:db8::10"});
+  // Identical records are one RRset member (RFC 2181 5), whatever their TTLs.
+  EXPECT_EQ(z.query("_spf.example.com", RRType::TXT).records.size(), 1u);
+}
+
+TEST(DnsZoneResolver, NodataNxdomainAndEmptyNonTerminals) {
+  ZoneResolver z = loaded();
+  EXPECT_EQ(z.query("mail.example.com", RRType::TXT).status, Status::nodata);
+  EXPECT_EQ(z.query("ns1.example.com", RRType::MX).status, Status::nodata);
+  EXPECT_EQ(z.query("example.com", RRType::A).status, Status::nodata);  // apex: SOA, NS only
+  EXPECT_EQ(z.query("b.c.example.com", RRType::TXT).status, Status::nodata);
+  EXPECT_EQ(z.query("c.example.com", RRType::A).status, Status::nodata);
+  EXPECT_EQ(z.query("x.a.b.c.example.com", RRType::TXT).status, Status::nxdomain);
+  EXPECT_EQ(z.query("nothing.example.com", RRType::A).status, Status::nxdomain);
+}
+
+// RFC 4592 3.3.1: a wildcard answers for names that do not exist, only below its closest
+// encloser; existing names and their descendants are not covered.
+TEST(DnsZoneResolver, WildcardsAsAServerAnswers) {
+  ZoneResolver z = loaded();
+  Answer a = z.query("anything.wild.example.com", RRType::A);
+  ASSERT_EQ(a.status, Status::ok);
+  EXPECT_EQ(a.records, std::vector<std::string>{"192.0.2.99"});
+  EXPECT_EQ(z.query("x.y.wild.example.com", RRType::TXT).records, std::vector<std::string>{"wildcard"});
+  EXPECT_EQ(z.query("anything.wild.example.com", RRType::MX).status, Status::nodata);
+  // sub.wild exists: it answers for itself (NODATA for TXT), and its children are not covered
+  // by *.wild (the closest encloser of x.sub.wild is sub.wild, which has no wildcard).
+  EXPECT_EQ(z.query("sub.wild.example.com", RRType::A).records, std::vector<std::string>{"192.0.2.77"});
+  EXPECT_EQ(z.query("sub.wild.example.com", RRType::TXT).status, Status::nodata);
+  EXPECT_EQ(z.query("x.sub.wild.example.com", RRType::TXT).status, Status::nxdomain);
+  // The wildcard's own parent is an empty non-terminal, not a wildcard match.
+  EXPECT_EQ(z.query("wild.example.com", RRType::TXT).status, Status::nodata);
+}
+
+TEST(DnsZoneResolver, CnamesAreFollowed) {
+  ZoneResolver z = loaded();
+  Answer a = z.query("www.example.com", RRType::A);
+  ASSERT_EQ(a.status, Status::ok);
+  EXPECT_EQ(a.records, std::vector<std::string>{"192.0.2.10"});
+  EXPECT_EQ(z.query("www.example.com", RRType::CNAME).records, std::vector<std::string>{"mail.example.com"});
+  Answer loop = z.query("loop1.example.com", RRType::TXT);
+  EXPECT_EQ(loop.status, Status::tempfail);
+  EXPECT_NE(loop.detail.find("CNAME"), std::string::npos);
+}
+
+TEST(DnsZoneResolver, SeveralFilesFallbackAndOrigins) {
+  ZoneResolver z = loaded();
+  // A fragment without SOA: its apex is the common domain of its names; no $ORIGIN, so the
+  // origin comes from the call.
+  ASSERT_TRUE(z.load_text("@ TXT \"v=spf1 -all\"\n_dmarc TXT \"v=DMARC1; p=reject\"\n",
+                          "fragment", "example.org"));
+  EXPECT_EQ(z.zones(), (std::set<std::string>{"example.com", "example.org"}));
+  EXPECT_EQ(z.query("example.org", RRType::TXT).records, std::vector<std::string>{"v=spf1 -all"});
+  EXPECT_EQ(z.query("_dmarc.example.org", RRType::TXT).status, Status::ok);
+  // Outside every zone: NXDOMAIN, or the fallback's answer when one is set.
+  EXPECT_EQ(z.query("example.net", RRType::TXT).status, Status::nxdomain);
+  MemoryResolver fallback;
+  fallback.add_txt("example.net", "v=spf1 ?all");
+  z.set_fallback(&fallback);
+  EXPECT_EQ(z.query("example.net", RRType::TXT).records, std::vector<std::string>{"v=spf1 ?all"});
+  EXPECT_EQ(fallback.queries(), 1u);
+  EXPECT_EQ(z.query("nothing.example.com", RRType::TXT).status, Status::nxdomain);  // ours: no fallback
+  EXPECT_EQ(fallback.queries(), 1u);
+}
+
+TEST(DnsZoneResolver, FilesOnDiskTakeTheirOriginFromTheName) {
+  auto dir = std::filesystem::temp_directory_path() / ("dnsauth-zone-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "example.net.zone") << "$TTL 60\n@ IN TXT \"v=spf1 a -all\"\n@ IN A 198.51.100.1\n";
+    std::ofstream(dir / "broken.zone") << "$ORIGIN example.org.\n@ IN TXT \"ok\"\nwww IN A 999.1.1.1\n";
+  }
+  ZoneResolver z;
+  ASSERT_TRUE(z.load_file(dir / "example.net.zone"));
+  EXPECT_EQ(z.query("example.net", RRType::A).records, std::vector<std::string>{"198.51.100.1"});
+  auto bad = z.load_file(dir / "broken.zone");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::syntax);
+  EXPECT_NE(bad.error().detail.find("broken.zone:3:"), std::string::npos) << bad.error().message();
+  auto missing = z.load_file(dir / "missing.zone");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::io);
+  EXPECT_NE(missing.error().detail.find("missing.zone"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DnsZoneResolver, ErrorsNameTheSourceAndLine) {
+  struct Bad {
+    const char* text;
+    const char* says;
+  };
+  for (const Bad& b : {Bad{"$ORIGIN example.com.\n@ TXT \"a\"\n\nfoo IN BOGUS 1\n", "zone-text:4:"},
+                       Bad{"$ORIGIN example.com.\n@ IN MX mail\n", "zone-text:2:"},
+                       Bad{"$ORIGIN example.com.\n@ IN SOA ns h 1 2 3 4 5\nother.example.net. IN A 192.0.2.1\n",
+                           "outside the zone example.com"},
+                       Bad{"$ORIGIN example.com.\n$INCLUDE other.zone\n", "zone-text:"}}) {
+    ZoneResolver z;
+    auto r = z.load_text(b.text, "zone-text");
+    ASSERT_FALSE(r) << b.text;
+    EXPECT_EQ(r.error().code, Errc::syntax);
+    EXPECT_NE(r.error().detail.find(b.says), std::string::npos) << b.text << " -> " << r.error().message();
+  }
+}
+
+}  // namespace
