@@ -29,6 +29,15 @@ std::string normalize_crlf(std::string_view in) {
   return out;
 }
 
+// An mbox "From " separator line is not part of the message. "From  : ..." is not one: it
+// is the From field with WSP before the colon (RFC 5322 4.5.2 obs-from, example A.6.3).
+bool is_mbox_separator(std::string_view line) {
+  if (line.substr(0, 5) != "From ") return false;
+  std::size_t i = 4;
+  while (i < line.size() && is_wsp(line[i])) ++i;
+  return i == line.size() || line[i] != ':';
+}
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -121,8 +130,7 @@ Result<void> MessageParser::header_line(std::string line) {
     content.remove_suffix(1);
   if (first_line_) {
     first_line_ = false;
-    // An mbox "From " separator line is not part of the message.
-    if (content.substr(0, 5) == "From ") return {};
+    if (is_mbox_separator(content)) return {};
   }
   if (content.empty()) {  // the blank line ending the header section
     if (auto r = flush_field(); !r) return r;
