@@ -120,6 +120,33 @@ bool valid_cidr(std::string_view text, int family) {
   return inet_pton(family, addr.c_str(), buf) == 1;
 }
 
+// auth = "map" keys (DESIGN.md): "*", "*@domain", "*@*.domain" or one login "user@domain".
+bool valid_login_pattern(std::string_view k) {
+  if (k == "*") return true;
+  auto at = k.rfind('@');
+  if (at == std::string_view::npos || at == 0) return false;
+  std::string_view local = k.substr(0, at), domain = k.substr(at + 1);
+  if (local != "*" && local.find('*') != std::string_view::npos) return false;
+  if (domain.starts_with("*.")) domain.remove_prefix(2);
+  return valid_hostname(mail::to_lower(domain));
+}
+
+// auth = "map" targets: "user@domain", "domain", "*@domain", "*.domain", "*@*.domain", where
+// the domain is the configured one or below it (a map cannot grant another domain's name).
+bool valid_allow_target(std::string_view t, std::string_view configured) {
+  auto at = t.rfind('@');
+  std::string_view local = at == std::string_view::npos ? "*" : t.substr(0, at);
+  std::string domain = mail::to_lower(at == std::string_view::npos ? t : t.substr(at + 1));
+  if (local.empty() || (local != "*" && local.find('*') != std::string_view::npos)) return false;
+  bool wildcard = domain.starts_with("*.");
+  if (wildcard) domain.erase(0, 2);
+  if (!valid_hostname(domain)) return false;
+  bool within = domain == configured ||
+                (domain.size() > configured.size() && domain.ends_with(configured) &&
+                 domain[domain.size() - configured.size() - 1] == '.');
+  return within;
+}
+
 Selector read_selector(const Reader& r, const toml::table& t, const std::string& domain) {
   std::string where = "[[domain.selector]] of " + domain;
   r.only_keys(t, where, {"name", "algorithm", "bits", "key", "testing", "hashes", "notes"});
@@ -232,10 +259,18 @@ Domain read_domain(const Reader& r, const toml::table& t) {
     for (const auto& [login, node] : *at) {
       const toml::array* arr = node.as_array();
       if (!arr) r.fail(&node, "allow entry '" + std::string(login.str()) + "' must be an array of strings");
+      if (!valid_login_pattern(login.str())) {
+        r.fail(&node, "allow key '" + std::string(login.str()) +
+                          "' must be a login (\"user@domain\"), \"*@domain\", \"*@*.domain\" or \"*\"");
+      }
       std::vector<std::string> targets;
       for (const auto& e : *arr) {
         if (!e.is_string()) r.fail(&e, "allow entry '" + std::string(login.str()) + "' must hold strings");
-        targets.push_back(e.as_string()->get());
+        std::string target = e.as_string()->get();
+        if (!valid_allow_target(target, d.name)) {
+          r.fail(&e, "allow target '" + target + "' must be an address, a domain or \"*.domain\" within " + d.name);
+        }
+        targets.push_back(std::move(target));
       }
       d.allow.emplace_back(std::string(login.str()), std::move(targets));
     }

@@ -1,0 +1,277 @@
+#include "signer/key_store.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/mail/message.h"
+
+namespace dnsauth::signer {
+
+struct KeySetBuilder {
+  static std::shared_ptr<KeySet> make() { return std::shared_ptr<KeySet>(new KeySet()); }
+  static void set(KeySet& ks, std::shared_ptr<const config::Config> cfg, std::vector<KeySet::DomainKeys> d,
+                  std::size_t keys) {
+    ks.config_ = std::move(cfg);
+    ks.domains_ = std::move(d);
+    ks.key_count_ = keys;
+    ks.loaded_at_ = std::chrono::system_clock::now();
+  }
+};
+
+namespace {
+
+constexpr std::uintmax_t kMaxKeyFile = 64 * 1024;  // a 4096-bit RSA PEM is about 3.3 KB
+
+std::string where(const config::Config& cfg, int line) {
+  return cfg.file.string() + (line > 0 ? ":" + std::to_string(line) : std::string());
+}
+
+std::string octal_mode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+bool parse_port(std::string_view s, unsigned& port) {
+  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  port = static_cast<unsigned>(std::stoul(std::string(s)));
+  return port >= 1 && port <= 65535;
+}
+
+// libmilter's forms (smfi_setconn(3)): inet:PORT[@HOST], inet6:PORT[@HOST], unix:PATH, local:PATH.
+std::string check_socket(std::string_view s) {
+  auto colon = s.find(':');
+  std::string_view kind = s.substr(0, colon), rest = colon == std::string_view::npos ? "" : s.substr(colon + 1);
+  if (kind == "unix" || kind == "local") {
+    if (rest.empty() || rest.front() != '/') return "socket '" + std::string(s) + "': the path must be absolute";
+    return "";
+  }
+  if (kind == "inet" || kind == "inet6") {
+    auto at = rest.find('@');
+    unsigned port = 0;
+    if (!parse_port(rest.substr(0, at), port)) return "socket '" + std::string(s) + "': the port must be 1 to 65535";
+    if (at != std::string_view::npos && at + 1 == rest.size()) return "socket '" + std::string(s) + "': empty host after '@'";
+    return "";
+  }
+  return "socket '" + std::string(s) + "' must be inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH";
+}
+
+std::string check_stats_listen(std::string_view s) {
+  std::string host;
+  std::string_view port;
+  if (s.starts_with("[")) {
+    auto close = s.find("]:");
+    if (close == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
+    host = std::string(s.substr(1, close - 1));
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
+    host = std::string(s.substr(0, colon));
+    port = s.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  unsigned p = 0;
+  if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+    return "stats_listen '" + std::string(s) + "': '" + host + "' is not an IP address";
+  }
+  if (!parse_port(port, p)) return "stats_listen '" + std::string(s) + "': the port must be 1 to 65535";
+  return "";
+}
+
+struct Loader {
+  const config::Config& cfg;
+  std::vector<Finding>& findings;
+  std::map<std::string, std::shared_ptr<const dkim::PrivateKey>> cache;  // by path: parsed once
+  const passwd* user = nullptr;
+
+  void error(std::string text) { findings.push_back({Finding::Severity::error, std::move(text)}); }
+  void warning(std::string text) { findings.push_back({Finding::Severity::warning, std::move(text)}); }
+
+  std::shared_ptr<const dkim::PrivateKey> key(const config::Domain& d, const config::Selector& sel) {
+    const std::string path = sel.key_path.string();
+    std::string who = "selector " + sel.name + " of " + d.name + " (" + where(cfg, sel.line) + ")";
+    if (auto it = cache.find(path); it != cache.end()) return it->second;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      error("key file " + path + " for " + who + ": " + std::strerror(errno));
+      return nullptr;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      error("key file " + path + " for " + who + " is not a regular file");
+      return nullptr;
+    }
+    // Issue 5: a private key anyone else can read is no longer private; refuse to use it.
+    if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH)) {
+      error("key file " + path + " for " + who + " is group- or world-accessible (mode " + octal_mode(st.st_mode) +
+            "); run chmod 600 " + path);
+      return nullptr;
+    }
+    if (static_cast<std::uintmax_t>(st.st_size) > kMaxKeyFile) {
+      error("key file " + path + " for " + who + " is " + std::to_string(st.st_size) + " bytes; not a PEM key");
+      return nullptr;
+    }
+    if (user && st.st_uid != user->pw_uid) {
+      warning("key file " + path + " is owned by uid " + std::to_string(st.st_uid) + ", not by user " +
+              user->pw_name + ": after dropping privileges a reload cannot read it");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      error("key file " + path + " for " + who + ": cannot read: " + std::strerror(errno));
+      return nullptr;
+    }
+    std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = dkim::PrivateKey::from_pem(pem);
+    OPENSSL_cleanse(pem.data(), pem.size());  // the key material lives on only inside OpenSSL
+    if (!parsed) {
+      error("key file " + path + " for " + who + ": " + parsed.error().detail);
+      return nullptr;
+    }
+    auto k = std::make_shared<const dkim::PrivateKey>(std::move(*parsed));
+    cache.emplace(path, k);
+    return k;
+  }
+
+  void check_key_matches(const config::Domain& d, const config::Selector& sel, const dkim::PrivateKey& k) {
+    std::string who = "selector " + sel.name + " of " + d.name + " (" + where(cfg, sel.line) + ")";
+    if (k.type() != dkim::key_type_of(sel.algorithm)) {
+      error("key file " + sel.key_path.string() + " holds an " + std::string(dkim::to_string(k.type())) + " key but " +
+            who + " says " + std::string(dkim::to_string(sel.algorithm)));
+    } else if (k.type() == dkim::KeyType::rsa && k.bits() != sel.bits) {
+      warning("key file " + sel.key_path.string() + " holds a " + std::to_string(k.bits()) + "-bit RSA key but " + who +
+              " says bits = " + std::to_string(sel.bits));
+    }
+    if (k.type() == dkim::KeyType::rsa && k.bits() < 2048) {
+      warning("key file " + sel.key_path.string() + ": RSA keys under 2048 bits are weak (RFC 8301 3.2 recommends 2048)");
+    }
+  }
+};
+
+}  // namespace
+
+std::string Finding::str() const {
+  return std::string(severity == Severity::error ? "error: " : "warning: ") + text;
+}
+
+std::string LoadResult::errors() const {
+  std::string out;
+  for (const auto& f : findings) {
+    if (f.severity != Finding::Severity::error) continue;
+    if (!out.empty()) out += "; ";
+    out += f.text;
+  }
+  return out;
+}
+
+dkim::HeaderPolicy header_policy(const config::SignerSettings& s) {
+  dkim::HeaderPolicy p = dkim::HeaderPolicy::recommended();
+  if (s.headers) {
+    p.sign = *s.headers;
+    // Oversign, of the recommended set, only what the operator still wants signed.
+    if (!s.oversign) {
+      std::vector<std::string> keep;
+      for (const auto& o : p.oversign)
+        for (const auto& h : p.sign)
+          if (mail::iequals(o, h)) keep.push_back(o);
+      p.oversign = keep;
+    }
+  }
+  if (s.oversign) p.oversign = *s.oversign;
+  for (auto& h : p.sign) h = mail::to_lower(h);
+  for (auto& h : p.oversign) h = mail::to_lower(h);
+  return p;
+}
+
+LoadResult build_key_set(config::Config cfg_in) {
+  LoadResult result;
+  auto cfg = std::make_shared<const config::Config>(std::move(cfg_in));
+  Loader loader{*cfg, result.findings, {}, nullptr};
+
+  const auto& s = cfg->signer;
+  if (auto e = check_socket(s.socket); !e.empty()) loader.error(cfg->file.string() + ": [signer] " + e);
+  if (!s.stats_listen.empty()) {
+    if (auto e = check_stats_listen(s.stats_listen); !e.empty()) loader.error(cfg->file.string() + ": [signer] " + e);
+  }
+  if (!s.user.empty()) {
+    loader.user = ::getpwnam(s.user.c_str());
+    if (!loader.user) loader.error(cfg->file.string() + ": [signer] user '" + s.user + "' does not exist");
+  }
+
+  dkim::HeaderPolicy headers = header_policy(s);
+  std::vector<KeySet::DomainKeys> domains;
+  std::size_t keys = 0;
+  for (const auto& d : cfg->domains) {
+    KeySet::DomainKeys dk;
+    dk.domain = d.name;
+    for (const auto& sel : d.selectors) {
+      auto k = loader.key(d, sel);
+      if (!k) continue;
+      loader.check_key_matches(d, sel, *k);
+      dkim::SignerSpec spec;
+      spec.domain = d.name;
+      spec.selector = sel.name;
+      spec.key = k;
+      spec.canon = s.canon;
+      spec.headers = headers;
+      spec.expire_after = s.expire;
+      dk.specs.push_back(std::move(spec));
+      ++keys;
+    }
+    domains.push_back(std::move(dk));
+  }
+  if (keys == 0 && !std::any_of(result.findings.begin(), result.findings.end(), [](const Finding& f) {
+        return f.severity == Finding::Severity::error;
+      })) {
+    loader.warning(cfg->file.string() + ": no [[domain.selector]] is configured; the signer will sign nothing");
+  }
+  bool failed = std::any_of(result.findings.begin(), result.findings.end(),
+                            [](const Finding& f) { return f.severity == Finding::Severity::error; });
+  if (!failed) {
+    auto ks = KeySetBuilder::make();
+    KeySetBuilder::set(*ks, cfg, std::move(domains), keys);
+    result.keys = std::move(ks);
+  }
+  return result;
+}
+
+LoadResult load_key_set(const std::filesystem::path& config_file) {
+  auto cfg = config::load_config(config_file);
+  if (!cfg) {
+    LoadResult r;
+    r.findings.push_back({Finding::Severity::error, cfg.error().detail});
+    return r;
+  }
+  return build_key_set(std::move(*cfg));
+}
+
+const KeySet::DomainKeys* KeySet::domain(std::string_view name) const {
+  for (const auto& d : domains_)
+    if (mail::iequals(d.domain, name)) return &d;
+  return nullptr;
+}
+
+std::shared_ptr<const KeySet> KeyStore::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+void KeyStore::install(std::shared_ptr<const KeySet> keys) {
+  std::lock_guard lock(mutex_);
+  current_ = std::move(keys);
+}
+
+LoadResult KeyStore::reload(const std::filesystem::path& config_file) {
+  LoadResult r = load_key_set(config_file);
+  if (r.ok()) install(r.keys);
+  return r;
+}
+
+}  // namespace dnsauth::signer

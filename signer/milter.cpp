@@ -1,0 +1,283 @@
+#include "signer/milter.h"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "signer/log.h"
+#include "signer/signing_session.h"
+
+namespace dnsauth::signer::milter {
+
+namespace {
+
+Runtime* rt = nullptr;
+
+struct Message {
+  Message(std::shared_ptr<const KeySet> k, std::string login) : keys(k), session(std::move(k), std::move(login)) {}
+  std::shared_ptr<const KeySet> keys;  // the set this message started with (reloads wait for it)
+  SigningSession session;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::optional<std::string> error;  // from a callback that could not answer (no-reply stages)
+};
+
+struct Connection {
+  unsigned long protocol = 0;  // the SMFIP_* flags negotiated
+  std::unique_ptr<Message> msg;
+};
+
+Connection* connection(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
+
+Connection& ensure_connection(SMFICTX* ctx) {
+  if (Connection* c = connection(ctx)) return *c;
+  auto c = std::make_unique<Connection>();
+  smfi_setpriv(ctx, c.get());
+  return *c.release();
+}
+
+std::string macro(SMFICTX* ctx, const char* name) {
+  const char* v = smfi_getsymval(ctx, const_cast<char*>(name));
+  return v ? v : "";
+}
+
+// smfi_setreply text: printable ASCII only (the From and the login are the sender's text), and
+// no '%' (sendmail expands it).
+std::string reply_text(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f && c != '%') ? static_cast<char>(c) : '?';
+  return out;
+}
+
+// The header value as the MTA wants it: LF line ends (the MTA writes its own), and without the
+// leading space when the MTA adds one itself (no SMFIP_HDR_LEADSPC).
+std::string insert_value(const std::string& value, bool leading_space) {
+  std::string out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i)
+    if (!(value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n')) out += value[i];
+  if (!leading_space && !out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out;
+}
+
+// The one log line and the counters for a message, then its context is dropped.
+void finish(SMFICTX* ctx, Connection& c, Outcome outcome, std::string detail_override = {}) {
+  Message* m = c.msg.get();
+  MessageLog line;
+  line.queue_id = macro(ctx, "i");
+  line.outcome = outcome;
+  double seconds = 0;
+  if (m) {
+    const Decision& d = m->session.decision();
+    line.from_domain = d.from_domain;
+    line.login = m->session.login();
+    line.reason = d.reason;
+    if (outcome == Outcome::signed_) line.selectors = m->session.selectors();
+    line.detail = detail_override.empty() ? d.detail : detail_override;
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m->started).count();
+  } else {
+    line.detail = detail_override;
+  }
+  bool error = outcome == Outcome::error_tempfail || outcome == Outcome::error_accepted;
+  std::string text = format_log_line(line);
+  if (error) log::error(text);
+  else log::info(text);
+  if (rt && rt->stats) rt->stats->record(outcome, line.reason, seconds);
+  c.msg.reset();
+}
+
+// An internal error: never lose mail, never pass it silently unsigned (issue 5). The answer is
+// on_error of the configuration the message started with.
+sfsistat internal_error(SMFICTX* ctx, const std::string& what) noexcept {
+  try {
+    Connection& c = ensure_connection(ctx);
+    std::shared_ptr<const KeySet> keys = c.msg ? c.msg->keys : (rt ? rt->store->current() : nullptr);
+    bool accept = keys && keys->config().signer.on_error == config::OnError::accept;
+    finish(ctx, c, accept ? Outcome::error_accepted : Outcome::error_tempfail, what);
+    if (accept) return SMFIS_ACCEPT;
+    smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.3.0"),
+                  const_cast<char*>("dnsauth-signer: temporary signing failure, try again later"));
+    return SMFIS_TEMPFAIL;
+  } catch (...) {
+    return SMFIS_TEMPFAIL;
+  }
+}
+
+// Every callback runs inside this: whatever escapes becomes an internal error. In the stages
+// the MTA expects no answer for (SMFIP_NR_*), the error is kept and answered at the next
+// stage that does answer.
+template <class F>
+sfsistat guarded(SMFICTX* ctx, const char* stage, bool no_reply, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    std::string what = std::string(stage) + ": " + e.what();
+    if (no_reply) {
+      if (Connection* c = connection(ctx); c && c->msg) {
+        if (!c->msg->error) c->msg->error = what;
+        return SMFIS_NOREPLY;
+      }
+    }
+    return internal_error(ctx, what);
+  } catch (...) {
+    std::string what = std::string(stage) + ": unknown exception";
+    if (no_reply) {
+      if (Connection* c = connection(ctx); c && c->msg) {
+        if (!c->msg->error) c->msg->error = what;
+        return SMFIS_NOREPLY;
+      }
+    }
+    return internal_error(ctx, what);
+  }
+}
+
+sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
+                      unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+  try {
+    if (!(f0 & SMFIF_ADDHDRS)) {
+      log::error("the MTA does not allow adding header fields (SMFIF_ADDHDRS); cannot sign");
+      return SMFIS_REJECT;
+    }
+    // Only what signing needs: no connect/helo/unknown events; headers and body without a
+    // reply each (one round trip per message part less); the leading space of header values
+    // kept, since DKIM's simple canonicalization signs it.
+    bool symlist = f0 & SMFIF_SETSYMLIST;
+    unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_HDR |
+                         SMFIP_NR_BODY;
+    // With our own macro lists the queue id comes with EOH and EOM, so RCPT and DATA can go.
+    if (symlist) want |= SMFIP_NORCPT | SMFIP_NODATA;
+    *pf0 = SMFIF_ADDHDRS | (symlist ? SMFIF_SETSYMLIST : 0);
+    *pf1 = want & f1;
+    *pf2 = 0;
+    *pf3 = 0;
+    if (symlist) {
+      smfi_setsymlist(ctx, SMFIM_ENVFROM, const_cast<char*>("{auth_authen} {auth_type} i"));
+      smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("i"));
+      smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("i"));
+    }
+    Connection& c = ensure_connection(ctx);
+    c.protocol = *pf1;
+    c.msg.reset();
+    return SMFIS_CONTINUE;
+  } catch (...) {
+    log::error("negotiation failed");
+    return SMFIS_REJECT;
+  }
+}
+
+sfsistat on_envfrom(SMFICTX* ctx, char**) {
+  return guarded(ctx, "MAIL", false, [&] {
+    Connection& c = ensure_connection(ctx);
+    c.msg = std::make_unique<Message>(rt->store->current(), macro(ctx, "{auth_authen}"));
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
+  Connection* c0 = connection(ctx);
+  bool nr = c0 && (c0->protocol & SMFIP_NR_HDR);
+  return guarded(ctx, "header", nr, [&] {
+    Connection& c = ensure_connection(ctx);
+    if (!c.msg) throw std::logic_error("header outside a transaction");
+    if (!c.msg->error) {
+      std::string v = value ? value : "";
+      if (!(c.protocol & SMFIP_HDR_LEADSPC)) v.insert(0, " ");
+      if (auto r = c.msg->session.header(name ? name : "", v); !r) c.msg->error = "header: " + r.error().message();
+    }
+    return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+  });
+}
+
+sfsistat on_eoh(SMFICTX* ctx) {
+  return guarded(ctx, "end of headers", false, [&] {
+    Connection& c = ensure_connection(ctx);
+    if (!c.msg) throw std::logic_error("end of headers outside a transaction");
+    if (c.msg->error) return internal_error(ctx, *c.msg->error);
+    auto d = c.msg->session.end_of_headers();
+    if (!d) return internal_error(ctx, "setting up the signer: " + d.error().message());
+    switch (d->action) {
+      case Action::sign:
+        return SMFIS_CONTINUE;
+      case Action::skip:
+        finish(ctx, c, Outcome::skipped);
+        return SMFIS_ACCEPT;  // no body needed
+      case Action::reject: {
+        std::string text = reply_text(d->detail);
+        finish(ctx, c, Outcome::rejected);
+        smfi_setreply(ctx, const_cast<char*>("550"), const_cast<char*>("5.7.1"), text.data());
+        return SMFIS_REJECT;
+      }
+    }
+    return internal_error(ctx, "unknown decision");
+  });
+}
+
+sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
+  Connection* c0 = connection(ctx);
+  bool nr = c0 && (c0->protocol & SMFIP_NR_BODY);
+  return guarded(ctx, "body", nr, [&] {
+    Connection& c = ensure_connection(ctx);
+    if (!c.msg) throw std::logic_error("body outside a transaction");
+    if (!c.msg->error) c.msg->session.body(std::string_view(reinterpret_cast<const char*>(data), len));
+    return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+  });
+}
+
+sfsistat on_eom(SMFICTX* ctx) {
+  return guarded(ctx, "end of message", false, [&] {
+    Connection& c = ensure_connection(ctx);
+    if (!c.msg) throw std::logic_error("end of message outside a transaction");
+    if (c.msg->error) return internal_error(ctx, *c.msg->error);
+    auto sigs = c.msg->session.finish(static_cast<std::int64_t>(std::time(nullptr)));
+    if (!sigs) return internal_error(ctx, "signing: " + sigs.error().message());
+    bool leadspc = c.protocol & SMFIP_HDR_LEADSPC;
+    // Inserted at index 0 in reverse, so the first signature ends up on top.
+    for (auto it = sigs->rbegin(); it != sigs->rend(); ++it) {
+      std::string v = insert_value(it->value, leadspc);
+      if (smfi_insheader(ctx, 0, it->name.data(), v.data()) != MI_SUCCESS) {
+        return internal_error(ctx, "the MTA refused the DKIM-Signature header (smfi_insheader)");
+      }
+    }
+    finish(ctx, c, Outcome::signed_);
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat on_abort(SMFICTX* ctx) {
+  return guarded(ctx, "abort", false, [&] {
+    if (Connection* c = connection(ctx)) c->msg.reset();  // the MTA dropped it; nothing was accepted
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat on_close(SMFICTX* ctx) {
+  try {
+    delete connection(ctx);
+    smfi_setpriv(ctx, nullptr);
+  } catch (...) {
+  }
+  return SMFIS_CONTINUE;
+}
+
+}  // namespace
+
+void set_runtime(Runtime* r) { rt = r; }
+
+smfiDesc description() {
+  smfiDesc d{};
+  d.xxfi_name = const_cast<char*>("dnsauth-signer");
+  d.xxfi_version = SMFI_VERSION;
+  d.xxfi_flags = SMFIF_ADDHDRS;
+  d.xxfi_envfrom = on_envfrom;
+  d.xxfi_header = on_header;
+  d.xxfi_eoh = on_eoh;
+  d.xxfi_body = on_body;
+  d.xxfi_eom = on_eom;
+  d.xxfi_abort = on_abort;
+  d.xxfi_close = on_close;
+  d.xxfi_negotiate = on_negotiate;
+  return d;
+}
+
+}  // namespace dnsauth::signer::milter

@@ -1,0 +1,157 @@
+#include "signer/policy.h"
+
+#include "core/mail/message.h"
+
+namespace dnsauth::signer {
+
+namespace {
+
+// `sub` is `parent` or one of its subdomains (labels compare case-insensitively).
+bool is_subdomain(std::string_view sub, std::string_view parent) {
+  if (sub.size() <= parent.size()) return false;
+  return sub[sub.size() - parent.size() - 1] == '.' &&
+         mail::iequals(sub.substr(sub.size() - parent.size()), parent);
+}
+
+// One map key against the login.
+bool key_matches(std::string_view key, const Login& login) {
+  if (key == "*") return true;
+  auto at = key.rfind('@');
+  if (at == std::string_view::npos || login.domain.empty()) return false;
+  std::string_view local = key.substr(0, at), domain = key.substr(at + 1);
+  bool domain_ok = domain.starts_with("*.") ? is_subdomain(login.domain, domain.substr(2))
+                                            : mail::iequals(login.domain, domain);
+  return domain_ok && (local == "*" || local == login.local);
+}
+
+// One map target against the From mailbox.
+bool target_matches(std::string_view target, const mail::Mailbox& from) {
+  auto at = target.rfind('@');
+  std::string_view local = at == std::string_view::npos ? "*" : target.substr(0, at);
+  std::string_view domain = at == std::string_view::npos ? target : target.substr(at + 1);
+  bool domain_ok = domain.starts_with("*.") ? is_subdomain(from.domain, domain.substr(2))
+                                            : mail::iequals(from.domain, domain);
+  return domain_ok && (local == "*" || local == from.local_part);
+}
+
+Decision make(Action a, Reason r, std::string detail) {
+  Decision d;
+  d.action = a;
+  d.reason = r;
+  d.detail = std::move(detail);
+  return d;
+}
+
+}  // namespace
+
+std::string_view to_string(Action a) noexcept {
+  switch (a) {
+    case Action::sign: return "sign";
+    case Action::skip: return "skip";
+    case Action::reject: return "reject";
+  }
+  return "?";
+}
+
+std::string_view to_string(Reason r) noexcept {
+  switch (r) {
+    case Reason::allowed: return "allowed";
+    case Reason::unauthenticated: return "unauthenticated";
+    case Reason::no_from: return "no_from";
+    case Reason::several_from: return "several_from";
+    case Reason::malformed_from: return "malformed_from";
+    case Reason::domain_not_configured: return "domain_not_configured";
+    case Reason::no_selectors: return "no_selectors";
+    case Reason::not_allowed: return "not_allowed";
+    case Reason::already_signed: return "already_signed";
+  }
+  return "?";
+}
+
+Login parse_login(std::string_view text) {
+  Login l;
+  l.text = std::string(text);
+  // A login that reads as one address gets the same normalization as From (A-label domain,
+  // quotes resolved), so "alice@Bücher.example" matches From "alice@xn--bcher-kva.example".
+  if (auto list = mail::parse_address_list(text); list && list->size() == 1 &&
+                                                  (*list)[0].display_name.empty()) {
+    l.local = (*list)[0].local_part;
+    l.domain = (*list)[0].domain;
+    return l;
+  }
+  auto at = text.rfind('@');
+  if (at == std::string_view::npos) {
+    l.local = std::string(text);
+  } else {
+    l.local = std::string(text.substr(0, at));
+    l.domain = mail::to_lower(text.substr(at + 1));
+  }
+  return l;
+}
+
+const config::Domain* covering_domain(const config::Config& cfg, std::string_view from_domain) {
+  std::string_view d = from_domain;
+  while (!d.empty()) {
+    if (const config::Domain* found = cfg.find_domain(d)) return found;
+    auto dot = d.find('.');
+    if (dot == std::string_view::npos) break;
+    d.remove_prefix(dot + 1);
+  }
+  return nullptr;
+}
+
+bool login_may_use(const config::Domain& domain, const Login& login, const mail::Mailbox& from) {
+  switch (domain.auth) {
+    case config::AuthMode::address:
+      // Local part exact (only the receiving host may interpret its case), domain not.
+      return !login.domain.empty() && login.local == from.local_part &&
+             mail::iequals(login.domain, from.domain);
+    case config::AuthMode::domain:
+      return !login.domain.empty() && mail::iequals(login.domain, from.domain);
+    case config::AuthMode::map:
+      for (const auto& [key, targets] : domain.allow) {
+        if (!key_matches(key, login)) continue;
+        for (const auto& t : targets)
+          if (target_matches(t, from)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+Decision decide(const config::Config& cfg, std::string_view login, const mail::AuthorDomain& author) {
+  if (login.empty()) return make(Action::skip, Reason::unauthenticated, "the SMTP session did not authenticate");
+  switch (author.count) {
+    case mail::FromCount::none:
+      return make(Action::skip, Reason::no_from, author.reason.empty() ? "no From field" : author.reason);
+    case mail::FromCount::several:
+      return make(Action::skip, Reason::several_from, author.reason);
+    case mail::FromCount::malformed:
+      return make(Action::skip, Reason::malformed_from, author.reason);
+    case mail::FromCount::one:
+      break;
+  }
+  const mail::Mailbox& from = author.mailboxes.front();
+  const config::Domain* domain = covering_domain(cfg, from.domain);
+  Decision d;
+  if (!domain) {
+    d = make(Action::skip, Reason::domain_not_configured, "From domain " + from.domain + " is not a signing domain");
+  } else if (domain->selectors.empty()) {
+    d = make(Action::skip, Reason::no_selectors, "domain " + domain->name + " has no selectors");
+  } else if (!login_may_use(*domain, parse_login(login), from)) {
+    Action a = cfg.signer.on_mismatch == config::OnMismatch::reject ? Action::reject : Action::skip;
+    d = make(a, Reason::not_allowed,
+             "login " + std::string(login) + " may not send as " + from.address() + " (auth = " +
+                 std::string(config::to_string(domain->auth)) + " for " + domain->name + ")");
+  } else {
+    d = make(Action::sign, Reason::allowed,
+             "login " + std::string(login) + " may send as " + from.address() + " (auth = " +
+                 std::string(config::to_string(domain->auth)) + " for " + domain->name + ")");
+  }
+  d.from_domain = from.domain;
+  d.from_address = from.address();
+  if (domain) d.signing_domain = domain->name;
+  return d;
+}
+
+}  // namespace dnsauth::signer

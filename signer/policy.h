@@ -1,0 +1,71 @@
+// Who may sign as whom (issue 5): the signer's policy, as a pure function of the loaded
+// configuration, the SMTP login ({auth_authen}) and the message's From. The milter and the
+// offline `sign` command both decide through here, so what an operator tests offline is what
+// the milter does.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/config/config.h"
+#include "core/mail/address.h"
+
+namespace dnsauth::signer {
+
+enum class Action { sign, skip, reject };
+
+// Why. The names (to_string) are the `reason` label of the Prometheus counters and the
+// `reason=` field of the log line; keep them stable.
+enum class Reason {
+  allowed,                // sign: the login may use the From address
+  unauthenticated,        // no {auth_authen}: the session did not log in
+  no_from,                // no From field, or one holding only an empty group
+  several_from,           // several From fields, or several mailboxes in one
+  malformed_from,         // From is not an address-list
+  domain_not_configured,  // the From domain (and its parents) is not a [[domain]]
+  no_selectors,           // the domain is configured without any [[domain.selector]]
+  not_allowed,            // the login may not use that From (skip, or reject with on_mismatch)
+  already_signed,         // every selector of the domain already signed this message
+};
+inline constexpr Reason kAllReasons[] = {
+    Reason::allowed,       Reason::unauthenticated,       Reason::no_from,
+    Reason::several_from,  Reason::malformed_from,        Reason::domain_not_configured,
+    Reason::no_selectors,  Reason::not_allowed,           Reason::already_signed};
+
+std::string_view to_string(Action a) noexcept;
+std::string_view to_string(Reason r) noexcept;
+
+struct Decision {
+  Action action = Action::skip;
+  Reason reason = Reason::unauthenticated;
+  std::string from_domain;     // the From domain when there is exactly one author
+  std::string from_address;    // the From address when there is exactly one author
+  std::string signing_domain;  // d=: the configured domain that covers from_domain
+  std::string detail;          // one sentence for logs and the 550 text ("login ... may not ...")
+};
+
+// The login as the policy compares it: local part kept as written, domain lowercased and in
+// A-label form. A login without '@' has an empty domain (it can then match only "*" map keys).
+struct Login {
+  std::string local;
+  std::string domain;
+  std::string text;  // as received
+};
+Login parse_login(std::string_view login);
+
+// The configured domain that covers `from_domain`: the domain itself, else its closest
+// configured parent (so that a map entry "*.example.com" can let a login use a subdomain
+// address, signed with d=example.com). nullptr when none.
+const config::Domain* covering_domain(const config::Config& cfg, std::string_view from_domain);
+
+// Whether `login` may use `from` under the domain's auth mode. Map keys: "user@domain" (local
+// part exact, domain case-insensitive), "*@domain", "*@*.domain", "*". Map targets:
+// "user@domain", "domain" or "*@domain" (any address at that domain), "*.domain" or
+// "*@*.domain" (any address at a subdomain).
+bool login_may_use(const config::Domain& domain, const Login& login, const mail::Mailbox& from);
+
+// The whole decision: login (empty when the session did not authenticate) and the message's
+// author. Does not look at existing signatures (the signing session does: already_signed).
+Decision decide(const config::Config& cfg, std::string_view login, const mail::AuthorDomain& author);
+
+}  // namespace dnsauth::signer
