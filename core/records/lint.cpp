@@ -1,0 +1,312 @@
+#include "core/records/lint.h"
+
+#include <algorithm>
+
+#include "core/mail/message.h"
+#include "core/records/lint_detail.h"
+
+namespace dnsauth::records {
+
+namespace {
+
+using S = Severity;
+
+// The catalog. Ids are a public interface (docs, --json consumers, the validator's
+// selftest): add rules freely, never rename or reuse an id.
+const std::vector<Rule> kRules = {
+    // ---- DNS: what could not be checked ----
+    {"dns-tempfail", S::error, "dns",
+     "a DNS query failed (SERVFAIL, timeout, refused): the records behind it were not checked",
+     "RFC 7208 4.4; RFC 6376 6.1.2"},
+    {"dns-not-followed", S::info, "dns",
+     "a name outside the zones given was not looked up (add its zone, or use --resolver)",
+     "RFC 1035 5"},
+
+    // ---- SPF (RFC 7208) ----
+    {"spf-missing", S::warning, "spf",
+     "no SPF record at the domain or at a HELO name: receivers get \"none\"", "RFC 7208 4.5, 2.3"},
+    {"spf-syntax", S::error, "spf", "the SPF record does not parse (the byte position is given): permerror",
+     "RFC 7208 4.6, 12"},
+    {"spf-multiple-records", S::error, "spf", "more than one v=spf1 TXT record at one name: permerror",
+     "RFC 7208 4.5"},
+    {"spf-too-many-lookups", S::error, "spf",
+     "more than 10 DNS-querying terms counted through includes and redirects: permerror",
+     "RFC 7208 4.6.4"},
+    {"spf-void-lookups", S::error, "spf",
+     "more than 2 lookups that answer NXDOMAIN or no records: permerror", "RFC 7208 4.6.4"},
+    {"spf-include-loop", S::error, "spf",
+     "an include or redirect leads back to a record already being evaluated", "RFC 7208 5.2, 4.6.4"},
+    {"spf-target-missing", S::error, "spf",
+     "an include or redirect target publishes no SPF record: permerror", "RFC 7208 5.2, 6.1"},
+    {"spf-ptr", S::warning, "spf", "the ptr mechanism is used (SHOULD NOT: slow and unreliable)",
+     "RFC 7208 5.5"},
+    {"spf-pass-all", S::error, "spf", "+all (or a bare all) authorizes every host on the Internet",
+     "RFC 7208 5.1"},
+    {"spf-neutral-all", S::warning, "spf", "?all gives unauthorized hosts neutral, not fail",
+     "RFC 7208 5.1, 8.2"},
+    {"spf-no-all", S::warning, "spf",
+     "neither an all mechanism nor redirect=: unmatched hosts get neutral", "RFC 7208 4.7"},
+    {"spf-redirect-ignored", S::warning, "spf",
+     "redirect= in a record that has an all mechanism is never used", "RFC 7208 6.1"},
+    {"spf-exp-missing", S::warning, "spf", "exp= names a domain with no TXT record", "RFC 7208 6.2"},
+    {"spf-record-too-long", S::warning, "spf",
+     "the record is over 450 bytes: the answer may not fit a 512-byte UDP reply", "RFC 7208 3.4"},
+    {"spf-string-too-long", S::error, "spf",
+     "a character-string over 255 bytes: no DNS server can publish it", "RFC 7208 3.3; RFC 1035 3.3"},
+    {"spf-type-99", S::warning, "spf",
+     "an SPF (type 99) record is published: RFC 7208 removed the type, publish TXT only",
+     "RFC 7208 3.1, 14.1"},
+
+    // ---- DKIM (RFC 6376, RFC 8301, RFC 8463) ----
+    {"dkim-missing", S::error, "dkim", "a selector has no key record at <selector>._domainkey.<domain>",
+     "RFC 6376 3.6.2.1, 6.1.2"},
+    {"dkim-syntax", S::error, "dkim", "the key record does not parse (the byte position is given)",
+     "RFC 6376 3.6.1, 3.2"},
+    {"dkim-multiple-records", S::warning, "dkim",
+     "several TXT records at one selector: verifiers may use any of them", "RFC 6376 3.6.2.2"},
+    {"dkim-key-type-unknown", S::error, "dkim", "k= names a key type verifiers do not know",
+     "RFC 6376 3.6.1; RFC 8463 4"},
+    {"dkim-key-invalid", S::error, "dkim", "p= does not decode to a key of the type k= states",
+     "RFC 6376 3.6.1; RFC 8463 4"},
+    {"dkim-rsa-too-short", S::error, "dkim", "RSA key under 1024 bits: verifiers must not accept it",
+     "RFC 8301 3.2"},
+    {"dkim-rsa-short", S::warning, "dkim", "RSA key under 2048 bits", "RFC 8301 3.2"},
+    {"dkim-testing", S::warning, "dkim", "t=y is left on: verifiers may treat failures as unsigned",
+     "RFC 6376 3.6.1"},
+    {"dkim-revoked", S::info, "dkim", "the key is revoked (empty p=)", "RFC 6376 3.6.1"},
+    {"dkim-revoked-in-use", S::error, "dkim",
+     "the config signs with a selector whose published key is revoked (empty p=)", "RFC 6376 3.6.1"},
+    {"dkim-sha1-only", S::error, "dkim",
+     "h= does not allow sha256 (sha1 only): no signature can verify", "RFC 8301 3.1"},
+    {"dkim-not-email", S::error, "dkim", "s= does not include email or *: the key is not for mail",
+     "RFC 6376 3.6.1"},
+    {"dkim-key-mismatch", S::error, "dkim",
+     "the published key is not the one in the private key file: signatures will fail",
+     "RFC 6376 3.6.1, 6.1.3"},
+    {"dkim-no-selectors", S::info, "dkim",
+     "no selectors were given (selectors cannot be discovered): DKIM was not checked",
+     "RFC 6376 3.1"},
+
+    // ---- DMARC (RFC 9989; RFC 7489 where its readers differ; RFC 9990 reports) ----
+    {"dmarc-missing", S::warning, "dmarc", "no DMARC policy record applies to the domain",
+     "RFC 9989 4.10.1"},
+    {"dmarc-syntax", S::error, "dmarc",
+     "a part of the record is not a valid tag=value (the byte position is given): it is ignored",
+     "RFC 9989 4.7, 4.8"},
+    {"dmarc-v-not-first", S::error, "dmarc",
+     "v=DMARC1 is not the first tag: the record is not a DMARC record", "RFC 9989 4.7; RFC 7489 6.4"},
+    {"dmarc-multiple-records", S::error, "dmarc",
+     "several DMARC records at one name: all are discarded", "RFC 9989 4.10; RFC 7489 6.6.3"},
+    {"dmarc-p-missing", S::error, "dmarc",
+     "no valid p= tag: p=none if rua is valid, otherwise no DMARC at all", "RFC 9989 4.10.1; RFC 7489 6.6.3"},
+    {"dmarc-p-none", S::info, "dmarc", "p=none: monitoring only, nothing is enforced", "RFC 9989 3.2.12"},
+    {"dmarc-testing", S::warning, "dmarc",
+     "t=y is left on: receivers apply the next weaker policy", "RFC 9989 4.7"},
+    {"dmarc-removed-tag", S::info, "dmarc",
+     "pct, rf or ri is published: RFC 9989 removed it, only RFC 7489 readers use it",
+     "RFC 9989 A.6, C"},
+    {"dmarc-pct-partial", S::warning, "dmarc",
+     "pct below 100: RFC 7489 readers apply the policy to that share only, RFC 9989 readers to all",
+     "RFC 7489 6.3; RFC 9989 A.6"},
+    {"dmarc-unknown-tag", S::warning, "dmarc", "a tag that is not in the DMARC registry: ignored",
+     "RFC 9989 4.7"},
+    {"dmarc-ignored-tag", S::info, "dmarc", "a tag without effect here (fo without ruf)", "RFC 9989 4.7"},
+    {"dmarc-rua-missing", S::warning, "dmarc", "no rua=: nobody receives aggregate reports",
+     "RFC 9989 4.7; RFC 9990 2"},
+    {"dmarc-uri-invalid", S::error, "dmarc", "a rua or ruf entry is not a valid report URI: it is ignored",
+     "RFC 9989 4.7, 4.8"},
+    {"dmarc-external-unauthorized", S::warning, "dmarc",
+     "an external rua/ruf destination publishes no <domain>._report._dmarc.<host> record: no reports",
+     "RFC 9990 4; RFC 7489 7.1"},
+    {"dmarc-sp-weaker", S::warning, "dmarc", "sp= is weaker than p=: subdomains are less protected",
+     "RFC 9989 4.7"},
+    {"dmarc-np-weaker", S::warning, "dmarc",
+     "np= is weaker than p=: non-existent subdomains are less protected", "RFC 9989 4.7"},
+    {"dmarc-unreachable", S::warning, "dmarc",
+     "a DMARC record is published where policy discovery never applies it", "RFC 9989 4.10, 4.10.1"},
+    {"dmarc-discovery-differs", S::warning, "dmarc",
+     "RFC 7489 readers find a different policy record (or none) than RFC 9989 readers",
+     "RFC 7489 6.6.3; RFC 9989 4.10.1"},
+    {"dmarc-report-authorization-missing", S::warning, "dmarc",
+     "the config accepts reports for a domain, but <that>._report._dmarc.<this> is not published",
+     "RFC 9990 4; RFC 7489 7.1"},
+};
+
+}  // namespace
+
+std::string_view to_string(Severity severity) noexcept {
+  switch (severity) {
+    case Severity::info: return "info";
+    case Severity::warning: return "warning";
+    case Severity::error: return "error";
+  }
+  return "?";
+}
+
+const std::vector<Rule>& rule_catalog() { return kRules; }
+
+const Rule* find_rule(std::string_view id) noexcept {
+  for (const auto& r : kRules)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+std::string format_tree(const SpfTree& tree) {
+  std::string out;
+  auto walk = [&](const SpfTree& node, std::size_t depth, auto& self) -> void {
+    out.append(depth * 2, ' ');
+    out += !node.via.empty() ? node.via : node.domain.empty() ? "(record)" : node.domain;
+    out += ": " + std::to_string(node.terms);
+    if (!node.children.empty()) out += " (total " + std::to_string(node.total) + ")";
+    if (node.void_lookups) out += ", " + std::to_string(node.void_lookups) + " void";
+    if (!node.note.empty()) out += " [" + node.note + "]";
+    out += '\n';
+    for (const auto& c : node.children) self(c, depth + 1, self);
+  };
+  walk(tree, 0, walk);
+  return out;
+}
+
+LintOptions options_for(const config::Domain& domain) {
+  LintOptions o;
+  for (const auto& s : domain.selectors)
+    o.expected_selectors.push_back({s.name, dkim::key_type_of(s.algorithm), std::nullopt});
+  if (domain.spf) o.helo_names = domain.spf->helo;
+  if (domain.dmarc) o.accept_reports_for = domain.dmarc->accept_reports_for;
+  return o;
+}
+
+std::optional<Severity> Report::worst() const {
+  std::optional<Severity> w;
+  for (const auto& f : findings)
+    if (!w || f.severity() > *w) w = f.severity();
+  return w;
+}
+
+std::size_t Report::count(Severity severity) const {
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(),
+                                                [&](const Finding& f) { return f.severity() == severity; }));
+}
+
+int Report::exit_code() const {
+  auto w = worst();
+  if (!w || *w == Severity::info) return 0;
+  return *w == Severity::warning ? 1 : 2;
+}
+
+std::string_view to_string(RecordType type) noexcept {
+  switch (type) {
+    case RecordType::spf: return "spf";
+    case RecordType::dkim: return "dkim";
+    case RecordType::dmarc: return "dmarc";
+  }
+  return "?";
+}
+
+std::optional<RecordType> parse_record_type(std::string_view text) noexcept {
+  if (text == "spf") return RecordType::spf;
+  if (text == "dkim") return RecordType::dkim;
+  if (text == "dmarc") return RecordType::dmarc;
+  return std::nullopt;
+}
+
+std::optional<RecordType> detect_record_type(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  if (detail::istarts_with(text, "v=spf1")) return RecordType::spf;
+  if (detail::istarts_with(text, "v=dmarc1")) return RecordType::dmarc;
+  if (detail::istarts_with(text, "v=dkim1") || text.rfind("p=", 0) == 0 ||
+      text.find(";p=") != std::string_view::npos || text.find("; p=") != std::string_view::npos)
+    return RecordType::dkim;
+  return std::nullopt;
+}
+
+Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintOptions& options) {
+  Report report;
+  report.domain = dns::normalize_name(domain);
+  detail::Context ctx(&resolver, options);
+  report.spf_tree = detail::lint_spf(ctx, report.domain, nullptr, nullptr, false);
+  for (const auto& helo : options.helo_names) detail::lint_spf(ctx, dns::normalize_name(helo), nullptr, nullptr, true);
+
+  std::vector<std::string> done;
+  for (const auto& e : options.expected_selectors) {
+    detail::lint_dkim(ctx, e.name, report.domain, &e);
+    done.push_back(e.name);
+  }
+  for (const auto& s : options.selectors) {
+    if (std::find(done.begin(), done.end(), s) != done.end()) continue;
+    detail::lint_dkim(ctx, s, report.domain, nullptr);
+    done.push_back(s);
+  }
+  if (done.empty())
+    ctx.add("dkim-no-selectors", "", "", "no selectors for " + report.domain +
+                                                 " (give --selector or --config): DKIM not checked");
+
+  detail::lint_dmarc(ctx, report.domain);
+  detail::lint_report_authorizations(ctx, report.domain);
+  report.findings = ctx.take();
+  return report;
+}
+
+Report lint_record(std::string_view text, RecordType type, dns::Resolver* resolver,
+                   std::string_view domain, const LintOptions& options) {
+  Report report;
+  report.domain = dns::normalize_name(domain);
+  detail::Context ctx(resolver && !report.domain.empty() ? resolver : nullptr, options);
+  std::string record(text);
+  switch (type) {
+    case RecordType::spf:
+      report.spf_tree = detail::lint_spf(ctx, report.domain, &record, nullptr, false);
+      break;
+    case RecordType::dkim:
+      detail::lint_dkim_text(ctx, "", record, nullptr);
+      break;
+    case RecordType::dmarc:
+      detail::lint_dmarc_text(ctx, report.domain.empty() ? "" : "_dmarc." + report.domain, record,
+                              report.domain);
+      break;
+  }
+  report.findings = ctx.take();
+  return report;
+}
+
+namespace detail {
+
+bool istarts_with(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && mail::iequals(text.substr(0, prefix.size()), prefix);
+}
+
+void Context::add(std::string_view rule_id, std::string name, std::string record, std::string message,
+                  std::size_t offset) {
+  const Rule* rule = find_rule(rule_id);
+  // An unknown id is a bug in this module; fall back to a rule that cannot pass silently.
+  if (!rule) {
+    message = "internal: unknown lint rule '" + std::string(rule_id) + "': " + message;
+    rule = find_rule("dns-tempfail");
+  }
+  findings_.push_back(Finding{rule, std::move(name), std::move(record), std::move(message), offset});
+}
+
+bool Context::followable(std::string_view name, std::string_view why) {
+  if (!options_.in_scope || options_.in_scope(name)) return true;
+  std::string key = "scope:" + std::string(name);
+  if (reported_.insert(key).second)
+    add("dns-not-followed", std::string(name), "",
+        std::string(name) + " is outside the zones given: " + std::string(why) + " not checked");
+  return false;
+}
+
+dns::Answer Context::ask(std::string_view name, dns::RRType type) {
+  dns::Answer a = cache_->query(name, type);
+  if (a.status == dns::Status::tempfail) {
+    std::string key = std::string(dns::to_string(type)) + ":" + std::string(name);
+    if (reported_.insert(key).second)
+      add("dns-tempfail", std::string(name), "",
+          std::string(dns::to_string(type)) + " query for " + std::string(name) + " failed" +
+              (a.detail.empty() ? "" : ": " + a.detail));
+  }
+  return a;
+}
+
+}  // namespace detail
+
+}  // namespace dnsauth::records

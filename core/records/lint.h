@@ -1,0 +1,117 @@
+// The lint rule catalog: what dnsauth-publish lint and dnsauth-validate selftest say about the
+// SPF, DKIM and DMARC records a domain publishes. Every finding names a rule from one fixed
+// catalog (rule_catalog()): a stable id, a severity, a one-line summary and the RFC section.
+// The records are read through a dns::Resolver (zone files, live DNS, or memory in tests)
+// and parsed by the same core parsers the signer and the verifiers use (core/spf, core/dkim,
+// core/dmarc); nothing here parses a record on its own.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/error.h"
+#include "core/config/config.h"
+#include "core/dkim/crypto.h"
+#include "core/dkim/types.h"
+#include "core/dns/resolver.h"
+
+namespace dnsauth::records {
+
+enum class Severity { info, warning, error };  // ordered: error is the worst
+std::string_view to_string(Severity severity) noexcept;
+
+struct Rule {
+  std::string_view id;        // stable: "spf-too-many-lookups"; tools and docs rely on it
+  Severity severity;
+  std::string_view protocol;  // "spf", "dkim", "dmarc", "dns"
+  std::string_view summary;   // one line, as the README's table shows it
+  std::string_view rfc;       // "RFC 7208 4.6.4"
+};
+
+// Every rule, grouped by protocol, in a stable order.
+const std::vector<Rule>& rule_catalog();
+// nullptr for an id that is not in the catalog.
+const Rule* find_rule(std::string_view id) noexcept;
+
+struct Finding {
+  const Rule* rule = nullptr;  // never null in a Report
+  std::string name;            // where the record is ("_dmarc.example.com"); empty for --record
+  std::string record;          // the record's text; empty when the finding is its absence
+  std::string message;         // one line, specific to this case
+  std::size_t offset = Error::no_offset;  // byte offset into record (syntax rules)
+
+  std::string_view id() const noexcept { return rule->id; }
+  Severity severity() const noexcept { return rule->severity; }
+};
+
+// The DNS-querying terms of an SPF record and of every record it reaches through include
+// and redirect (RFC 7208 4.6.4), as a tree.
+struct SpfTree {
+  std::string domain;
+  std::string via;     // "include:x", "redirect=x"; empty at the root
+  std::size_t terms = 0;         // this record's own DNS-querying terms
+  std::size_t total = 0;         // terms + every child's total
+  std::size_t void_lookups = 0;  // this record's lookups with no answer
+  std::string note;    // why it was not followed ("loop", "no SPF record", "macro", ...)
+  std::vector<SpfTree> children;
+};
+// "example.com: 3 (total 12)\n  include:_spf.example.net: 9 (total 9)\n ..." one node a line.
+std::string format_tree(const SpfTree& tree);
+
+// A selector the configuration uses, with what its private key file holds when read.
+struct ExpectedSelector {
+  std::string name;
+  dkim::KeyType key_type = dkim::KeyType::rsa;
+  // The private key file's key; nullopt when not read (no key file given, or it could not be
+  // read): then the published key is not compared with it.
+  std::optional<dkim::PrivateKey> private_key;
+};
+
+struct LintOptions {
+  std::vector<ExpectedSelector> expected_selectors;  // from the config (dkim-missing, -mismatch)
+  std::vector<std::string> selectors;                // more selectors to check, e.g. from a zone
+  std::vector<std::string> helo_names;               // also checked for an SPF record
+  std::vector<std::string> accept_reports_for;       // report authorizations we must publish
+  // Names whose answers the resolver knows; a name outside is not followed (zone files given
+  // without live DNS behind them). Empty: every name is followed.
+  std::function<bool(std::string_view)> in_scope;
+};
+
+// A configured domain's expectations: its selectors (key files not read), HELO names and
+// the domains it accepts reports for. Tools fill ExpectedSelector::private_key from the files.
+LintOptions options_for(const config::Domain& domain);
+
+struct Report {
+  std::string domain;
+  std::vector<Finding> findings;   // in the order found: SPF, DKIM, DMARC
+  std::optional<SpfTree> spf_tree;
+
+  // The worst severity among the findings; nullopt when there are none.
+  std::optional<Severity> worst() const;
+  std::size_t count(Severity severity) const;
+  // The CLI contract (DESIGN.md): 0 clean (info only), 1 warnings only, 2 errors.
+  int exit_code() const;
+};
+
+// Lints everything a mail domain publishes: SPF at the domain (and at the HELO names),
+// DKIM at each selector given, DMARC at _dmarc.<domain> and the tree walk. DNS failures are
+// findings (dns-tempfail), never errors.
+Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintOptions& options = {});
+
+enum class RecordType { spf, dkim, dmarc };
+std::string_view to_string(RecordType type) noexcept;
+std::optional<RecordType> parse_record_type(std::string_view text) noexcept;  // "spf", ...
+// "v=spf1" -> spf, "v=DMARC1" -> dmarc, "v=DKIM1" or a p= tag -> dkim; nullopt otherwise.
+std::optional<RecordType> detect_record_type(std::string_view text) noexcept;
+
+// Lints one record's text by itself: the record-level rules. With a resolver (and the domain
+// the record would be published at) the SPF includes are followed and counted and DMARC report
+// destinations are checked, as lint_domain does.
+Report lint_record(std::string_view text, RecordType type, dns::Resolver* resolver = nullptr,
+                   std::string_view domain = {}, const LintOptions& options = {});
+
+}  // namespace dnsauth::records

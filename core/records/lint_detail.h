@@ -1,0 +1,67 @@
+// Private to core/records: what the SPF, DKIM and DMARC halves of the linter share.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/dns/resolver.h"
+#include "core/records/lint.h"
+
+namespace dnsauth::records::detail {
+
+// One lint run: the resolver (cached, so each name and type is asked once), the options,
+// and the findings collected so far.
+class Context {
+ public:
+  Context(dns::Resolver* resolver, const LintOptions& options) : options_(options) {
+    if (resolver) cache_.emplace(*resolver);
+  }
+
+  bool online() const { return cache_.has_value(); }
+  // The cached resolver, for the core finders that query on their own. Only when online().
+  dns::Resolver& resolver() { return *cache_; }
+  const LintOptions& options() const { return options_; }
+
+  // rule_id must be in the catalog (checked by the unit tests through every rule's case).
+  void add(std::string_view rule_id, std::string name, std::string record, std::string message,
+           std::size_t offset = Error::no_offset);
+  std::vector<Finding> take() { return std::move(findings_); }
+
+  // False for a name outside the zones given; adds one dns-not-followed finding per name.
+  bool followable(std::string_view name, std::string_view why);
+  // Asks the resolver; a temporary failure adds one dns-tempfail finding per name and type.
+  // Only when online().
+  dns::Answer ask(std::string_view name, dns::RRType type);
+
+ private:
+  std::optional<dns::CachingResolver> cache_;
+  const LintOptions& options_;
+  std::vector<Finding> findings_;
+  std::set<std::string> reported_;
+};
+
+// SPF at `domain`: the record given (lint_record), or the one published there. Adds
+// findings; returns the lookup tree.
+SpfTree lint_spf(Context& ctx, std::string_view domain, const std::string* given_text,
+                 const std::vector<std::string>* given_parts, bool helo);
+
+// DKIM at <selector>._domainkey.<domain>, or the record given.
+void lint_dkim(Context& ctx, std::string_view selector, std::string_view domain,
+               const ExpectedSelector* expected);
+void lint_dkim_text(Context& ctx, const std::string& name, const std::string& text,
+                    const ExpectedSelector* expected);
+
+// DMARC for `domain` (discovery, the record, its destinations), or the record given.
+void lint_dmarc(Context& ctx, std::string_view domain);
+void lint_dmarc_text(Context& ctx, const std::string& name, const std::string& text,
+                     std::string_view domain);
+// The authorization records <d>._report._dmarc.<domain> for every d the options list.
+void lint_report_authorizations(Context& ctx, std::string_view domain);
+
+bool istarts_with(std::string_view text, std::string_view prefix);
+
+}  // namespace dnsauth::records::detail

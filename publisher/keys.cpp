@@ -1,0 +1,125 @@
+#include "publisher/keys.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace dnsauth::publisher {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+// Creates the missing folders of `dir`, each mode 0700 (a key folder is nobody else's business).
+Result<void> make_private_dirs(const fs::path& dir) {
+  if (dir.empty()) return {};
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return {};
+  if (auto up = make_private_dirs(dir.parent_path()); !up) return up;
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return make_error(Errc::io, "cannot create folder " + dir.string() + ": " + errno_text());
+  return {};
+}
+
+bool write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// O_CREAT|O_EXCL: fails when anything (a file, a symlink, dangling or not) is already there,
+// so an existing key is never overwritten, whatever races with us.
+Result<void> write_new_key_file(const fs::path& path, const std::string& pem) {
+  if (auto d = make_private_dirs(path.parent_path()); !d) return d;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(Errc::io, "cannot create key file " + path.string() + ": " + errno_text());
+  // The umask may only remove bits; make the mode exactly 0600 regardless.
+  bool ok = ::fchmod(fd, 0600) == 0 && write_all(fd, pem) && ::fsync(fd) == 0;
+  int saved = errno;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok) {
+    ::unlink(path.c_str());  // ours: O_EXCL created it
+    errno = saved;
+    return make_error(Errc::io, "cannot write key file " + path.string() + ": " + errno_text());
+  }
+  return {};
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Result<dkim::PrivateKey> read_key(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::io, "cannot read key file " + path.string());
+  auto key = dkim::PrivateKey::from_pem(read_text(path));
+  if (!key) return make_error(Errc::key, path.string() + ": " + key.error().detail);
+  return key;
+}
+
+Result<KeyFile> ensure_key(const config::Selector& selector, const fs::path& path) {
+  KeyFile out;
+  out.path = path;
+  const dkim::KeyType want = dkim::key_type_of(selector.algorithm);
+  std::error_code ec;
+  if (fs::symlink_status(path, ec).type() != fs::file_type::not_found) {
+    auto key = read_key(path);
+    if (!key) return tl::unexpected(key.error());
+    if (key->type() != want)
+      return make_error(Errc::key, path.string() + " holds an " + std::string(to_string(key->type())) +
+                                       " key but selector " + selector.name + " is " +
+                                       std::string(to_string(selector.algorithm)));
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077))
+      out.warnings.push_back(path.string() + " is readable by group or others (chmod 600 it)");
+    if (want == dkim::KeyType::rsa && key->bits() != selector.bits)
+      out.warnings.push_back(path.string() + " is an RSA key of " + std::to_string(key->bits()) +
+                             " bits, the config says " + std::to_string(selector.bits) +
+                             " (kept; rotate the selector to change it)");
+    out.key = std::move(*key);
+    return out;
+  }
+  auto key = want == dkim::KeyType::rsa ? dkim::PrivateKey::generate_rsa(selector.bits)
+                                        : dkim::PrivateKey::generate_ed25519();
+  if (!key) return tl::unexpected(key.error());
+  if (auto w = write_new_key_file(path, key->to_pem()); !w) return tl::unexpected(w.error());
+  out.key = std::move(*key);
+  out.created = true;
+  return out;
+}
+
+Result<void> write_file_atomic(const fs::path& path, const std::string& contents) {
+  std::error_code ec;
+  if (!path.parent_path().empty()) fs::create_directories(path.parent_path(), ec);
+  if (ec) return make_error(Errc::io, "cannot create folder " + path.parent_path().string() + ": " + ec.message());
+  std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return make_error(Errc::io, "cannot write " + path.string() + ": " + errno_text());
+  bool ok = ::fchmod(fd, 0644) == 0 && write_all(fd, contents) && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || ::rename(tmpl.c_str(), path.c_str()) != 0) {
+    std::string why = errno_text();
+    ::unlink(tmpl.c_str());
+    return make_error(Errc::io, "cannot write " + path.string() + ": " + why);
+  }
+  return {};
+}
+
+}  // namespace dnsauth::publisher

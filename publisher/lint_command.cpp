@@ -1,0 +1,294 @@
+// lint and rules: the core's rule catalog (core/records/lint.h) on zone files, live DNS or
+// one record, printed for people or as JSON.
+#include <cstdio>
+#include <memory>
+#include <ostream>
+#include <set>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+// ldns/common.h would #define bool, true and false unless stdbool.h came first.
+#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+#include <ldns/ldns.h>
+
+#include "core/config/config.h"
+#include "core/dns/ldns_resolver.h"
+#include "core/dns/zone_resolver.h"
+#include "core/records/lint.h"
+#include "core/records/zone_format.h"
+#include "publisher/commands.h"
+#include "publisher/keys.h"
+#include "publisher/output.h"
+
+namespace dnsauth::publisher {
+
+namespace po = boost::program_options;
+using records::Finding;
+using records::Report;
+
+namespace {
+
+// The selectors a set of zone files publishes for domain: the owners "<selector>._domainkey.
+// <domain>" (DKIM selectors cannot be asked of the DNS, but a zone file lists them). The
+// origin convention is the zone resolver's: "<name>.zone" starts at <name>.
+std::vector<std::string> zone_selectors(const std::vector<std::string>& files, const std::string& domain) {
+  std::set<std::string> found;
+  const std::string suffix = "._domainkey." + domain;
+  for (const auto& file : files) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(file.c_str(), "r"), &std::fclose);
+    if (!fp) continue;
+    std::string name = std::filesystem::path(file).filename().string();
+    std::string origin = ".";
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".zone") == 0 &&
+        name.substr(0, name.size() - 5).find('.') != std::string::npos)
+      origin = name.substr(0, name.size() - 5) + ".";
+    ldns_rdf* rdf = nullptr;
+    if (ldns_str2rdf_dname(&rdf, origin.c_str()) != LDNS_STATUS_OK) continue;
+    ldns_zone* zone = nullptr;
+    int line = 0;
+    ldns_status st = ldns_zone_new_frm_fp_l(&zone, fp.get(), rdf, 3600, LDNS_RR_CLASS_IN, &line);
+    ldns_rdf_deep_free(rdf);
+    if (st != LDNS_STATUS_OK || !zone) continue;
+    const ldns_rr_list* rrs = ldns_zone_rrs(zone);
+    for (std::size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
+      const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+      if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT) continue;
+      char* owner_c = ldns_rdf2str(ldns_rr_owner(rr));
+      std::string owner = dns::normalize_name(owner_c ? owner_c : "");
+      free(owner_c);  // NOLINT(cppcoreguidelines-no-malloc)
+      if (owner.size() > suffix.size() && owner.compare(owner.size() - suffix.size(), suffix.size(), suffix) == 0)
+        found.insert(owner.substr(0, owner.size() - suffix.size()));
+    }
+    ldns_zone_deep_free(zone);
+  }
+  return {found.begin(), found.end()};
+}
+
+nlohmann::ordered_json tree_json(const records::SpfTree& t) {
+  nlohmann::ordered_json children = nlohmann::ordered_json::array();
+  for (const auto& c : t.children) children.push_back(tree_json(c));
+  nlohmann::ordered_json j = {{"domain", t.domain}, {"via", t.via},     {"terms", t.terms},
+                      {"total", t.total},   {"void_lookups", t.void_lookups}, {"children", children}};
+  if (!t.note.empty()) j["note"] = t.note;
+  return j;
+}
+
+nlohmann::ordered_json report_json(const Report& r) {
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  for (const Finding& f : r.findings) {
+    findings.push_back({{"rule", f.id()},
+                        {"severity", records::to_string(f.severity())},
+                        {"protocol", f.rule->protocol},
+                        {"name", f.name},
+                        {"record", f.record},
+                        {"message", f.message},
+                        {"offset", f.offset == Error::no_offset ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.offset)},
+                        {"rfc", f.rule->rfc},
+                        {"summary", f.rule->summary}});
+  }
+  nlohmann::ordered_json j = {{"domain", r.domain},
+                      {"exit_code", r.exit_code()},
+                      {"counts",
+                       {{"error", r.count(records::Severity::error)},
+                        {"warning", r.count(records::Severity::warning)},
+                        {"info", r.count(records::Severity::info)}}},
+                      {"findings", findings}};
+  if (r.spf_tree) j["spf_tree"] = tree_json(*r.spf_tree);
+  return j;
+}
+
+std::string plural(std::size_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+void print_human(const Report& r, std::ostream& out) {
+  for (const Finding& f : r.findings) {
+    std::string sev(records::to_string(f.severity()));
+    sev.resize(8, ' ');
+    out << sev << f.id() << "  " << (f.name.empty() ? "" : f.name + ": ") << f.message << "  [" << f.rule->rfc << "]\n";
+    if (!f.record.empty()) {
+      out << "          " << f.record << "\n";
+      if (f.offset != Error::no_offset && f.offset <= f.record.size())
+        out << "          " << std::string(f.offset, ' ') << "^\n";
+    }
+  }
+  const auto& t = r.spf_tree;
+  if (t && (t->total > 0 || !t->children.empty())) {
+    out << "\nSPF DNS-querying terms (RFC 7208 4.6.4, limit 10):\n";
+    std::string tree = records::format_tree(*t);
+    std::size_t start = 0;
+    while (start < tree.size()) {
+      std::size_t nl = tree.find('\n', start);
+      out << "  " << tree.substr(start, nl - start) << "\n";
+      start = nl == std::string::npos ? tree.size() : nl + 1;
+    }
+  }
+  if (!r.findings.empty() || (t && (t->total > 0 || !t->children.empty()))) out << "\n";
+  out << (r.domain.empty() ? "record" : r.domain) << ": ";
+  if (r.findings.empty()) {
+    out << "clean\n";
+  } else {
+    out << plural(r.count(records::Severity::error), "error") << ", "
+        << plural(r.count(records::Severity::warning), "warning") << ", "
+        << r.count(records::Severity::info) << " info\n";
+  }
+}
+
+// --record takes the record's text as is, or its TXT rdata in zone-file form when it starts
+// with a quote ("\"v=spf1 ...\" \"... -all\"": the strings are joined, RFC 7208 3.3).
+std::pair<std::string, std::vector<std::string>> record_text(const std::string& arg) {
+  std::size_t first = arg.find_first_not_of(" \t");
+  if (first == std::string::npos || arg[first] != '"') return {arg, {}};
+  auto parts = records::parse_txt_rdata(arg);
+  if (!parts) throw UsageError("--record: " + parts.error().detail);
+  std::string joined;
+  for (const auto& p : *parts) joined += p;
+  return {joined, *parts};
+}
+
+}  // namespace
+
+po::options_description lint_options() {
+  po::options_description d("lint options");
+  d.add_options()
+      ("domain", po::value<std::string>()->value_name("DOMAIN"),
+       "the mail domain to check: SPF at DOMAIN, DKIM at <selector>._domainkey.DOMAIN, DMARC at "
+       "_dmarc.DOMAIN and its tree walk (required unless --record)")
+      ("zone", po::value<std::vector<std::string>>()->value_name("FILE"),
+       "read the records from this RFC 1035 master file (repeatable; $ORIGIN honoured; a file named "
+       "<name>.zone starts at <name>). Names outside the files are not looked up unless --resolver is "
+       "also given. The DKIM selectors the files publish for DOMAIN are checked.")
+      ("resolver", po::value<std::string>()->value_name("ADDR[:PORT]"),
+       "send the queries to this DNS server (with --zone: only for names outside the files)")
+      ("config", po::value<std::string>()->value_name("FILE"),
+       "dnsauth.toml: check the domain's configured selectors (dkim-missing), compare each published "
+       "key with its key file (dkim-key-mismatch), the HELO names' SPF and the report authorizations")
+      ("selector", po::value<std::vector<std::string>>()->value_name("S"),
+       "also check the DKIM key record of this selector (repeatable)")
+      ("record", po::value<std::string>()->value_name("TEXT"),
+       "lint this one record instead of a domain: its text, or its TXT rdata in zone-file form "
+       "(\"...\" \"...\"); with --domain and --zone/--resolver, includes and report destinations "
+       "are followed too")
+      ("type", po::value<std::string>()->value_name("T"),
+       "the --record's type: spf, dkim or dmarc (default: from its v= tag)")
+      ("json", "print the findings as one JSON object instead of text")
+      ("help,h", "this help");
+  return d;
+}
+
+po::options_description rules_options() {
+  po::options_description d("rules options");
+  d.add_options()("json", "print the catalog as a JSON array")("help,h", "this help");
+  return d;
+}
+
+int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(lint_options()).positional({}).run(), vm);
+  po::notify(vm);
+  const bool json = vm.count("json") > 0;
+  const bool has_zone = vm.count("zone") > 0, has_resolver = vm.count("resolver") > 0;
+  const std::string domain = vm.count("domain") ? dns::normalize_name(vm["domain"].as<std::string>()) : "";
+  if (!vm.count("record") && domain.empty()) throw UsageError("give --domain DOMAIN or --record TEXT");
+  if (vm.count("type") && !vm.count("record")) throw UsageError("--type applies to --record only");
+
+  // The resolver: zone files, a server, both (the server behind the files), or the system's.
+  std::unique_ptr<dns::LdnsResolver> live;
+  std::unique_ptr<dns::ZoneResolver> zones;
+  auto make_live = [&](const std::string& server) {
+    dns::LdnsOptions o;
+    o.server = server;
+    auto r = dns::LdnsResolver::create(o);
+    if (!r) throw std::runtime_error(r.error().detail);
+    live = std::move(*r);
+  };
+  if (has_resolver) make_live(vm["resolver"].as<std::string>());
+  records::LintOptions options;
+  if (has_zone) {
+    zones = std::make_unique<dns::ZoneResolver>();
+    for (const auto& f : vm["zone"].as<std::vector<std::string>>())
+      if (auto ok = zones->load_file(f); !ok) throw std::runtime_error(ok.error().detail);
+    if (live) {
+      zones->set_fallback(live.get());
+    } else {
+      std::set<std::string> apexes = zones->zones();
+      options.in_scope = [apexes](std::string_view name) {
+        for (const auto& a : apexes)
+          if (a.empty() || at_or_below(name, a)) return true;
+        return false;
+      };
+    }
+  }
+  dns::Resolver* resolver = zones ? static_cast<dns::Resolver*>(zones.get()) : live.get();
+
+  if (vm.count("config")) {
+    if (domain.empty()) throw UsageError("--config needs --domain");
+    auto cfg = config::load_config(vm["config"].as<std::string>());
+    if (!cfg) throw std::runtime_error(cfg.error().detail);
+    const config::Domain* d = cfg->find_domain(domain);
+    if (!d) throw std::runtime_error(domain + " is not configured in " + vm["config"].as<std::string>());
+    options = [&] {
+      auto o = records::options_for(*d);
+      o.in_scope = options.in_scope;
+      return o;
+    }();
+    for (std::size_t i = 0; i < d->selectors.size(); ++i) {
+      auto key = read_key(d->selectors[i].key_path);
+      if (key) options.expected_selectors[i].private_key = std::move(*key);
+      else err << "dnsauth-publish lint: note: " << key.error().detail << " (published key not compared)\n";
+    }
+  }
+  if (vm.count("selector"))
+    for (const auto& s : vm["selector"].as<std::vector<std::string>>()) options.selectors.push_back(s);
+  if (has_zone && !domain.empty())
+    for (const auto& s : zone_selectors(vm["zone"].as<std::vector<std::string>>(), domain))
+      options.selectors.push_back(s);
+
+  Report report;
+  if (vm.count("record")) {
+    auto [text, parts] = record_text(vm["record"].as<std::string>());
+    std::optional<records::RecordType> type;
+    if (vm.count("type")) {
+      type = records::parse_record_type(vm["type"].as<std::string>());
+      if (!type) throw UsageError("--type must be spf, dkim or dmarc");
+    } else {
+      type = records::detect_record_type(text);
+      if (!type) throw UsageError("cannot tell the record's type from its text; give --type spf|dkim|dmarc");
+    }
+    report = records::lint_record(text, *type, (has_zone || has_resolver) ? resolver : nullptr, domain, options);
+  } else {
+    if (!resolver) make_live("");
+    report = records::lint_domain(resolver ? *resolver : *live, domain, options);
+  }
+
+  if (json) out << report_json(report).dump(2) << "\n";
+  else print_human(report, out);
+  return report.exit_code();
+}
+
+int run_rules(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(rules_options()).positional({}).run(), vm);
+  po::notify(vm);
+  if (vm.count("json")) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& r : records::rule_catalog())
+      list.push_back({{"id", r.id},
+                      {"severity", records::to_string(r.severity)},
+                      {"protocol", r.protocol},
+                      {"summary", r.summary},
+                      {"rfc", r.rfc}});
+    out << list.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& r : records::rule_catalog()) {
+    std::string id(r.id), sev(records::to_string(r.severity));
+    id.resize(36, ' ');
+    sev.resize(8, ' ');
+    out << id << sev << r.summary << "  [" << r.rfc << "]\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace dnsauth::publisher

@@ -1,0 +1,40 @@
+// Writing a domain's records to DIR in the format asked for: an RFC 1035 zone fragment
+// (<domain>.zone), a JSON document (<domain>.json) or an nsupdate script (<domain>.nsupdate).
+// Records whose owner is outside the domain (a HELO name in another zone) cannot go into the
+// domain's zone; in the zone format they are written to <domain>.external.zone.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.h"
+#include "core/records/records.h"
+
+namespace dnsauth::publisher {
+
+enum class Format { zone, json, nsupdate };
+std::optional<Format> parse_format(std::string_view text);
+
+struct Written {
+  std::vector<std::filesystem::path> files;
+  std::size_t records = 0;
+  std::size_t external = 0;  // records outside the domain
+};
+
+// header: the lines that open the zone fragment as comments (who wrote it, from what).
+Result<Written> write_records(const std::filesystem::path& out_dir, std::string_view domain,
+                              const std::vector<records::TxtRecord>& records, Format format,
+                              std::string_view header);
+
+// The JSON form of one domain's records (what <domain>.json holds).
+nlohmann::ordered_json records_json(std::string_view domain, const std::vector<records::TxtRecord>& records);
+
+// "a.b.example.com" is at or below "example.com".
+bool at_or_below(std::string_view name, std::string_view domain);
+
+}  // namespace dnsauth::publisher
