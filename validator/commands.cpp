@@ -1,0 +1,62 @@
+#include "validator/commands.h"
+
+#include <sstream>
+
+namespace dnsauth::validator {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+      {"spf",
+       "spf --ip IP --mail-from ADDR [--helo NAME] [--identity mailfrom|helo]\n"
+       "      (--zone FILE... | --resolver ADDR[:PORT]) [--json]",
+       "Evaluates SPF (RFC 7208) for one SMTP transaction: check_host() for the MAIL FROM identity "
+       "(postmaster@HELO when MAIL FROM is empty) or the HELO identity. Prints the Received-SPF "
+       "header field (RFC 7208 9.1) and the result; --json prints one JSON object instead, with the "
+       "mechanism matched, the DNS lookups made (the limit of RFC 7208 4.6.4 is 10) and the void "
+       "lookups (limit 2). DNS comes from zone files (offline), from one server, or from the system "
+       "resolver when neither is given. Exit 0 when the result is pass, 1 for any other result "
+       "(none, neutral, fail, softfail, temperror, permerror), 2 for a usage or input error.",
+       spf_options, run_spf},
+  };
+  return list;
+}
+
+namespace {
+
+// The purpose paragraph, wrapped at 78 columns like the option descriptions below it.
+std::string wrap(std::string_view text) {
+  std::string out, line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t space = text.find(' ', start);
+    std::string_view word = text.substr(start, space == std::string_view::npos ? text.size() - start : space - start);
+    if (!line.empty() && line.size() + 1 + word.size() > 78) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + std::string(word);
+    if (space == std::string_view::npos) break;
+    start = space + 1;
+  }
+  return out + line;
+}
+
+}  // namespace
+
+std::string command_help(const Command& c) {
+  std::ostringstream os;
+  os << "Usage: dnsauth-validate " << c.synopsis << "\n\n" << wrap(c.purpose) << "\n\n" << c.options();
+  return os.str();
+}
+
+std::string full_help() {
+  std::ostringstream os;
+  os << "dnsauth-validate: checks mail authentication the way a receiver would, against zone files\n"
+        "or live DNS.\n\n"
+        "Usage: dnsauth-validate COMMAND [OPTIONS]     (dnsauth-validate COMMAND --help for one command)\n\n";
+  for (const auto& c : commands()) os << "== " << c.name << "\n" << command_help(c) << "\n";
+  os << "Exit status: 0 the check passed; 1 it ran and did not pass; 2 usage or input error.\n";
+  return os.str();
+}
+
+}  // namespace dnsauth::validator

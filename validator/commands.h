@@ -1,0 +1,47 @@
+// dnsauth-validate's subcommands (DESIGN.md "Command-line contract"). Each parses its own
+// options (Boost.Program_options), writes results to out and complaints to err, and returns
+// the exit status. A new subcommand is one file with its options() and run(), and one entry
+// in commands() (commands.cpp).
+#pragma once
+
+#include <iosfwd>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/program_options/options_description.hpp>
+
+namespace dnsauth::validator {
+
+// 0: the check passed; 1: it ran and something did not pass; 2: usage or input error.
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitNotPass = 1;
+inline constexpr int kExitError = 2;
+
+// A command line that cannot be run as written: printed with a pointer to --help, exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Input that cannot be used (a zone file that does not parse, an unreadable message):
+// printed as one line, exit 2.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Command {
+  const char* name;
+  const char* synopsis;  // "spf --ip IP --mail-from ADDR [--helo NAME] ..."
+  const char* purpose;   // one paragraph, with the exit status
+  boost::program_options::options_description (*options)();
+  int (*run)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+};
+
+const std::vector<Command>& commands();
+
+boost::program_options::options_description spf_options();
+int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+std::string command_help(const Command& command);
+std::string full_help();
+
+}  // namespace dnsauth::validator
