@@ -1,0 +1,164 @@
+// The signing path shared by the milter and `dnsauth-signer sign` (issue 5): dual RSA and
+// Ed25519 signatures that verify, streaming bodies, no second signature for the same d=/s=,
+// and errors instead of crashes on bad input.
+#include <gtest/gtest.h>
+
+#include "signer/signing_session.h"
+#include "support/signer_fixture.h"
+
+namespace dnsauth::signer {
+namespace {
+
+using test::SignerDir;
+using test::signer_config;
+
+std::shared_ptr<const KeySet> keys(SignerDir& d, const std::string& cfg = signer_config()) {
+  LoadResult r = load_key_set(d.write_config(cfg));
+  if (!r.ok()) throw std::runtime_error(r.errors());
+  return r.keys;
+}
+
+const std::string kMessage =
+    "From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: test\r\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n\r\n"
+    "Hello Bob,\r\n\r\nthis is   a test.\r\n\r\n\r\n";
+
+std::string signed_text(const OfflineResult& r, std::string_view message) {
+  std::string out;
+  for (const auto& s : r.signatures) out += s.raw();
+  return out + std::string(message);
+}
+
+TEST(SignerSession, SignsWithEverySelectorAndBothSignaturesVerify) {
+  SignerDir d;
+  auto r = sign_offline(keys(d), "alice@example.com", kMessage, std::time(nullptr));
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->decision.action, Action::sign) << r->decision.detail;
+  ASSERT_EQ(r->signatures.size(), 2u);
+  EXPECT_EQ(r->selectors, (std::vector<std::string>{"r1", "e1"}));
+  EXPECT_NE(r->signatures[0].value.find("a=rsa-sha256;"), std::string::npos);
+  EXPECT_NE(r->signatures[1].value.find("a=ed25519-sha256;"), std::string::npos);
+  for (const auto& s : r->signatures) {
+    std::string v;  // unfolded
+    for (char c : s.value)
+      if (c != '\r' && c != '\n' && c != '\t') v += c;
+    EXPECT_NE(v.find("c=relaxed/relaxed;"), std::string::npos) << v;
+    EXPECT_NE(v.find("t="), std::string::npos) << v;
+    EXPECT_EQ(v.find("x="), std::string::npos) << v;  // x= only when configured
+    // From, Subject and the rest oversigned: each appears once more than present (an absent
+    // Reply-To once: its absence is signed).
+    EXPECT_NE(v.find("h=from:from:to:to:cc:subject:subject:date:date:reply-to:message-id:message-id:"),
+              std::string::npos)
+        << v;
+  }
+  auto resolver = SignerDir::resolver();
+  auto results = test::verify_with_dnsauth(signed_text(*r, kMessage), resolver);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& v : results) EXPECT_EQ(v.status, dkim::Status::pass) << v.selector << ": " << v.reason;
+}
+
+TEST(SignerSession, ExpireAndCanonicalizationComeFromTheConfig) {
+  SignerDir d;
+  auto r = sign_offline(keys(d, signer_config("expire = 7200\ncanonicalization = \"simple/simple\"\n")),
+                        "alice@example.com", kMessage, 1700000000);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->signatures.size(), 2u);
+  EXPECT_NE(r->signatures[0].value.find("c=simple/simple;"), std::string::npos);
+  EXPECT_NE(r->signatures[0].value.find("t=1700000000; x=1700007200;"), std::string::npos) << r->signatures[0].value;
+}
+
+TEST(SignerSession, BodyChunkingAndBareLineFeedsDoNotChangeTheSignature) {
+  SignerDir d;
+  auto ks = keys(d);
+  auto whole = sign_offline(ks, "alice@example.com", kMessage, 1700000000);
+  ASSERT_TRUE(whole);
+  // The same message through the session in one-byte body chunks, and in LF-only form.
+  for (bool lf : {false, true}) {
+    SigningSession s(ks, "alice@example.com");
+    ASSERT_TRUE(s.header("From", " Alice <alice@example.com>"));
+    ASSERT_TRUE(s.header("To", " bob@example.org"));
+    ASSERT_TRUE(s.header("Subject", " test"));
+    ASSERT_TRUE(s.header("Date", " Mon, 23 Nov 2026 10:00:00 +0000"));
+    ASSERT_TRUE(s.header("Message-ID", " <1@example.com>"));
+    ASSERT_TRUE(s.end_of_headers());
+    std::string body = "Hello Bob,\r\n\r\nthis is   a test.\r\n\r\n\r\n";
+    if (lf) {
+      std::string t;
+      for (char c : body)
+        if (c != '\r') t += c;
+      body = t;
+    }
+    for (char c : body) s.body(std::string_view(&c, 1));
+    auto sigs = s.finish(1700000000);
+    ASSERT_TRUE(sigs);
+    ASSERT_EQ(sigs->size(), 2u);
+    // Ed25519 signatures are deterministic: identical input gives the identical field.
+    EXPECT_EQ((*sigs)[1].value, whole->signatures[1].value) << (lf ? "LF body" : "CRLF body");
+  }
+}
+
+TEST(SignerSession, NeverSignsTwiceForTheSameDomainAndSelector) {
+  SignerDir d;
+  auto ks = keys(d);
+  auto first = sign_offline(ks, "alice@example.com", kMessage, 1700000000);
+  ASSERT_TRUE(first);
+  // Both of ours present: nothing to add.
+  std::string both = signed_text(*first, kMessage);
+  auto again = sign_offline(ks, "alice@example.com", both, 1700000001);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->decision.action, Action::skip);
+  EXPECT_EQ(again->decision.reason, Reason::already_signed);
+  EXPECT_NE(again->decision.detail.find("d=example.com s=r1,e1"), std::string::npos) << again->decision.detail;
+  // Only the RSA one present: the Ed25519 selector still signs.
+  std::string rsa_only = first->signatures[0].raw() + kMessage;
+  auto partial = sign_offline(ks, "alice@example.com", rsa_only, 1700000001);
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(partial->decision.action, Action::sign);
+  EXPECT_EQ(partial->selectors, (std::vector<std::string>{"e1"}));
+  // Another domain's signature with the same selector name is not ours.
+  std::string other = "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=r1; h=from; bh=AAAA; b=AAAA\r\n" + kMessage;
+  auto foreign = sign_offline(ks, "alice@example.com", other, 1700000001);
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->selectors, (std::vector<std::string>{"r1", "e1"}));
+}
+
+TEST(SignerSession, SkipsWithoutTouchingTheBody) {
+  SignerDir d;
+  SigningSession s(keys(d), "");
+  ASSERT_TRUE(s.header("From", " alice@example.com"));
+  auto dec = s.end_of_headers();
+  ASSERT_TRUE(dec);
+  EXPECT_EQ(dec->reason, Reason::unauthenticated);
+  s.body("ignored\r\n");  // harmless
+  auto f = s.finish(1);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().code, Errc::invalid_argument);
+}
+
+TEST(SignerSession, OversizedHeaderSectionsAndBadFieldNamesAreErrors) {
+  SignerDir d;
+  SigningSession s(keys(d), "alice@example.com");
+  std::string big(600 * 1024, 'x');
+  EXPECT_TRUE(s.header("X-Big", " " + big));
+  auto r = s.header("X-Big", " " + big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::limit);
+  SigningSession s2(keys(d), "alice@example.com");
+  auto bad = s2.header("Bad Name", " x");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::syntax);
+}
+
+TEST(SignerSession, OfflineReportsWhereAMessageDoesNotParse) {
+  SignerDir d;
+  auto r = sign_offline(keys(d), "alice@example.com", "From: alice@example.com\r\nthis is no header\r\n\r\nbody\r\n", 1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::syntax);
+  EXPECT_NE(r.error().offset, Error::no_offset);
+  auto empty = sign_offline(keys(d), "alice@example.com", "", 1);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->decision.reason, Reason::no_from);
+}
+
+}  // namespace
+}  // namespace dnsauth::signer
