@@ -147,7 +147,7 @@ class Evaluation {
   Outcome check_host(const std::string& domain) {
     if (std::string why = malformed_domain(domain); !why.empty())
       return {Result::None, {}, why, {}, {}};
-    dns::Answer answer = dns_.query(domain, dns::RRType::TXT);
+    dns::Answer answer = ask(domain, dns::RRType::TXT);
     if (answer.status == dns::Status::tempfail)
       return {Result::TempError, {}, "DNS failure looking up TXT for " + domain + ": " + answer.detail, {}, {}};
     if (answer.status == dns::Status::nxdomain)
@@ -225,6 +225,16 @@ class Evaluation {
     return to_target_name(expand(*m.domain_spec, values(domain)));
   }
 
+  // Every DNS question of the evaluation goes through here: the per-evaluation cache, and the
+  // caller's time limit (RFC 7208 4.6.4: "If such a limit is exceeded, the result of
+  // authorization SHOULD be temperror").
+  dns::Answer ask(const std::string& name, dns::RRType type) {
+    if (options_.time_is_up && options_.time_is_up())
+      return dns::Answer::temp_failure("the time limit for this evaluation was exceeded before " + name + "/" +
+                                       std::string(dns::to_string(type)) + " (RFC 7208 4.6.4)");
+    return dns_.query(name, type);
+  }
+
   dns::RRType address_type() const { return ip_.is_v4() ? dns::RRType::A : dns::RRType::AAAA; }
 
   // RFC 7208 5: <ip> against each address, with the mechanism's CIDR length if it has one.
@@ -284,7 +294,7 @@ class Evaluation {
                                                   dns::RRType type, dns::Answer& answer) {
     std::string target = target_of(m, domain);
     if (!queryable(target)) return MechanismOutcome::no_match();
-    answer = dns_.query(target, type);
+    answer = ask(target, type);
     if (answer.status == dns::Status::tempfail)
       return MechanismOutcome::fail(Result::TempError,
                                     "DNS failure for '" + m.text + "' (" + target + " " +
@@ -314,7 +324,7 @@ class Evaluation {
     std::string failure;
     for (const auto& mx : answer.mx) {
       if (mx.exchange.empty()) continue;  // null MX (RFC 7505): no host to compare
-      dns::Answer hosts = dns_.query(mx.exchange, address_type());
+      dns::Answer hosts = ask(mx.exchange, address_type());
       if (hosts.status == dns::Status::tempfail) {
         failure = "DNS failure for '" + m.text + "' (MX host " + mx.exchange + "): " + hosts.detail;
         continue;
@@ -357,12 +367,12 @@ class Evaluation {
   const PtrNames& ptr_names() {
     if (ptr_names_) return *ptr_names_;
     PtrNames out;
-    dns::Answer answer = dns_.query(ip_.reverse_name(), dns::RRType::PTR);
+    dns::Answer answer = ask(ip_.reverse_name(), dns::RRType::PTR);
     out.status = answer.status;
     std::size_t n = 0;
     for (const auto& name : answer.records) {
       if (n++ >= options_.max_ptr_names) break;
-      dns::Answer hosts = dns_.query(name, address_type());
+      dns::Answer hosts = ask(name, address_type());
       if (hosts.status != dns::Status::ok) continue;  // 5.5: skip a name whose lookup fails
       for (const auto& rec : hosts.records) {
         auto addr = dns::IpAddress::parse(rec);
@@ -393,7 +403,7 @@ class Evaluation {
     if (options_.fetch_explanation && o.exp) {
       std::string target = to_target_name(expand(*o.exp, values(o.exp_domain)));
       if (queryable(target)) {
-        dns::Answer answer = dns_.query(target, dns::RRType::TXT);
+        dns::Answer answer = ask(target, dns::RRType::TXT);
         if (answer.ok() && answer.records.size() == 1 && printable_ascii(answer.records.front())) {
           auto text = parse_macro_string(answer.records.front(), MacroUse::explain_string);
           if (text) return expand(*text, values(o.exp_domain));

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,11 @@ struct Options {
   // explain-string, used verbatim if it does not parse as one. Empty: no explanation.
   std::string default_explanation = "%{o} does not designate %{c} as permitted sender";
   bool fetch_explanation = true;  // look up exp= on fail (6.2)
+  // RFC 7208 4.6.4: "MTAs or other processors SHOULD impose a limit on the maximum amount of
+  // elapsed time to evaluate check_host()" (at least 20 seconds). The core reads no clock:
+  // pass a predicate (e.g. steady_clock::now() > deadline); it is asked before every DNS
+  // query, and once it says true the evaluation ends in temperror.
+  std::function<bool()> time_is_up;
 };
 
 struct Verdict {

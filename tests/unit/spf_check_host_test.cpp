@@ -374,6 +374,22 @@ TEST(SpfCheckHost, AnswersAreCachedPerEvaluation) {
   EXPECT_EQ(dns.queries(), 4u);
 }
 
+// RFC 7208 4.6.4: past the caller's time limit the evaluation stops with temperror.
+TEST(SpfCheckHost, Section4_6_4TimeLimit) {
+  MemoryResolver dns = hosts();
+  dns.add_txt("inc.example.net", "v=spf1 a:mail.example.com ?all");
+  dns.add_txt("case.example.com", "v=spf1 include:inc.example.net mx:example.com -all");
+  Options limited;
+  int asked = 0;
+  limited.time_is_up = [&asked] { return ++asked > 3; };  // time runs out at the fourth query
+  Verdict v = check(dns, "198.51.100.20", "u@case.example.com", limited);
+  EXPECT_EQ(v.result, Result::TempError);
+  EXPECT_NE(v.problem.find("time limit"), std::string::npos) << v.problem;
+  EXPECT_EQ(dns.queries(), 3u);
+  // Without the limit the same evaluation passes (mx matches backup.example.com).
+  EXPECT_EQ(check(dns, "198.51.100.20", "u@case.example.com").result, Result::Pass);
+}
+
 TEST(SpfCheckHost, ResultNames) {
   for (Result r : {Result::None, Result::Neutral, Result::Pass, Result::Fail, Result::SoftFail,
                    Result::TempError, Result::PermError})
