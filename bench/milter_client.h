@@ -294,13 +294,8 @@ class Client {
         p = sp == std::string::npos ? names.size() : sp + 1;
         if (n.empty()) continue;
         if (auto k = known.find(n); k != known.end()) list.push_back(*k);
-        else if (stage == st_envfrom || stage == st_eoh || stage == st_eom) {
-          for (const auto& [kn, kv] : all_macros_)
-            if (kn == n) list.push_back({kn, kv});
-        }
       }
     }
-    for (const auto& kv : defaults) all_macros_[kv.first] = kv.second;
     if (list.empty()) return;
     std::string p(1, stage_cmd(stage));
     for (const auto& [k, v] : list) p += k + '\0' + v + '\0';
@@ -398,7 +393,6 @@ class Client {
   std::string out_;
   std::uint32_t version_ = 0, actions_ = 0, protocol_ = 0;
   std::map<int, std::string> symlists_;
-  std::map<std::string, std::string> all_macros_;
 };
 
 }  // namespace dnsauth::milter_client

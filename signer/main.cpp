@@ -8,7 +8,9 @@
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -295,6 +297,12 @@ int run(const Options& o) {
     std::cerr << "dnsauth-signer: not starting: " << o.config.string() << " has errors\n";
     return kExitError;
   }
+  // libmilter's signal thread sigwait()s for these; every other thread must block them, or a
+  // SIGTERM lands on one of ours and kills the process without libmilter's orderly stop.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&sigs, s);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   const config::SignerSettings settings = loaded.keys->config().signer;
   if (o.log.value_or(settings.log) == "syslog") log::open_syslog();
   else log::open_stderr();

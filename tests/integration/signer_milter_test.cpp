@@ -1,0 +1,345 @@
+// dnsauth-signer as a milter (issue 5), driven over the milter protocol by the same MTA-side
+// client the load benchmark uses: what is negotiated, where the signatures go, what the MTA
+// hears for every decision and for internal errors, several messages per connection, SIGHUP
+// reloads (also in the middle of a run), the metrics listener, and a clean stop on SIGTERM.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "bench/milter_client.h"
+#include "support/signer_fixture.h"
+#include "support/signer_process.h"
+
+namespace dnsauth::test {
+namespace {
+
+namespace mc = dnsauth::milter_client;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+const Headers kHeaders = {{"From", " Alice <alice@example.com>"},
+                          {"To", " bob@example.org"},
+                          {"Subject", " milter test"},
+                          {"Date", " Mon, 23 Nov 2026 10:00:00 +0000"},
+                          {"Message-ID", " <m1@example.com>"}};
+const std::string kBody = "Hello,\r\n\r\nthe body of the test.\r\n";
+
+// The message as the MTA would deliver it after the milter's edits.
+std::string delivered(const Headers& headers, const std::string& body, const mc::MessageResult& r, bool leadspc = true) {
+  std::vector<std::string> fields;
+  for (const auto& [n, v] : headers) fields.push_back(n + ":" + v + "\r\n");
+  for (const auto& e : r.edits) {
+    std::string v = e.value;
+    std::string crlf;
+    for (char c : v) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    std::string field = e.name + ":" + (leadspc ? "" : " ") + crlf + "\r\n";
+    if (e.kind == mc::reply::insheader) fields.insert(fields.begin() + std::min<std::size_t>(e.index, fields.size()), field);
+    else fields.push_back(field);
+  }
+  std::string out;
+  for (const auto& f : fields) out += f;
+  return out + "\r\n" + body;
+}
+
+mc::Envelope auth(const std::string& user, const std::string& qid = "4ABCDEF01") {
+  mc::Envelope e;
+  e.auth_authen = user;
+  e.queue_id = qid;
+  return e;
+}
+
+std::filesystem::path signer_exe() {
+#ifdef DNSAUTH_SIGNER_EXE
+  return DNSAUTH_SIGNER_EXE;
+#else
+  return {};
+#endif
+}
+
+class SignerMilter : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (signer_exe().empty()) GTEST_SKIP() << "built without the tools";
+  }
+  void start(const std::string& extra_signer = "", const std::string& domain =
+                                                       "name = \"example.com\"\nauth = \"domain\"\n") {
+    port_ = free_port();
+    extra_ = extra_signer;
+    config_ = dir_.write_config(signer_config("socket = \"inet:" + std::to_string(port_) + "@127.0.0.1\"\n" + extra_signer, domain));
+    proc_ = std::make_unique<SignerProcess>(signer_exe(), config_, port_, dir_.dir() / "signer.log");
+  }
+  void TearDown() override {
+    if (proc_) {
+      int status = proc_->stop();
+      EXPECT_EQ(status, 0) << "dnsauth-signer did not stop cleanly on SIGTERM:\n" << proc_->log();
+      if (HasFailure()) std::cerr << "--- signer log ---\n" << proc_->log();
+    }
+  }
+  std::string socket() const { return "inet:" + std::to_string(port_) + "@127.0.0.1"; }
+
+  SignerDir dir_;
+  int port_ = 0;
+  std::string extra_;
+  std::filesystem::path config_;
+  std::unique_ptr<SignerProcess> proc_;
+};
+
+TEST_F(SignerMilter, NegotiatesOnlyWhatSigningNeeds) {
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  EXPECT_TRUE(c.actions() & mc::act::addhdrs);
+  for (auto flag : {mc::proto::hdr_leadspc, mc::proto::nr_hdr, mc::proto::nr_body, mc::proto::noconnect,
+                    mc::proto::nohelo, mc::proto::norcpt, mc::proto::nodata})
+    EXPECT_TRUE(c.protocol() & flag) << std::hex << flag;
+  EXPECT_FALSE(c.protocol() & mc::proto::nomail);
+  ASSERT_TRUE(c.symlists().count(mc::st_envfrom));
+  EXPECT_NE(c.symlists().at(mc::st_envfrom).find("{auth_authen}"), std::string::npos);
+  EXPECT_EQ(c.symlists().at(mc::st_eom), "i");
+}
+
+TEST_F(SignerMilter, SignsAtTheTopWithBothKeysAndLogsOneLine) {
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  auto r = c.send_message(auth("alice@example.com"), kHeaders, kBody);
+  ASSERT_EQ(r.action, mc::reply::cont) << r.reply_text;
+  ASSERT_EQ(r.edits.size(), 2u);
+  for (const auto& e : r.edits) {
+    EXPECT_EQ(e.kind, mc::reply::insheader);
+    EXPECT_EQ(e.index, 0u);
+    EXPECT_EQ(e.name, "DKIM-Signature");
+    EXPECT_TRUE(e.value.starts_with(" v=1;")) << e.value;  // SMFIP_HDR_LEADSPC: the space is ours
+    EXPECT_EQ(e.value.find('\r'), std::string::npos) << "the MTA gets LF line ends";
+  }
+  std::string msg = delivered(kHeaders, kBody, r);
+  EXPECT_TRUE(msg.starts_with("DKIM-Signature: v=1; a=rsa-sha256;")) << msg;  // RSA first, on top
+  auto resolver = SignerDir::resolver();
+  auto v = verify_with_dnsauth(msg, resolver);
+  ASSERT_EQ(v.size(), 2u);
+  for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason;
+  ASSERT_TRUE(proc_->wait_for_log("decision=signed"));
+  EXPECT_NE(proc_->log().find("qid=4ABCDEF01 from_domain=example.com login=alice@example.com decision=signed "
+                              "selectors=r1,e1 reason=allowed"),
+            std::string::npos)
+      << proc_->log();
+}
+
+TEST_F(SignerMilter, SignsWhenTheMtaCannotKeepTheLeadingSpace) {
+  start();
+  mc::Client c(socket());
+  c.negotiate(mc::act::postfix_offer, mc::proto::postfix_offer & ~mc::proto::hdr_leadspc);
+  EXPECT_FALSE(c.protocol() & mc::proto::hdr_leadspc);
+  auto r = c.send_message(auth("alice@example.com"), kHeaders, kBody);
+  ASSERT_EQ(r.edits.size(), 2u);
+  EXPECT_TRUE(r.edits[0].value.starts_with("v=1;")) << r.edits[0].value;
+  auto resolver = SignerDir::resolver();
+  for (const auto& s : verify_with_dnsauth(delivered(kHeaders, kBody, r, false), resolver))
+    EXPECT_EQ(s.status, dkim::Status::pass) << s.reason;
+}
+
+TEST_F(SignerMilter, WorksWithAnMtaThatOffersNoMacroListsOrNoReplyFlags) {
+  start();
+  mc::Client c(socket());
+  c.negotiate(mc::act::addhdrs, 0x7f);  // a protocol-2 style MTA: only the NO* steps
+  EXPECT_FALSE(c.protocol() & mc::proto::nr_hdr);
+  EXPECT_TRUE(c.symlists().empty());
+  auto r = c.send_message(auth("alice@example.com", "QID2"), kHeaders, kBody);
+  EXPECT_EQ(r.edits.size(), 2u);
+  ASSERT_TRUE(proc_->wait_for_log("qid=QID2 "));
+}
+
+TEST_F(SignerMilter, SkipsAreAcceptedBeforeTheBodyWithTheirReason) {
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  struct Case {
+    mc::Envelope env;
+    Headers headers;
+    std::string reason;
+  };
+  Headers other_domain = kHeaders;
+  other_domain[0].second = " carol@example.org";
+  Headers two_froms = kHeaders;
+  two_froms.push_back({"From", " alice@example.com"});
+  for (const auto& k : std::vector<Case>{{auth(""), kHeaders, "unauthenticated"},
+                                         {auth("bob@example.net"), kHeaders, "not_allowed"},
+                                         {auth("alice@example.com"), other_domain, "domain_not_configured"},
+                                         {auth("alice@example.com"), two_froms, "several_from"},
+                                         {auth("alice@example.com"), {{"Subject", " no from"}}, "no_from"}}) {
+    auto r = c.send_message(k.env, k.headers, kBody);
+    EXPECT_EQ(r.action, mc::reply::accept) << k.reason;
+    EXPECT_TRUE(r.before_eom) << k.reason;
+    EXPECT_TRUE(r.edits.empty()) << k.reason;
+    EXPECT_TRUE(proc_->wait_for_log("decision=skipped selectors=- reason=" + k.reason)) << k.reason << proc_->log();
+  }
+}
+
+TEST_F(SignerMilter, DoesNotSignTwiceForTheSameDomainAndSelector) {
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  auto first = c.send_message(auth("alice@example.com"), kHeaders, kBody);
+  ASSERT_EQ(first.edits.size(), 2u);
+  Headers again;
+  for (auto it = first.edits.rbegin(); it != first.edits.rend(); ++it) again.push_back({"DKIM-Signature", it->value});
+  again.insert(again.end(), kHeaders.begin(), kHeaders.end());
+  auto second = c.send_message(auth("alice@example.com"), again, kBody);
+  EXPECT_EQ(second.action, mc::reply::accept);
+  EXPECT_TRUE(second.edits.empty());
+  EXPECT_TRUE(proc_->wait_for_log("reason=already_signed"));
+}
+
+TEST_F(SignerMilter, OnMismatchRejectAnswers550WithTheReason) {
+  start("on_mismatch = \"reject\"\n", "name = \"example.com\"\nauth = \"address\"\n");
+  mc::Client c(socket());
+  c.negotiate();
+  auto r = c.send_message(auth("bob@example.com"), kHeaders, kBody);
+  ASSERT_EQ(r.action, mc::reply::replycode);
+  EXPECT_TRUE(r.reply_text.starts_with("550 5.7.1 ")) << r.reply_text;
+  EXPECT_NE(r.reply_text.find("bob@example.com may not send as alice@example.com"), std::string::npos) << r.reply_text;
+  EXPECT_TRUE(proc_->wait_for_log("decision=rejected"));
+  // The allowed login still signs on the same connection.
+  auto ok = c.send_message(auth("alice@example.com"), kHeaders, kBody);
+  EXPECT_EQ(ok.edits.size(), 2u);
+}
+
+TEST_F(SignerMilter, ManyMessagesOnOneConnection) {
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  for (int i = 0; i < 20; ++i) {
+    auto r = c.send_message(auth(i % 2 ? "alice@example.com" : "", "Q" + std::to_string(i)), kHeaders, kBody);
+    EXPECT_EQ(r.edits.size(), i % 2 ? 2u : 0u) << i;
+  }
+  c.quit();
+  EXPECT_TRUE(proc_->wait_for_log("decision=signed", 10));
+}
+
+TEST_F(SignerMilter, AnInternalErrorTempfailsByDefault) {
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  Headers huge = kHeaders;
+  for (int i = 0; i < 20; ++i) huge.push_back({"X-Filler", " " + std::string(60000, 'x')});  // over 1 MiB
+  auto r = c.send_message(auth("alice@example.com"), huge, kBody);
+  ASSERT_EQ(r.action, mc::reply::replycode);
+  EXPECT_TRUE(r.reply_text.starts_with("451 4.3.0 ")) << r.reply_text;
+  EXPECT_TRUE(proc_->wait_for_log("decision=error-tempfail"));
+  EXPECT_NE(proc_->log().find("header section larger than"), std::string::npos) << proc_->log();
+  // The connection and the milter carry on.
+  EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+}
+
+TEST_F(SignerMilter, OnErrorAcceptPassesTheMessageUnsignedAndSaysSo) {
+  start("on_error = \"accept\"\n");
+  mc::Client c(socket());
+  c.negotiate();
+  Headers huge = kHeaders;
+  for (int i = 0; i < 20; ++i) huge.push_back({"X-Filler", " " + std::string(60000, 'x')});
+  auto r = c.send_message(auth("alice@example.com"), huge, kBody);
+  EXPECT_EQ(r.action, mc::reply::accept);
+  EXPECT_TRUE(r.edits.empty());
+  EXPECT_TRUE(proc_->wait_for_log("error: qid=4ABCDEF01"));
+  EXPECT_TRUE(proc_->wait_for_log("decision=error-accepted"));
+}
+
+TEST_F(SignerMilter, SighupReloadsAndABrokenConfigKeepsTheOldOne) {
+  start();
+  {
+    mc::Client c(socket());
+    c.negotiate();
+    EXPECT_EQ(c.send_message(auth("bob@example.com"), kHeaders, kBody).edits.size(), 2u);  // auth = domain
+  }
+  // Now only the address itself may sign.
+  dir_.write_config(signer_config("socket = \"" + socket() + "\"\n", "name = \"example.com\"\nauth = \"address\"\n"));
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(proc_->wait_for_log("reloaded ")) << proc_->log();
+  {
+    mc::Client c(socket());
+    c.negotiate();
+    EXPECT_TRUE(c.send_message(auth("bob@example.com"), kHeaders, kBody).edits.empty());
+    EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+  }
+  // A broken config: refused, named, and the running one stays.
+  dir_.write_config("[signer]\nsocket = \"" + socket() + "\"\nbogus = true\n");
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(proc_->wait_for_log("reload refused")) << proc_->log();
+  EXPECT_NE(proc_->log().find("unknown key 'bogus'"), std::string::npos) << proc_->log();
+  EXPECT_TRUE(proc_->alive());
+  mc::Client c(socket());
+  c.negotiate();
+  EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+}
+
+TEST_F(SignerMilter, SighupsDuringARunLoseNoMessage) {
+  start();
+  std::atomic<bool> done{false};
+  std::atomic<int> signed_count{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        try {
+          mc::Client c(socket());
+          c.negotiate();
+          auto r = c.send_message(auth("alice@example.com", "T" + std::to_string(t) + "M" + std::to_string(i)), kHeaders, kBody);
+          (r.edits.size() == 2 && r.action == mc::reply::cont ? signed_count : other)++;
+        } catch (const std::exception&) {
+          other++;
+        }
+      }
+    });
+  }
+  std::thread hupper([&] {
+    while (!done) {
+      proc_->signal(SIGHUP);
+      std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+  });
+  for (auto& t : clients) t.join();
+  done = true;
+  hupper.join();
+  EXPECT_EQ(signed_count.load(), 200);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_TRUE(proc_->alive());
+  EXPECT_TRUE(proc_->wait_for_log("reloaded ", 3));
+}
+
+TEST_F(SignerMilter, ServesPrometheusCounters) {
+  int stats_port = free_port();
+  start("stats_listen = \"127.0.0.1:" + std::to_string(stats_port) + "\"\n");
+  {
+    mc::Client c(socket());
+    c.negotiate();
+    c.send_message(auth("alice@example.com"), kHeaders, kBody);
+    c.send_message(auth(""), kHeaders, kBody);
+  }
+  ASSERT_TRUE(proc_->wait_for_log("reason=unauthenticated"));
+  auto get = [&](const std::string& path) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(stats_port));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::string("connect failed");
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    std::string resp;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return resp;
+  };
+  std::string m = get("/metrics");
+  EXPECT_TRUE(m.starts_with("HTTP/1.1 200 OK")) << m;
+  EXPECT_NE(m.find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(m.find("\ndnsauth_signer_signed_total 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ndnsauth_signer_skipped_total{reason=\"unauthenticated\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("dnsauth_signer_message_duration_seconds_count 2"), std::string::npos) << m;
+  EXPECT_TRUE(get("/other").starts_with("HTTP/1.1 404")) << get("/other");
+}
+
+}  // namespace
+}  // namespace dnsauth::test
