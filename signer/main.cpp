@@ -384,8 +384,12 @@ int main(int argc, char** argv) {
     if (o.sign) return sign(o);
     return run(o);
   } catch (const UsageError& e) {
-    if (!e.text.empty()) std::cerr << "dnsauth-signer: " << e.text << "\n";
-    std::cerr << kUsage;
+    if (e.text.empty()) {  // --help
+      std::cout << kUsage
+                << "\nExit status: 0 ok (sign: signed), 2 error or usage error, 3 (sign) not signed, reason on stderr.\n";
+      return kExitOk;
+    }
+    std::cerr << "dnsauth-signer: " << e.text << "\n" << kUsage;
     return kExitError;
   } catch (const std::exception& e) {
     std::cerr << "dnsauth-signer: " << e.what() << "\n";
