@@ -2,6 +2,8 @@
 // what parses into what, and the offset and reason of every kind of syntax error.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/spf/record.h"
 
 namespace {
@@ -145,6 +147,35 @@ TEST(SpfRecord, SyntaxErrorsNameSectionOffsetAndCause) {
     EXPECT_NE(r.error().detail.find(c.says), std::string::npos)
         << "RFC 7208 " << c.section << ": " << c.text << ": " << r.error().message();
   }
+}
+
+// Arbitrary input never crashes the parser: it either parses, or fails with an offset inside
+// the text. Records are built from fragments of SPF syntax, so most get deep into the grammar.
+TEST(SpfRecord, ArbitraryInputParsesOrFailsInsideTheText) {
+  const std::vector<std::string> pieces = {
+      " ", "  ", "a", "mx", "ptr", "all", "include", "exists", "ip4", "ip6", "redirect", "exp", ":",
+      "/", "//", "=", "+", "-", "~", "?", ".", "%", "%{", "}", "%{d}", "%{ir}", "%{l1r-}", "%%", "%_",
+      "%-", "example.com", "192.0.2.1", "::1", "24", "128", "0", "33", std::string(1, '\0'), "\xff", "\t", "_spf",
+      "xn--zckzah", "1", "999", "%{D25r+-.}", "foo=bar"};
+  std::mt19937 rng(7208);
+  std::size_t parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = "v=spf1";
+    int n = static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) {
+      text += pieces[rng() % pieces.size()];
+    }
+    auto r = parse_record(text);
+    if (r) {
+      ++parsed;
+      for (const auto& m : r->mechanisms) EXPECT_LT(m.offset, text.size()) << text;
+    } else {
+      EXPECT_EQ(r.error().code, Errc::syntax);
+      EXPECT_LE(r.error().offset, text.size()) << text << ": " << r.error().message();
+      EXPECT_FALSE(r.error().detail.empty());
+    }
+  }
+  EXPECT_GT(parsed, 100u);  // the generator does reach valid records
 }
 
 }  // namespace
