@@ -17,6 +17,19 @@ const std::vector<Command>& commands() {
        "resolver when neither is given. Exit 0 when the result is pass, 1 for any other result "
        "(none, neutral, fail, softfail, temperror, permerror), 2 for a usage or input error.",
        spf_options, run_spf},
+      {"selftest",
+       "selftest --config FILE (--zone FILE... | --resolver ADDR[:PORT]) [--json]",
+       "Proves a deployment before and after it goes live: for every domain and selector of the "
+       "config, the published DKIM key exists, parses and matches the private key file; a "
+       "synthetic message from a user the domain's auth mode allows, signed through the signer's "
+       "own policy and signing path, verifies against the published record with d= aligned with "
+       "From; every configured ip4/ip6 network gets spf=pass for the domain's MAIL FROM and for "
+       "each HELO name, and an address outside them does not; the DMARC record exists and both "
+       "identifiers align under its adkim/aspf; the lint catalog reports no error. Prints a "
+       "checklist per domain with the Authentication-Results line a receiver would write for each "
+       "scenario. Exit 0 when every check passes, 1 when one fails, 2 for a usage or input error "
+       "(an unreadable config, key or zone file).",
+       selftest_options, run_selftest_command},
   };
   return list;
 }

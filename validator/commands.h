@@ -41,6 +41,9 @@ const std::vector<Command>& commands();
 boost::program_options::options_description spf_options();
 int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+boost::program_options::options_description selftest_options();
+int run_selftest_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 std::string command_help(const Command& command);
 std::string full_help();
 

@@ -1,0 +1,328 @@
+#include "validator/selftest.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/authres/results.h"
+#include "core/authres/authres.h"
+#include "core/dkim/key_record.h"
+#include "core/dkim/verifier.h"
+#include "core/dmarc/evaluate.h"
+#include "core/dns/ip_address.h"
+#include "core/mail/address.h"
+#include "core/records/lint.h"
+#include "core/spf/check_host.h"
+#include "signer/policy.h"
+#include "signer/signing_session.h"
+
+namespace dnsauth::validator {
+
+namespace {
+
+using authres::ResInfo;
+
+std::string ar_line(const std::string& authserv_id, std::vector<ResInfo> results) {
+  authres::AuthenticationResults ar;
+  ar.authserv_id = authserv_id;
+  ar.results = std::move(results);
+  return "Authentication-Results: " + authres::format_value(ar);
+}
+
+std::string rfc5322_date(std::int64_t now) {
+  std::time_t t = static_cast<std::time_t>(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// A login and From address that the domain's auth mode allows, found by asking the signer's
+// own policy (signer::decide) about candidates built from the config, so the selftest can
+// never believe in a permission the milter would not grant.
+struct Sender {
+  std::string login;
+  std::string from;
+  std::string why_not;  // when no candidate is allowed
+};
+
+std::string concrete(std::string pattern, const std::string& domain) {
+  // "*@domain" -> "selftest@domain"; "*@*.domain" / "*.domain" -> a subdomain; "*" -> anyone.
+  if (pattern == "*") return "selftest@selftest.invalid";
+  auto at = pattern.find('@');
+  std::string local = at == std::string::npos ? "selftest" : pattern.substr(0, at);
+  std::string dom = at == std::string::npos ? pattern : pattern.substr(at + 1);
+  if (local == "*") local = "selftest";
+  if (dom.rfind("*.", 0) == 0) dom = "selftest." + dom.substr(2);
+  if (dom.empty()) dom = domain;
+  return local + "@" + dom;
+}
+
+Sender find_sender(const config::Config& cfg, const config::Domain& d) {
+  std::vector<std::pair<std::string, std::string>> candidates;
+  std::string self = "selftest@" + d.name;
+  candidates.emplace_back(self, self);
+  for (const auto& [login, targets] : d.allow) {
+    for (const auto& target : targets) candidates.emplace_back(concrete(login, d.name), concrete(target, d.name));
+  }
+  // Addresses in the domain itself first: a subdomain address would still be signed with this
+  // d=, but would not prove strict alignment.
+  std::stable_partition(candidates.begin(), candidates.end(), [&](const auto& c) {
+    return mail::iequals(c.second.substr(c.second.rfind('@') + 1), d.name);
+  });
+  std::string last;
+  for (const auto& [login, from] : candidates) {
+    auto list = mail::parse_address_list(from);
+    if (!list || list->size() != 1) continue;
+    mail::AuthorDomain author;
+    author.count = mail::FromCount::one;
+    author.mailboxes = *list;
+    signer::Decision dec = signer::decide(cfg, login, author);
+    if (dec.action == signer::Action::sign && dec.signing_domain == d.name) return {login, from, {}};
+    last = dec.detail;
+  }
+  return {{}, {}, last.empty() ? "no login in the config may send as " + d.name : last};
+}
+
+std::string synthetic_message(const std::string& from, const std::string& domain, std::int64_t now) {
+  return "From: dnsauth selftest <" + from + ">\r\n"
+         "To: postmaster@" + domain + "\r\n"
+         "Subject: dnsauth selftest for " + domain + "\r\n"
+         "Date: " + rfc5322_date(now) + "\r\n"
+         "Message-ID: <selftest." + std::to_string(now) + "@" + domain + ">\r\n"
+         "MIME-Version: 1.0\r\n"
+         "Content-Type: text/plain; charset=us-ascii\r\n"
+         "\r\n"
+         "This message was signed by dnsauth-validate selftest through the signer's own\r\n"
+         "policy and signing path, and verified against the published records.\r\n";
+}
+
+// An address inside a configured network ("192.0.2.0/25" -> 192.0.2.1): the first host.
+std::optional<dns::IpAddress> sample_address(const std::string& network) {
+  auto slash = network.find('/');
+  auto ip = dns::IpAddress::parse(network.substr(0, slash));
+  if (!ip) return std::nullopt;
+  unsigned max = ip->is_v4() ? 32 : 128;
+  unsigned prefix = slash == std::string::npos ? max : static_cast<unsigned>(std::stoul(network.substr(slash + 1)));
+  if (prefix + 2 > max) return *ip;  // /31, /32, /127, /128: the address as written
+  std::array<std::uint8_t, 16> b{};
+  std::copy(ip->data(), ip->data() + ip->size(), b.begin());
+  for (unsigned bit = prefix; bit < max; ++bit) b[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  b[ip->size() - 1] |= 1;
+  if (ip->is_v4()) return dns::IpAddress::v4({b[0], b[1], b[2], b[3]});
+  return dns::IpAddress::v6(b);
+}
+
+bool inside_any(const dns::IpAddress& ip, const std::vector<std::string>& networks) {
+  for (const auto& n : networks) {
+    auto slash = n.find('/');
+    auto net = dns::IpAddress::parse(n.substr(0, slash));
+    if (!net || net->is_v4() != ip.is_v4()) continue;
+    unsigned prefix = slash == std::string::npos ? (ip.is_v4() ? 32u : 128u)
+                                                  : static_cast<unsigned>(std::stoul(n.substr(slash + 1)));
+    if (ip.in_network(*net, prefix)) return true;
+  }
+  return false;
+}
+
+void check_dkim_keys(const config::Domain& d, const signer::KeySet::DomainKeys* keys, dns::Resolver& resolver,
+                     DomainSelftest& out) {
+  for (std::size_t i = 0; i < d.selectors.size(); ++i) {
+    const auto& sel = d.selectors[i];
+    SelftestCheck c{"dkim-key", sel.name, false, {}, {}};
+    std::string name = sel.name + "._domainkey." + d.name;
+    dns::Answer a = resolver.query(name, dns::RRType::TXT);
+    if (!a.ok()) {
+      c.detail = "no key record at " + name + " (" + std::string(dns::to_string(a.status)) + ")";
+    } else {
+      auto rec = dkim::parse_key_record(a.records.front());
+      if (!rec) {
+        c.detail = name + ": " + rec.error().message();
+      } else if (rec->revoked()) {
+        c.detail = name + ": the key is revoked (empty p=)";
+      } else if (!rec->type()) {
+        c.detail = name + ": unknown key type k=" + rec->key_type;
+      } else {
+        auto pub = dkim::PublicKey::from_record_bytes(*rec->type(), rec->public_key);
+        const dkim::SignerSpec* spec = keys && i < keys->specs.size() ? &keys->specs[i] : nullptr;
+        if (!pub) {
+          c.detail = name + ": " + pub.error().detail;
+        } else if (!spec || !pub->same_key(*spec->key)) {
+          c.detail = name + " publishes a different key than " + sel.key_path.string() + " (stale record?)";
+        } else {
+          c.ok = true;
+          c.detail = name + " matches " + sel.key_path.filename().string();
+        }
+      }
+    }
+    out.checks.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+bool DomainSelftest::ok() const {
+  for (const auto& c : checks)
+    if (!c.ok) return false;
+  return true;
+}
+
+std::size_t SelftestReport::passed() const {
+  std::size_t n = 0;
+  for (const auto& d : domains)
+    for (const auto& c : d.checks) n += c.ok ? 1 : 0;
+  return n;
+}
+std::size_t SelftestReport::failed() const {
+  std::size_t n = 0;
+  for (const auto& d : domains)
+    for (const auto& c : d.checks) n += c.ok ? 0 : 1;
+  return n;
+}
+
+SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Resolver& upstream,
+                            const SelftestOptions& opt) {
+  SelftestReport report;
+  const config::Config& cfg = keys->config();
+  for (const auto& d : cfg.domains) {
+    dns::CachingResolver resolver(upstream);
+    DomainSelftest out;
+    out.domain = d.name;
+    const auto* dk = keys->domain(d.name);
+
+    // 1. Every selector's published key exists, parses and matches the private key file.
+    check_dkim_keys(d, dk, resolver, out);
+
+    // 2. A message from a user the auth mode allows, signed through the signer's own path,
+    //    verifies against what is published, with d= aligned with From.
+    std::vector<dkim::SignatureResult> dkim_results;
+    mail::AuthorDomain author;
+    Sender sender = find_sender(cfg, d);
+    if (d.selectors.empty()) {
+      out.checks.push_back({"dkim-sign-verify", "-", false, "the domain has no [[domain.selector]]", {}});
+    } else if (sender.login.empty()) {
+      out.checks.push_back({"dkim-sign-verify", "-", false, sender.why_not, {}});
+    } else {
+      std::string msg = synthetic_message(sender.from, d.name, opt.now);
+      auto signed_msg = signer::sign_offline(keys, sender.login, msg, opt.now);
+      if (!signed_msg || signed_msg->decision.action != signer::Action::sign) {
+        out.checks.push_back({"dkim-sign-verify", sender.login, false,
+                              signed_msg ? "the signer would not sign: " + signed_msg->decision.detail
+                                         : "signing failed: " + signed_msg.error().message(),
+                              {}});
+      } else {
+        std::string full;
+        for (const auto& f : signed_msg->signatures) full += f.raw();
+        full += msg;
+        auto parsed = mail::parse_message(full);
+        author = mail::author_from(*parsed);
+        dkim::VerifyOptions vo;
+        vo.now = opt.now;
+        dkim_results = dkim::verify_message(*parsed, resolver, vo);
+        for (const auto& r : dkim_results) {
+          bool aligned = r.domain == d.name;
+          SelftestCheck c{"dkim-sign-verify", r.selector, r.status == dkim::Status::pass && aligned, {},
+                          ar_line(opt.authserv_id, {authres::dkim_resinfo(r)})};
+          c.detail = "From " + sender.from + " (login " + sender.login + "), d=" + r.domain + " s=" + r.selector +
+                     ": dkim=" + std::string(dkim::to_string(r.status)) + (r.reason.empty() ? "" : " (" + r.reason + ")") +
+                     (aligned ? "" : ", d= does not match the configured domain");
+          out.checks.push_back(std::move(c));
+        }
+      }
+    }
+
+    // 3. SPF: every configured network passes for the domain's MAIL FROM and for each HELO
+    //    name; an address outside them does not.
+    std::optional<dmarc::SpfInput> spf_for_dmarc;
+    if (!d.spf) {
+      out.checks.push_back({"spf-pass", "-", false, "no [domain.spf] in the config: nothing authorizes the outbound addresses", {}});
+    } else {
+      std::vector<std::string> nets = d.spf->ip4;
+      nets.insert(nets.end(), d.spf->ip6.begin(), d.spf->ip6.end());
+      if (nets.empty()) {
+        out.checks.push_back({"spf-pass", "-", false, "[domain.spf] lists no ip4 or ip6 network to test", {}});
+      }
+      const std::string mail_from = "selftest@" + d.name;  // SPF checks the domain only
+      for (const auto& n : nets) {
+        auto ip = sample_address(n);
+        if (!ip) continue;
+        spf::Session s{*ip, mail_from, d.spf->helo.empty() ? "selftest." + d.name : d.spf->helo.front(), "selftest", opt.now};
+        spf::Verdict v = spf::verify_mail_from(resolver, s);
+        bool ok = v.result == spf::Result::Pass;
+        if (ok && !spf_for_dmarc) spf_for_dmarc = dmarc::SpfInput{d.name, "pass"};
+        out.checks.push_back({"spf-pass", ip->to_string(), ok,
+                              "MAIL FROM " + mail_from + " from " + ip->to_string() + " (" + n + "): spf=" +
+                                  std::string(spf::to_string(v.result)) + (v.problem.empty() ? "" : " (" + v.problem + ")"),
+                              ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(v.result), mail_from, false, v.problem)})});
+        for (const auto& helo : d.spf->helo) {
+          spf::Session hs{*ip, "", helo, "selftest", opt.now};
+          spf::Verdict hv = spf::verify_helo(resolver, hs);
+          out.checks.push_back({"spf-helo", helo + " " + ip->to_string(), hv.result == spf::Result::Pass,
+                                "HELO " + helo + " from " + ip->to_string() + ": spf=" + std::string(spf::to_string(hv.result)) +
+                                    (hv.problem.empty() ? "" : " (" + hv.problem + ")"),
+                                ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(hv.result), helo, true, hv.problem)})});
+        }
+      }
+      for (const char* candidate : {"192.0.2.1", "198.51.100.1", "203.0.113.1"}) {
+        auto ip = dns::IpAddress::parse(candidate);
+        if (inside_any(*ip, d.spf->ip4)) continue;
+        spf::Session s{*ip, mail_from, "outside.invalid", "selftest", opt.now};
+        spf::Verdict v = spf::verify_mail_from(resolver, s);
+        out.checks.push_back({"spf-outside", candidate, v.result != spf::Result::Pass,
+                              "MAIL FROM " + mail_from + " from " + std::string(candidate) + " (not configured): spf=" +
+                                  std::string(spf::to_string(v.result)) +
+                                  (v.result == spf::Result::Pass ? ": the record authorizes more than the config lists" : ""),
+                              ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(v.result), mail_from, false, v.problem)})});
+        break;
+      }
+    }
+
+    // 4. DMARC: the record exists and both identifiers align under its adkim/aspf.
+    if (author.count != mail::FromCount::one) {
+      author.count = mail::FromCount::one;
+      author.mailboxes = {mail::Mailbox{"", "selftest", d.name}};
+    }
+    dmarc::Evaluation ev = dmarc::evaluate(author, dmarc::dkim_inputs(dkim_results), spf_for_dmarc, resolver);
+    const dmarc::DomainResult* dr = ev.deciding();
+    bool found = dr && dr->discovery.found();
+    out.checks.push_back({"dmarc-record", "_dmarc." + d.name, found,
+                          found ? "policy found at _dmarc." + dr->discovery.policy_domain
+                                : "no DMARC record applies to " + d.name + (dr ? " (" + dr->discovery.reason + ")" : ""),
+                          {}});
+    if (found) {
+      bool ok = ev.status == dmarc::Status::pass && dr->spf_aligned && dr->dkim_aligned;
+      std::string detail = "dmarc=" + std::string(dmarc::to_string(ev.status)) + "; SPF " +
+                           (dr->spf_aligned ? "aligned" : "not aligned") + ", DKIM " +
+                           (dr->dkim_aligned ? "aligned" : "not aligned");
+      if (!ev.reason.empty() && !ok) detail += " (" + ev.reason + ")";
+      std::vector<ResInfo> all;
+      for (const auto& r : dkim_results) all.push_back(authres::dkim_resinfo(r));
+      if (spf_for_dmarc) all.push_back(authres::spf_resinfo("pass", "selftest@" + d.name, false));
+      for (auto& r : authres::dmarc_resinfos(ev)) all.push_back(std::move(r));
+      out.checks.push_back({"dmarc-aligned", d.name, ok, detail, ar_line(opt.authserv_id, std::move(all))});
+    }
+
+    // 5. The lint catalog reports no error.
+    records::LintOptions lo = records::options_for(d);
+    if (dk) {
+      for (std::size_t i = 0; i < lo.expected_selectors.size() && i < dk->specs.size(); ++i) {
+        lo.expected_selectors[i].private_key = *dk->specs[i].key;
+      }
+    }
+    records::Report lint = records::lint_domain(resolver, d.name, lo);
+    std::string errors;
+    for (const auto& f : lint.findings) {
+      if (f.severity() != records::Severity::error) continue;
+      errors += (errors.empty() ? "" : "; ") + std::string(f.id()) + ": " + f.message;
+    }
+    out.checks.push_back({"lint", d.name, errors.empty(),
+                          errors.empty() ? "no errors (" + std::to_string(lint.count(records::Severity::warning)) +
+                                               " warnings; see dnsauth-publish lint)"
+                                         : errors,
+                          {}});
+    report.domains.push_back(std::move(out));
+  }
+  return report;
+}
+
+}  // namespace dnsauth::validator

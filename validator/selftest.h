@@ -1,0 +1,50 @@
+// dnsauth-validate selftest (issue 7): proves, for every domain and selector of a dnsauth.toml,
+// that what the signer will sign verifies against what is published, through the same core:
+// the signer's own policy and signing path (dnsauth_signing), the DKIM verifier, SPF
+// check_host, DMARC evaluation and the lint catalog — against zone files before deployment or
+// live DNS after it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/dns/resolver.h"
+#include "signer/key_store.h"
+
+namespace dnsauth::validator {
+
+struct SelftestCheck {
+  std::string id;        // stable: "dkim-key", "dkim-sign-verify", "spf-pass", "spf-outside",
+                         // "spf-helo", "dmarc-record", "dmarc-aligned", "lint"
+  std::string subject;   // what was checked: "s2026r", "192.0.2.1", "smtp.example.net"
+  bool ok = false;
+  std::string detail;    // one line: why it passed or what is wrong
+  // The Authentication-Results line a receiver would write for this scenario (may be empty).
+  std::string authentication_results;
+};
+
+struct DomainSelftest {
+  std::string domain;
+  std::vector<SelftestCheck> checks;
+  bool ok() const;
+};
+
+struct SelftestReport {
+  std::vector<DomainSelftest> domains;
+  std::size_t passed() const;
+  std::size_t failed() const;
+};
+
+struct SelftestOptions {
+  std::int64_t now = 0;                  // t= of the synthetic signatures, x= checks
+  std::string authserv_id = "selftest";  // in the Authentication-Results lines
+};
+
+// Runs every check for every configured domain. `keys` is the signer's loaded key set (it
+// carries the config). Never throws for DNS trouble: that becomes a failed check.
+SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Resolver& resolver,
+                            const SelftestOptions& options);
+
+}  // namespace dnsauth::validator

@@ -1,0 +1,92 @@
+// dnsauth-validate selftest: the checklist of run_selftest() for a dnsauth.toml, as text for
+// an operator or JSON for automation.
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/value_semantic.hpp>
+#include <boost/program_options/variables_map.hpp>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "signer/key_store.h"
+#include "validator/commands.h"
+#include "validator/resolver_options.h"
+#include "validator/selftest.h"
+
+namespace dnsauth::validator {
+
+namespace po = boost::program_options;
+
+po::options_description selftest_options() {
+  po::options_description d("Options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("config", po::value<std::string>()->value_name("FILE"),
+       "the dnsauth.toml to prove (required); its keys are read from its key_dir")
+      ("authserv-id", po::value<std::string>()->default_value("selftest")->value_name("ID"),
+       "the authserv-id written in the Authentication-Results lines")
+      ("now", po::value<long long>()->value_name("SECONDS"),
+       "the time of the synthetic signatures, in seconds since the Epoch (default: now)")
+      ("json", "print one JSON object {domains: [{domain, ok, checks: [{id, subject, ok, detail, "
+               "authentication_results}]}], passed, failed} instead of the checklist");
+  d.add(resolver_options());
+  return d;
+}
+
+int run_selftest_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(selftest_options()).run(), vm);
+  po::notify(vm);
+  if (!vm.count("config")) throw UsageError("--config is required");
+  ResolverOptions ro = resolver_options_from(vm);
+
+  auto loaded = signer::load_key_set(vm["config"].as<std::string>());
+  if (!loaded.ok()) {
+    for (const auto& f : loaded.findings) err << f.str() << "\n";
+    throw InputError("the configuration or its keys cannot be used (see above)");
+  }
+  ResolverStack stack = make_resolver(ro);
+  SelftestOptions opt;
+  opt.now = vm.count("now") ? vm["now"].as<long long>() : static_cast<long long>(std::time(nullptr));
+  opt.authserv_id = vm["authserv-id"].as<std::string>();
+  SelftestReport report = run_selftest(loaded.keys, stack.resolver(), opt);
+
+  if (vm.count("json")) {
+    nlohmann::ordered_json j;
+    j["config"] = vm["config"].as<std::string>();
+    j["dns"] = stack.description();
+    j["domains"] = nlohmann::ordered_json::array();
+    for (const auto& d : report.domains) {
+      nlohmann::ordered_json dj;
+      dj["domain"] = d.domain;
+      dj["ok"] = d.ok();
+      dj["checks"] = nlohmann::ordered_json::array();
+      for (const auto& c : d.checks) {
+        nlohmann::ordered_json cj;
+        cj["id"] = c.id;
+        cj["subject"] = c.subject;
+        cj["ok"] = c.ok;
+        cj["detail"] = c.detail;
+        cj["authentication_results"] = c.authentication_results.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(c.authentication_results);
+        dj["checks"].push_back(std::move(cj));
+      }
+      j["domains"].push_back(std::move(dj));
+    }
+    j["passed"] = report.passed();
+    j["failed"] = report.failed();
+    out << j.dump(2) << "\n";
+  } else {
+    out << "selftest of " << vm["config"].as<std::string>() << " against " << stack.description() << "\n";
+    for (const auto& d : report.domains) {
+      out << "\n" << d.domain << (d.ok() ? "  [all checks pass]" : "  [FAILED]") << "\n";
+      for (const auto& c : d.checks) {
+        out << "  " << (c.ok ? "PASS" : "FAIL") << "  " << c.id << " " << c.subject << ": " << c.detail << "\n";
+        if (!c.authentication_results.empty()) out << "        " << c.authentication_results << "\n";
+      }
+    }
+    out << "\n" << report.passed() << " passed, " << report.failed() << " failed\n";
+  }
+  for (const auto& f : loaded.findings) err << f.str() << "\n";  // warnings only at this point
+  return report.failed() == 0 ? kExitPass : kExitNotPass;
+}
+
+}  // namespace dnsauth::validator
