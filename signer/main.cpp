@@ -177,13 +177,12 @@ int sign(const Options& o) {
 
 // --- running the milter -------------------------------------------------------------------
 
-// The listening sockets libmilter opened (it does not hand them out): every fd that is an
-// inet listener and was not there before.
 std::set<int> open_fds() {
   std::set<int> fds;
   if (DIR* d = ::opendir("/proc/self/fd")) {
+    int own = ::dirfd(d);
     while (dirent* e = ::readdir(d))
-      if (e->d_name[0] != '.') fds.insert(std::atoi(e->d_name));
+      if (e->d_name[0] != '.' && std::atoi(e->d_name) != own) fds.insert(std::atoi(e->d_name));
     ::closedir(d);
   }
   return fds;
@@ -191,10 +190,11 @@ std::set<int> open_fds() {
 
 // Replies at end of message are several small writes (insert header, then continue); with
 // Nagle's algorithm the second waits for the MTA's delayed ACK, about 40 ms per message. Linux
-// accepted sockets inherit TCP_NODELAY from the listener.
-void set_nodelay_on_new_listeners(const std::set<int>& before) {
+// accepted sockets inherit TCP_NODELAY from the listener, and libmilter does not hand out its
+// listening socket: so every inet listener of the process but `except` (the metrics one) gets it.
+void set_nodelay_on_listeners(int except) {
   for (int fd : open_fds()) {
-    if (before.count(fd)) continue;
+    if (fd == except) continue;
     int listening = 0;
     socklen_t len = sizeof listening;
     if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
@@ -331,12 +331,11 @@ int run(const Options& o) {
     return kExitError;
   }
   ::umask(007);  // a unix socket for the MTA's group, not for everyone
-  std::set<int> before = open_fds();
   if (smfi_opensocket(true) != MI_SUCCESS) {
     std::cerr << "dnsauth-signer: cannot listen on " << conn << " (in use, or no permission?)\n";
     return kExitError;
   }
-  set_nodelay_on_new_listeners(before);
+  set_nodelay_on_listeners(http ? http->fd() : -1);
   if (std::string e = drop_privileges(settings.user, conn); !e.empty()) {
     std::cerr << "dnsauth-signer: " << e << "\n";
     return kExitError;
