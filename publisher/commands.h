@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
 
 namespace dnsauth::publisher {
 
@@ -31,6 +32,10 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
+
+// The command's options from args; a word that is no option's value is a UsageError naming it.
+boost::program_options::variables_map parse_command_line(
+    const std::vector<std::string>& args, const boost::program_options::options_description& options);
 
 boost::program_options::options_description generate_options();
 boost::program_options::options_description rotate_options();

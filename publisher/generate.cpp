@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional({}).run(), vm);
-  po::notify(vm);
-  return vm;
-}
-
 config::Config load(const std::string& file) {
   auto c = config::load_config(file);
   if (!c) throw std::runtime_error(c.error().detail);
@@ -143,7 +136,7 @@ po::options_description rotate_options() {
 }
 
 int run_generate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::variables_map vm = parse(args, generate_options());
+  po::variables_map vm = parse_command_line(args, generate_options());
   Format format = format_of(vm);
   config::Config cfg = load(vm["config"].as<std::string>());
   std::vector<const config::Domain*> domains;
@@ -174,7 +167,7 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
 }
 
 int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::variables_map vm = parse(args, rotate_options());
+  po::variables_map vm = parse_command_line(args, rotate_options());
   Format format = format_of(vm);
   const std::string config_file = vm["config"].as<std::string>();
   config::Config cfg = load(config_file);

@@ -1,5 +1,9 @@
 #include <sstream>
 
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/value_semantic.hpp>
+
 #include "publisher/commands.h"
 
 namespace dnsauth::publisher {
@@ -55,6 +59,20 @@ std::string wrap(std::string_view text, std::size_t width = 88) {
 }
 
 }  // namespace
+
+po::variables_map parse_command_line(const std::vector<std::string>& args, const po::options_description& options) {
+  // Stray words are collected under a hidden name, so that the error can name them.
+  po::options_description all;
+  all.add(options).add_options()("unexpected-argument", po::value<std::vector<std::string>>());
+  po::positional_options_description rest;
+  rest.add("unexpected-argument", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(rest).run(), vm);
+  if (vm.count("unexpected-argument"))
+    throw UsageError("unexpected argument '" + vm["unexpected-argument"].as<std::vector<std::string>>().front() + "'");
+  po::notify(vm);
+  return vm;
+}
 
 std::string command_help(const Command& c) {
   std::ostringstream os;

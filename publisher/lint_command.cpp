@@ -184,9 +184,7 @@ po::options_description rules_options() {
 }
 
 int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(lint_options()).positional({}).run(), vm);
-  po::notify(vm);
+  po::variables_map vm = parse_command_line(args, lint_options());
   const bool json = vm.count("json") > 0;
   const bool has_zone = vm.count("zone") > 0, has_resolver = vm.count("resolver") > 0;
   const std::string domain = vm.count("domain") ? dns::normalize_name(vm["domain"].as<std::string>()) : "";
@@ -268,9 +266,7 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
 }
 
 int run_rules(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(rules_options()).positional({}).run(), vm);
-  po::notify(vm);
+  po::variables_map vm = parse_command_line(args, rules_options());
   if (vm.count("json")) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const auto& r : records::rule_catalog())

@@ -63,7 +63,7 @@ const std::vector<Rule> kRules = {
     {"dkim-syntax", S::error, "dkim", "the key record does not parse (the byte position is given)",
      "RFC 6376 3.6.1, 3.2"},
     {"dkim-multiple-records", S::warning, "dkim",
-     "several TXT records at one selector: verifiers may use any of them", "RFC 6376 3.6.2.2"},
+     "several TXT records at one selector: the result is undefined", "RFC 6376 3.6.2.2"},
     {"dkim-key-type-unknown", S::error, "dkim", "k= names a key type verifiers do not know",
      "RFC 6376 3.6.1; RFC 8463 4"},
     {"dkim-key-invalid", S::error, "dkim", "p= does not decode to a key of the type k= states",
@@ -112,7 +112,7 @@ const std::vector<Rule> kRules = {
      "RFC 9989 4.7"},
     {"dmarc-ignored-tag", S::info, "dmarc", "a tag without effect here (fo without ruf)", "RFC 9989 4.7"},
     {"dmarc-rua-missing", S::warning, "dmarc", "no rua=: nobody receives aggregate reports",
-     "RFC 9989 4.7; RFC 9990 2"},
+     "RFC 9989 4.7"},
     {"dmarc-uri-invalid", S::error, "dmarc", "a rua or ruf entry is not a valid report URI: it is ignored",
      "RFC 9989 4.7, 4.8"},
     {"dmarc-external-unauthorized", S::warning, "dmarc",
@@ -212,10 +212,16 @@ std::optional<RecordType> parse_record_type(std::string_view text) noexcept {
 
 std::optional<RecordType> detect_record_type(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  if (detail::istarts_with(text, "v=spf1")) return RecordType::spf;
-  if (detail::istarts_with(text, "v=dmarc1")) return RecordType::dmarc;
-  if (detail::istarts_with(text, "v=dkim1") || text.rfind("p=", 0) == 0 ||
-      text.find(";p=") != std::string_view::npos || text.find("; p=") != std::string_view::npos)
+  // A version tag, then the end of the record or a separator ("v=spf10" is no SPF record).
+  auto version = [&](std::string_view tag) {
+    if (!detail::istarts_with(text, tag)) return false;
+    std::string_view rest = text.substr(tag.size());
+    return rest.empty() || rest.front() == ' ' || rest.front() == ';' || rest.front() == '\t';
+  };
+  if (version("v=spf1")) return RecordType::spf;
+  if (version("v=dmarc1")) return RecordType::dmarc;
+  if (version("v=dkim1") || text.rfind("p=", 0) == 0 || text.find(";p=") != std::string_view::npos ||
+      text.find("; p=") != std::string_view::npos)
     return RecordType::dkim;
   return std::nullopt;
 }
@@ -295,15 +301,27 @@ bool Context::followable(std::string_view name, std::string_view why) {
   return false;
 }
 
+bool refused(const dns::Answer& answer) {
+  // The stub resolver's detail for RCODE 5 (RFC 1035 4.1.1): "<query>: REFUSED from <server>".
+  return answer.status == dns::Status::tempfail && answer.detail.find(": REFUSED from ") != std::string::npos;
+}
+
 dns::Answer Context::ask(std::string_view name, dns::RRType type) {
   dns::Answer a = cache_->query(name, type);
-  if (a.status == dns::Status::tempfail) {
-    std::string key = std::string(dns::to_string(type)) + ":" + std::string(name);
-    if (reported_.insert(key).second)
-      add("dns-tempfail", std::string(name), "",
-          std::string(dns::to_string(type)) + " query for " + std::string(name) + " failed" +
-              (a.detail.empty() ? "" : ": " + a.detail));
+  if (a.status != dns::Status::tempfail) return a;
+  // An authoritative server given as --resolver refuses names outside its zones: those are
+  // not checked, which is not a failure of what it does serve.
+  if (refused(a)) {
+    if (reported_.insert("scope:" + std::string(name)).second)
+      add("dns-not-followed", std::string(name), "",
+          "the server refused the query for " + std::string(name) + " (it serves no zone holding it): not checked");
+    return a;
   }
+  std::string key = std::string(dns::to_string(type)) + ":" + std::string(name);
+  if (reported_.insert(key).second)
+    add("dns-tempfail", std::string(name), "",
+        std::string(dns::to_string(type)) + " query for " + std::string(name) + " failed" +
+            (a.detail.empty() ? "" : ": " + a.detail));
   return a;
 }
 

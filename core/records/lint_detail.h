@@ -33,8 +33,8 @@ class Context {
 
   // False for a name outside the zones given; adds one dns-not-followed finding per name.
   bool followable(std::string_view name, std::string_view why);
-  // Asks the resolver; a temporary failure adds one dns-tempfail finding per name and type.
-  // Only when online().
+  // Asks the resolver; a temporary failure adds one dns-tempfail finding per name and type
+  // (a REFUSED one: dns-not-followed). Only when online().
   dns::Answer ask(std::string_view name, dns::RRType type);
 
  private:
@@ -63,5 +63,8 @@ void lint_dmarc_text(Context& ctx, const std::string& name, const std::string& t
 void lint_report_authorizations(Context& ctx, std::string_view domain);
 
 bool istarts_with(std::string_view text, std::string_view prefix);
+// A temporary failure that is the server's REFUSED (an authoritative server asked for a name
+// outside its zones).
+bool refused(const dns::Answer& answer);
 
 }  // namespace dnsauth::records::detail

@@ -87,6 +87,12 @@ void check_policy(Context& ctx, const std::string& name, const dmarc::Record& re
   }
 }
 
+// Reports the lookups of `finder` that failed (through ctx.ask: cached, so not asked again).
+void report_failures(Context& ctx, const dmarc::PolicyFinder& finder) {
+  for (const auto* l : finder.lookups())
+    if (l->tempfail()) ctx.ask(l->name, dns::RRType::TXT);
+}
+
 void check_destinations(Context& ctx, const std::string& name, const dmarc::Record& rec,
                         std::string_view domain) {
   dmarc::PolicyFinder finder(ctx.resolver());
@@ -103,7 +109,9 @@ void check_destinations(Context& ctx, const std::string& name, const dmarc::Reco
                 check.uri.offset);
         break;
       case St::temperror:
-        ctx.ask(check.query, dns::RRType::TXT);  // records the dns-tempfail finding
+        // The destination's own query, or the tree walk deciding its Organizational Domain.
+        if (!check.query.empty() && check.dns_status == dns::Status::tempfail) ctx.ask(check.query, dns::RRType::TXT);
+        report_failures(ctx, finder);
         break;
       default:
         break;
@@ -152,8 +160,7 @@ void lint_dmarc(Context& ctx, std::string_view domain_in) {
   // RFC 9989 4.10.1 discovery, and what RFC 7489 6.6.3 readers find instead.
   dmarc::PolicyDiscovery found = finder.discover(domain);
   if (found.outcome == dmarc::PolicyDiscovery::Outcome::temperror) {
-    for (const auto* l : finder.lookups())
-      if (l->tempfail()) ctx.ask(l->name, dns::RRType::TXT);
+    report_failures(ctx, finder);
     return;
   }
   if (!found.found())

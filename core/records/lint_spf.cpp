@@ -137,7 +137,7 @@ class Walker {
     }
     dns::Answer a = ctx_.ask(domain, dns::RRType::TXT);
     if (a.status == dns::Status::tempfail) {
-      node.note = "temperror";
+      node.note = refused(a) ? "refused by the server" : "temperror";
       return false;
     }
     std::vector<std::size_t> spf;

@@ -1,0 +1,223 @@
+// dnsauth-publish's command-line contract (DESIGN.md): every exit status of every command
+// (lint: 0 clean, 1 warnings only, 2 errors or usage error; generate, rotate, rules: 0 or 2),
+// --help documenting every option, --json output that parses, error messages that name the
+// problem in one line.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "publish_support.h"
+
+namespace dnsauth::test::publish {
+namespace {
+
+TEST(PublishCli, HelpDocumentsEveryCommandAndOptionAndExitsZero) {
+  Ran r = publish({"--help"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* word : {"generate", "rotate", "lint", "rules", "--config", "--out", "--format", "--domain",
+                           "--selector", "--new", "--zone", "--resolver", "--record", "--type", "--json",
+                           "Exit status", "0600"})
+    EXPECT_NE(r.out.find(word), std::string::npos) << word;
+  for (const char* cmd : {"generate", "rotate", "lint", "rules"}) {
+    Ran one = publish({cmd, "--help"});
+    EXPECT_EQ(one.status, 0) << cmd;
+    EXPECT_NE(one.out.find(std::string("Usage: dnsauth-publish ") + cmd), std::string::npos) << one.out;
+  }
+}
+
+TEST(PublishCli, UsageErrorsExitTwoWithOneClearLine) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{}, "Usage"},
+           {{"publish"}, "unknown command 'publish'"},
+           {{"generate"}, "--config"},
+           {{"generate", "--config", "x.toml"}, "--out"},
+           {{"generate", "--config", "x.toml", "--out", "o", "--format", "bind"}, "--format must be zone, json or nsupdate"},
+           {{"generate", "--config", "x.toml", "--out", "o", "extra"}, "unexpected argument 'extra'"},
+           {{"lint"}, "give --domain DOMAIN or --record TEXT"},
+           {{"lint", "--domain", "example.com", "--bogus"}, "--bogus"},
+           {{"lint", "--record", "hello"}, "give --type spf|dkim|dmarc"},
+           {{"lint", "--record", "v=spf1 -all", "--type", "txt"}, "--type must be spf, dkim or dmarc"},
+           {{"lint", "--domain", "example.com", "--type", "spf"}, "--type applies to --record only"},
+           {{"lint", "--record", "\"" + std::string(256, 'x') + "\""}, "--record: TXT rdata"},
+           {{"rotate", "--config", "x.toml", "--out", "o"}, "--domain"},
+       }) {
+    Ran r = publish(c.args);
+    std::string cmd;
+    for (const auto& a : c.args) cmd += a + " ";
+    EXPECT_EQ(r.status, 2) << cmd << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << cmd << ": " << r.err;
+  }
+}
+
+TEST(PublishCli, InputErrorsExitTwo) {
+  Workspace ws;
+  ws.write("bad.toml", "[[domain]]\nname = \"example.com\"\ncolour = \"blue\"\n");
+  Ran bad = publish({"generate", "--config", (ws.dir() / "bad.toml").string(), "--out", ws.out().string()});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("bad.toml:3"), std::string::npos) << bad.err;  // file:line
+  EXPECT_NE(bad.err.find("colour"), std::string::npos) << bad.err;
+
+  Ran missing = publish({"generate", "--config", (ws.dir() / "none.toml").string(), "--out", ws.out().string()});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("none.toml"), std::string::npos);
+
+  Ran unknown = ws.generate({"--domain", "example.org"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("example.org is not in"), std::string::npos) << unknown.err;
+
+  ws.write("broken.zone", "example.com. 3600 IN TXT \"ok\"\nthis is not a record\n");
+  Ran zone = publish({"lint", "--zone", (ws.dir() / "broken.zone").string(), "--domain", "example.com"});
+  EXPECT_EQ(zone.status, 2);
+  EXPECT_NE(zone.err.find("broken.zone"), std::string::npos) << zone.err;
+
+  Ran nofile = publish({"lint", "--zone", (ws.dir() / "absent.zone").string(), "--domain", "example.com"});
+  EXPECT_EQ(nofile.status, 2);
+
+  Ran badserver = publish({"lint", "--resolver", "not-an-address", "--domain", "example.com"});
+  EXPECT_EQ(badserver.status, 2);
+
+  ASSERT_EQ(ws.generate().status, 0);
+  Ran notconfigured = publish({"lint", "--zone", ws.zone("example.com").string(), "--domain", "example.org",
+                               "--config", ws.config().string()});
+  EXPECT_EQ(notconfigured.status, 2);
+  EXPECT_NE(notconfigured.err.find("example.org is not configured"), std::string::npos) << notconfigured.err;
+
+  // An unwritable output folder.
+  ws.write("file-not-dir", "x");
+  Ran out = publish({"generate", "--config", ws.config().string(), "--out", (ws.dir() / "file-not-dir").string()});
+  EXPECT_EQ(out.status, 2);
+}
+
+TEST(PublishCli, LintExitsZeroOneTwoForCleanWarningsErrors) {
+  Workspace ws;
+  ws.write("t/example.com.zone",
+           "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\n"
+           "@ IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+           "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n"
+           "warn IN TXT \"v=spf1 ip4:192.0.2.1 ?all\"\n"
+           "_dmarc.warn IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n"
+           "err IN TXT \"v=spf1 ip4:192.0.2.1 +all\"\n"
+           "_dmarc.err IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n"
+           "info IN TXT \"v=spf1 -all\"\n"
+           "_dmarc.info IN TXT \"v=DMARC1; p=none; rua=mailto:d@example.com\"\n");
+  std::string zone = (ws.dir() / "t/example.com.zone").string();
+  struct Case {
+    std::string domain;
+    int status;
+    std::string rule;
+  };
+  for (const Case& c : std::vector<Case>{{"example.com", 0, ""},
+                                         {"info.example.com", 0, "dmarc-p-none"},
+                                         {"warn.example.com", 1, "spf-neutral-all"},
+                                         {"err.example.com", 2, "spf-pass-all"}}) {
+    Ran plain = publish({"lint", "--zone", zone, "--domain", c.domain, "--json"});
+    EXPECT_EQ(plain.status, c.status) << c.domain << "\n" << plain.out << plain.err;
+    auto j = nlohmann::json::parse(plain.out);
+    EXPECT_EQ(j["exit_code"], c.status);
+    if (!c.rule.empty()) {
+      bool seen = false;
+      for (const auto& f : j["findings"]) seen = seen || f["rule"] == c.rule;
+      EXPECT_TRUE(seen) << c.domain << ": " << plain.out;
+    }
+    // A selector asked for but not published (dkim-missing) is an error whatever else holds.
+    Ran missing = publish({"lint", "--zone", zone, "--domain", c.domain, "--selector", "none"});
+    EXPECT_EQ(missing.status, 2) << c.domain << "\n" << missing.out;
+  }
+}
+
+TEST(PublishCli, LintRecordHumanOutputPointsAtTheError) {
+  Ran r = publish({"lint", "--record", "v=spf1 ip4:192.0.2.1 bogus -all"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("spf-syntax"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[RFC 7208 4.6, 12]"), std::string::npos) << r.out;
+  // The record, indented by 10, and a caret under byte 21 ('b').
+  EXPECT_NE(r.out.find(std::string(10, ' ') + "v=spf1 ip4:192.0.2.1 bogus -all\n" + std::string(10 + 21, ' ') + "^\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("record: 1 error, 0 warnings, 0 info"), std::string::npos) << r.out;
+}
+
+TEST(PublishCli, LintRecordAcceptsZoneFileQuoting) {
+  Ran r = publish({"lint", "--record", R"("v=spf1 ip4:192.0.2.1 " "-all")", "--json"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["findings"].size(), 0u);
+  Ran dkim = publish({"lint", "--record", "v=DKIM1; k=rsa; p=", "--json"});
+  EXPECT_EQ(dkim.status, 0) << dkim.out;  // revoked: information only
+  EXPECT_EQ(nlohmann::json::parse(dkim.out)["findings"][0]["rule"], "dkim-revoked");
+  Ran dmarc = publish({"lint", "--record", "v=DMARC1; p=reject", "--type", "dmarc"});
+  EXPECT_EQ(dmarc.status, 1) << dmarc.out;  // no rua: a warning
+}
+
+TEST(PublishCli, LintJsonCarriesRuleSeverityRecordMessageOffsetAndRfc) {
+  Ran r = publish({"lint", "--record", "v=DMARC1; p=reject; aspf=q; rua=mailto:d@example.com", "--json"});
+  EXPECT_EQ(r.status, 2);
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["findings"].size(), 1u) << r.out;
+  const auto& f = j["findings"][0];
+  EXPECT_EQ(f["rule"], "dmarc-syntax");
+  EXPECT_EQ(f["severity"], "error");
+  EXPECT_EQ(f["protocol"], "dmarc");
+  EXPECT_EQ(f["record"], "v=DMARC1; p=reject; aspf=q; rua=mailto:d@example.com");
+  EXPECT_EQ(f["offset"], 25);
+  EXPECT_EQ(f["rfc"], "RFC 9989 4.7, 4.8");
+  EXPECT_FALSE(f["message"].get<std::string>().empty());
+  EXPECT_EQ(j["counts"]["error"], 1);
+}
+
+TEST(PublishCli, LintPrintsTheSpfLookupTree) {
+  Workspace ws;
+  std::string z = "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\n"
+                  "@ IN TXT \"v=spf1 include:a.example.com include:b.example.com -all\"\n"
+                  "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n";
+  std::string a = "a IN TXT \"v=spf1", b = "b IN TXT \"v=spf1";
+  for (int i = 0; i < 5; ++i) {
+    a += " a:h" + std::to_string(i) + ".example.com";
+    b += " mx:h" + std::to_string(i) + ".example.com";
+    z += "h" + std::to_string(i) + " IN A 192.0.2.1\nh" + std::to_string(i) + " IN MX 10 h0.example.com.\n";
+  }
+  ws.write("example.com.zone", z + a + " -all\"\n" + b + " -all\"\n");
+  Ran r = publish({"lint", "--zone", (ws.dir() / "example.com.zone").string(), "--domain", "example.com"});
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("spf-too-many-lookups"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("12 DNS-querying terms (limit 10)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  example.com: 2 (total 12)\n    include:a.example.com: 5\n    include:b.example.com: 5\n"),
+            std::string::npos) << r.out;
+  Ran j = publish({"lint", "--zone", (ws.dir() / "example.com.zone").string(), "--domain", "example.com", "--json"});
+  auto tree = nlohmann::json::parse(j.out)["spf_tree"];
+  EXPECT_EQ(tree["total"], 12);
+  EXPECT_EQ(tree["children"][1]["via"], "include:b.example.com");
+}
+
+TEST(PublishCli, RulesListsTheWholeCatalog) {
+  Ran r = publish({"rules", "--json"});
+  EXPECT_EQ(r.status, 0);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j.size(), 40u);
+  std::set<std::string> ids;
+  for (const auto& rule : j) {
+    ids.insert(rule["id"]);
+    EXPECT_TRUE(rule["severity"] == "error" || rule["severity"] == "warning" || rule["severity"] == "info");
+  }
+  EXPECT_TRUE(ids.count("spf-too-many-lookups"));
+  EXPECT_TRUE(ids.count("dkim-key-mismatch"));
+  EXPECT_TRUE(ids.count("dmarc-external-unauthorized"));
+  Ran text = publish({"rules"});
+  EXPECT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("spf-type-99"), std::string::npos);
+}
+
+TEST(PublishCli, DocsListEveryRule) {
+  // docs/publish.md is the README's section on dnsauth-publish: its table lists every rule.
+  std::string doc = read_file(fs::path(DNSAUTH_TEST_DATA_DIR).parent_path().parent_path() / "docs/publish.md");
+  auto j = nlohmann::json::parse(publish({"rules", "--json"}).out);
+  for (const auto& rule : j)
+    EXPECT_NE(doc.find("| `" + rule["id"].get<std::string>() + "` | " + rule["severity"].get<std::string>() + " |"),
+              std::string::npos)
+        << rule["id"];
+}
+
+}  // namespace
+}  // namespace dnsauth::test::publish

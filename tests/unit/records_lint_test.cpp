@@ -1,0 +1,159 @@
+// The lint catalog itself and what every rule shares: stable, unique ids with a severity, a
+// summary and an RFC section; the DNS rules (dns-tempfail, dns-not-followed) with their
+// triggering and clean cases; the report's exit status (DESIGN.md: 0 clean, 1 warnings only,
+// 2 errors); record-type detection; a configured domain's expectations.
+#include <regex>
+
+#include "core/config/config.h"
+#include "records_lint_fixture.h"
+
+namespace dnsauth::records {
+namespace {
+
+using namespace lintcase;  // NOLINT(google-build-using-namespace)
+
+const std::vector<RuleCase> kCases = {
+    {"dns-tempfail", with({}, [](Scene& s) { s.dns.add_tempfail("_dmarc.example.com", "timeout"); }),
+     clean_domain(), "_dmarc.example.com", "timeout"},
+    {"dns-not-followed",
+     with([](Publish& p) { p.spf = "v=spf1 include:_spf.example.net -all"; },
+          [](Scene& s) {
+            s.dns.add_txt("_spf.example.net", "v=spf1 -all");
+            s.options.in_scope = [](std::string_view name) {
+              return name == "example.com" || name.ends_with(".example.com");
+            };
+          }),
+     with([](Publish& p) { p.spf = "v=spf1 include:_spf.example.net -all"; },
+          [](Scene& s) {
+            s.dns.add_txt("_spf.example.net", "v=spf1 -all");
+            s.options.in_scope = [](std::string_view) { return true; };
+          }),
+     "_spf.example.net", "outside the zones given"},
+};
+
+DNSAUTH_RULE_TESTS(DnsRule, kCases);
+
+TEST(DnsRuleCatalog, EveryDnsRuleHasACase) { expect_catalog_covered("dns", kCases); }
+
+TEST(Catalog, IdsAreUniqueKebabCaseAndPrefixedWithTheirProtocol) {
+  std::set<std::string_view> seen;
+  const std::regex id("[a-z0-9]+(-[a-z0-9]+)+");
+  for (const Rule& r : rule_catalog()) {
+    EXPECT_TRUE(seen.insert(r.id).second) << r.id << " twice";
+    EXPECT_TRUE(std::regex_match(std::string(r.id), id)) << r.id;
+    EXPECT_EQ(r.id.substr(0, r.protocol.size() + 1), std::string(r.protocol) + "-") << r.id;
+    EXPECT_FALSE(r.summary.empty()) << r.id;
+    EXPECT_EQ(r.summary.find('\n'), std::string_view::npos) << r.id << ": one line";
+    EXPECT_EQ(r.rfc.rfind("RFC ", 0), 0u) << r.id << ": " << r.rfc;
+    EXPECT_EQ(find_rule(r.id), &r);
+  }
+  EXPECT_EQ(find_rule("no-such-rule"), nullptr);
+  // Every protocol the linter covers has rules.
+  for (std::string_view p : {"dns", "spf", "dkim", "dmarc"}) {
+    bool any = false;
+    for (const Rule& r : rule_catalog()) any = any || r.protocol == p;
+    EXPECT_TRUE(any) << p;
+  }
+}
+
+TEST(Catalog, TheIssuesRulesKeepTheirIds) {
+  // Published ids: tools, docs and the validator rely on them. Renaming one breaks them.
+  for (std::string_view id :
+       {"spf-syntax", "spf-multiple-records", "spf-too-many-lookups", "spf-void-lookups", "spf-include-loop",
+        "spf-ptr", "spf-pass-all", "spf-neutral-all", "spf-no-all", "spf-exp-missing", "spf-record-too-long",
+        "spf-string-too-long", "spf-type-99", "dkim-syntax", "dkim-key-invalid", "dkim-rsa-too-short",
+        "dkim-rsa-short", "dkim-testing", "dkim-revoked", "dkim-sha1-only", "dkim-missing", "dkim-key-mismatch",
+        "dmarc-syntax", "dmarc-v-not-first", "dmarc-p-missing", "dmarc-p-none", "dmarc-testing",
+        "dmarc-removed-tag", "dmarc-pct-partial", "dmarc-rua-missing", "dmarc-uri-invalid",
+        "dmarc-external-unauthorized", "dmarc-sp-weaker", "dmarc-np-weaker", "dmarc-multiple-records",
+        "dmarc-unreachable"})
+    EXPECT_NE(find_rule(id), nullptr) << id;
+}
+
+Report with_findings(std::vector<std::string_view> ids) {
+  Report r;
+  for (auto id : ids) r.findings.push_back(Finding{find_rule(id), "example.com", "", "x"});
+  return r;
+}
+
+TEST(ReportExitCode, CleanInfoWarningError) {
+  EXPECT_EQ(with_findings({}).exit_code(), 0);
+  EXPECT_FALSE(with_findings({}).worst());
+  EXPECT_EQ(with_findings({"dmarc-p-none"}).exit_code(), 0);
+  EXPECT_EQ(with_findings({"dmarc-p-none", "spf-ptr"}).exit_code(), 1);
+  EXPECT_EQ(with_findings({"spf-ptr", "spf-syntax", "dmarc-p-none"}).exit_code(), 2);
+  Report r = with_findings({"spf-ptr", "spf-syntax", "dmarc-p-none", "spf-no-all"});
+  EXPECT_EQ(r.worst(), Severity::error);
+  EXPECT_EQ(r.count(Severity::warning), 2u);
+  EXPECT_EQ(r.count(Severity::error), 1u);
+  EXPECT_EQ(r.count(Severity::info), 1u);
+}
+
+TEST(RecordType, DetectedFromTheVersionTagOrAKey) {
+  EXPECT_EQ(detect_record_type("v=spf1 -all"), RecordType::spf);
+  EXPECT_EQ(detect_record_type("  V=SPF1 -all"), RecordType::spf);
+  EXPECT_EQ(detect_record_type("v=DMARC1; p=none"), RecordType::dmarc);
+  EXPECT_EQ(detect_record_type("v=DKIM1; p="), RecordType::dkim);
+  EXPECT_EQ(detect_record_type("k=rsa; p=AQI="), RecordType::dkim);
+  EXPECT_EQ(detect_record_type("p=AQI="), RecordType::dkim);
+  EXPECT_FALSE(detect_record_type("hello world"));
+  EXPECT_FALSE(detect_record_type("v=spf10"));
+  EXPECT_EQ(parse_record_type("dmarc"), RecordType::dmarc);
+  EXPECT_FALSE(parse_record_type("DMARC"));
+  EXPECT_EQ(to_string(RecordType::dkim), "dkim");
+}
+
+TEST(OptionsFor, TakesSelectorsHeloNamesAndReportDomainsFromTheConfig) {
+  auto cfg = config::parse_config(R"(
+[[domain]]
+name = "example.com"
+  [[domain.selector]]
+  name = "r"
+  [[domain.selector]]
+  name = "e"
+  algorithm = "ed25519-sha256"
+  [domain.spf]
+  helo = ["mx.example.com"]
+  [domain.dmarc]
+  p = "reject"
+  accept_reports_for = ["example.org"]
+)",
+                                  "t.toml", "/tmp");
+  ASSERT_TRUE(cfg) << cfg.error().detail;
+  LintOptions o = options_for(cfg->domains.front());
+  ASSERT_EQ(o.expected_selectors.size(), 2u);
+  EXPECT_EQ(o.expected_selectors[0].name, "r");
+  EXPECT_EQ(o.expected_selectors[0].key_type, dkim::KeyType::rsa);
+  EXPECT_EQ(o.expected_selectors[1].key_type, dkim::KeyType::ed25519);
+  EXPECT_FALSE(o.expected_selectors[1].private_key);
+  EXPECT_EQ(o.helo_names, std::vector<std::string>{"mx.example.com"});
+  EXPECT_EQ(o.accept_reports_for, std::vector<std::string>{"example.org"});
+}
+
+TEST(LintDomain, FindingsComeInProtocolOrderAndEachOnce) {
+  Report r = run(with(
+      [](Publish& p) {
+        p.spf = "v=spf1 ptr ?all";
+        p.dkim = "v=DKIM1; k=rsa; t=y; p=" + p_of(rsa2048());
+        p.dmarc = "v=DMARC1; p=none";
+      },
+      {}));
+  std::vector<std::string> ids;
+  for (const auto& f : r.findings) ids.emplace_back(f.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"spf-ptr", "spf-neutral-all", "dkim-testing", "dmarc-p-none",
+                                           "dmarc-rua-missing"}));
+  EXPECT_EQ(r.domain, "example.com");
+}
+
+TEST(LintDomain, ATempfailedNameIsReportedOncePerType) {
+  Report r = run(with({}, [](Scene& s) { s.dns.add_tempfail("example.com"); }));
+  std::size_t n = 0;
+  for (const auto& f : r.findings) n += f.id() == "dns-tempfail" && f.name == "example.com";
+  // TXT (SPF, and the misplaced-DMARC check: the same query, cached) and type 99 is not asked
+  // after a failed TXT query.
+  EXPECT_EQ(n, 1u) << describe(r);
+  EXPECT_EQ(r.exit_code(), 2);
+}
+
+}  // namespace
+}  // namespace dnsauth::records
