@@ -6,6 +6,18 @@ namespace dnsauth::validator {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      {"message",
+       "message [MSG|-] [--client-ip IP --mail-from ADDR --helo NAME] [--authserv-id ID]\n"
+       "      (--zone FILE... | --resolver ADDR[:PORT]) [--json]",
+       "Authenticates one message as a receiver would: verifies every DKIM signature (RFC 6376), "
+       "evaluates SPF for the MAIL FROM identity when --client-ip is given (RFC 7208), and "
+       "evaluates DMARC (RFC 9989 by default; --dmarc-mode rfc7489 for the Public Suffix List, "
+       "pct= and no tree walk). Prints the Authentication-Results field (RFC 8601), preceded by "
+       "Received-SPF when SPF ran, ready to prepend to the message; --json prints one JSON object "
+       "with every reason and every DNS answer used. Exit 0 when DMARC passes (or, when the "
+       "Author Domain has no DMARC record, when some DKIM or SPF result passes), 1 otherwise "
+       "(DMARC fail, temperror, permerror, or nothing passed), 2 for a usage or input error.",
+       message_options, run_message},
       {"spf",
        "spf --ip IP --mail-from ADDR [--helo NAME] [--identity mailfrom|helo]\n"
        "      (--zone FILE... | --resolver ADDR[:PORT]) [--json]",

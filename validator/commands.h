@@ -44,6 +44,9 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 boost::program_options::options_description selftest_options();
 int run_selftest_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+boost::program_options::options_description message_options();
+int run_message(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 std::string command_help(const Command& command);
 std::string full_help();
 
