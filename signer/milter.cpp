@@ -104,31 +104,32 @@ sfsistat internal_error(SMFICTX* ctx, const std::string& what) noexcept {
   }
 }
 
-// Every callback runs inside this: whatever escapes becomes an internal error. In the stages
-// the MTA expects no answer for (SMFIP_NR_*), the error is kept and answered at the next
-// stage that does answer.
+// What a callback answers when something escaped it. In the stages the MTA expects no answer
+// for (SMFIP_NR_*), the error is kept and answered at the next stage that does answer.
+sfsistat escaped(SMFICTX* ctx, const char* stage, const char* what, bool no_reply) noexcept {
+  try {
+    std::string text = std::string(stage) + ": " + what;
+    if (no_reply) {
+      if (Connection* c = connection(ctx); c && c->msg) {
+        if (!c->msg->error) c->msg->error = text;
+        return SMFIS_NOREPLY;
+      }
+    }
+    return internal_error(ctx, text);
+  } catch (...) {
+    return no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
+  }
+}
+
+// Every callback runs inside this: whatever escapes becomes an internal error.
 template <class F>
 sfsistat guarded(SMFICTX* ctx, const char* stage, bool no_reply, F&& f) noexcept {
   try {
     return f();
   } catch (const std::exception& e) {
-    std::string what = std::string(stage) + ": " + e.what();
-    if (no_reply) {
-      if (Connection* c = connection(ctx); c && c->msg) {
-        if (!c->msg->error) c->msg->error = what;
-        return SMFIS_NOREPLY;
-      }
-    }
-    return internal_error(ctx, what);
+    return escaped(ctx, stage, e.what(), no_reply);
   } catch (...) {
-    std::string what = std::string(stage) + ": unknown exception";
-    if (no_reply) {
-      if (Connection* c = connection(ctx); c && c->msg) {
-        if (!c->msg->error) c->msg->error = what;
-        return SMFIS_NOREPLY;
-      }
-    }
-    return internal_error(ctx, what);
+    return escaped(ctx, stage, "unknown exception", no_reply);
   }
 }
 

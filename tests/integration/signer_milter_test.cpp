@@ -4,6 +4,9 @@
 // reloads (also in the middle of a run), the metrics listener, and a clean stop on SIGTERM.
 #include <gtest/gtest.h>
 
+#include <pwd.h>
+#include <sys/stat.h>
+
 #include <atomic>
 #include <thread>
 
@@ -339,6 +342,51 @@ TEST_F(SignerMilter, ServesPrometheusCounters) {
   EXPECT_NE(m.find("\ndnsauth_signer_skipped_total{reason=\"unauthenticated\"} 1\n"), std::string::npos) << m;
   EXPECT_NE(m.find("dnsauth_signer_message_duration_seconds_count 2"), std::string::npos) << m;
   EXPECT_TRUE(get("/other").starts_with("HTTP/1.1 404")) << get("/other");
+}
+
+TEST_F(SignerMilter, ListensOnAUnixSocket) {
+  std::string path = (dir_.dir() / "signer.sock").string();
+  config_ = dir_.write_config(signer_config("socket = \"unix:" + path + "\"\n"));
+  proc_ = std::make_unique<SignerProcess>(
+      signer_exe(), config_,
+      [&] {
+        try {
+          mc::Client probe("unix:" + path, 1000);
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      path, dir_.dir() / "signer.log");
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0007, 0u) << "the socket is not for everyone (umask 007)";
+  mc::Client c("unix:" + path);
+  c.negotiate();
+  EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+}
+
+TEST_F(SignerMilter, DropsPrivilegesAfterBindingAndAReloadItCannotReadKeepsTheKeys) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  ::chmod(dir_.dir().c_str(), 0755);  // the config stays readable for nobody; the keys (0600, root) do not
+  start("user = \"nobody\"\n");
+  EXPECT_NE(proc_->log().find("owned by uid 0, not by user nobody"), std::string::npos) << proc_->log();
+  std::string status = read_text("/proc/" + std::to_string(proc_->pid()) + "/status");
+  EXPECT_NE(status.find("Uid:\t" + std::to_string(nobody->pw_uid) + "\t" + std::to_string(nobody->pw_uid)),
+            std::string::npos)
+      << status;
+  mc::Client c(socket());
+  c.negotiate();
+  EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(proc_->wait_for_log("reload refused")) << proc_->log();
+  EXPECT_NE(proc_->log().find("Permission denied"), std::string::npos) << proc_->log();
+  mc::Client again(socket());
+  again.negotiate();
+  EXPECT_EQ(again.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
 }
 
 }  // namespace

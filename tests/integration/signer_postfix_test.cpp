@@ -66,7 +66,11 @@ struct PostfixWorld {
 
     // The milter first: with milter_default_action = tempfail, Postfix refuses mail without it.
     auto config = keys.write_config(signer_toml("accept"));
+#ifdef DNSAUTH_SIGNER_EXE
     milter = std::make_unique<SignerProcess>(DNSAUTH_SIGNER_EXE, config, milter_port, keys.dir() / "signer.log");
+#else
+    throw std::runtime_error("built without the tools");
+#endif
 
     const std::string r = root.string();
     write(etc() / "main.cf",

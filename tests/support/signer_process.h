@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,10 @@ class SignerProcess {
   // Runs `exe --config config --log stderr`, and waits until `port` accepts connections.
   SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, int port,
                 const std::filesystem::path& log_file)
+      : SignerProcess(exe, config, [port] { return port_open(port); }, "port " + std::to_string(port), log_file) {}
+  // The same, ready when `ready()` says so (a unix socket, say).
+  SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, std::function<bool()> ready,
+                const std::string& what, const std::filesystem::path& log_file)
       : log_(log_file) {
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -71,7 +76,7 @@ class SignerProcess {
       ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {
-      if (port_open(port)) return;
+      if (ready()) return;
       int st = 0;
       if (::waitpid(pid_, &st, WNOHANG) == pid_) {
         pid_ = -1;
@@ -80,7 +85,7 @@ class SignerProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     stop();
-    throw std::runtime_error("dnsauth-signer did not listen on port " + std::to_string(port) + ": " + log());
+    throw std::runtime_error("dnsauth-signer did not listen on " + what + ": " + log());
   }
   ~SignerProcess() { stop(); }
   SignerProcess(const SignerProcess&) = delete;
