@@ -1,6 +1,7 @@
 #include "core/dns/zone_resolver.h"
 
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "core/dns/ldns_records.h"
@@ -9,9 +10,6 @@ namespace dnsauth::dns {
 
 namespace {
 
-struct ZoneDeleter {
-  void operator()(ldns_zone* z) const { ldns_zone_deep_free(z); }
-};
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -87,27 +85,64 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
                                                   "' is not a domain name");
   detail::RdfPtr origin_rdf(raw_origin);
 
-  ldns_zone* raw_zone = nullptr;
-  // ldns counts the lines it has consumed: at an error, the number of the offending line.
-  int line = 0;
-  ldns_status st =
-      ldns_zone_new_frm_fp_l(&raw_zone, fp, origin_rdf.get(), 3600, LDNS_RR_CLASS_IN, &line);
-  std::unique_ptr<ldns_zone, ZoneDeleter> zone(raw_zone);
-  if (st != LDNS_STATUS_OK || !zone)
-    return make_error(Errc::syntax,
-                      source + ":" + std::to_string(line) + ": " + ldns_get_errorstr_by_id(st));
+  // Records are read one by one rather than with ldns_zone_new_frm_fp_l, which leaks the
+  // records read before a syntax error (ldns 1.8.3).
+  struct RrDeleter {
+    void operator()(ldns_rr* rr) const { ldns_rr_free(rr); }
+  };
+  std::vector<std::unique_ptr<ldns_rr, RrDeleter>> owned;
+  ldns_rdf* current_origin = ldns_rdf_clone(origin_rdf.get());
+  ldns_rdf* previous_owner = ldns_rdf_clone(origin_rdf.get());
+  detail::RdfPtr origin_guard(current_origin), previous_guard(previous_owner);
+  std::uint32_t default_ttl = 3600;
+  int line = 0;  // ldns counts the lines it consumed: at an error, the offending line
+  while (!std::feof(fp)) {
+    ldns_rr* rr = nullptr;
+    ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &default_ttl, &current_origin, &previous_owner, &line);
+    // ldns replaced the origin or the previous owner it was given: keep the guards current.
+    if (origin_guard.get() != current_origin) {
+      (void)origin_guard.release();
+      origin_guard.reset(current_origin);
+    }
+    if (previous_guard.get() != previous_owner) {
+      (void)previous_guard.release();
+      previous_guard.reset(previous_owner);
+    }
+    if (st == LDNS_STATUS_OK) {
+      owned.emplace_back(rr);
+      continue;
+    }
+    if (rr) ldns_rr_free(rr);
+    if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN)
+      continue;
+    if (st == LDNS_STATUS_SYNTAX_INCLUDE)
+      return make_error(Errc::syntax, source + ":" + std::to_string(line) + ": $INCLUDE is not supported; "
+                                          "give each file with its own --zone");
+    return make_error(Errc::syntax, source + ":" + std::to_string(line) + ": " + ldns_get_errorstr_by_id(st));
+  }
 
   std::vector<const ldns_rr*> rrs;
-  if (ldns_zone_soa(zone.get())) rrs.push_back(ldns_zone_soa(zone.get()));
-  const ldns_rr_list* list = ldns_zone_rrs(zone.get());
-  for (std::size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i)
-    rrs.push_back(ldns_rr_list_rr(list, i));
+  const ldns_rr* soa = nullptr;
+  for (const auto& rr : owned) {
+    if (ldns_rr_get_type(rr.get()) == LDNS_RR_TYPE_SOA) {
+      if (soa) return make_error(Errc::syntax, source + ": more than one SOA record");
+      soa = rr.get();
+    }
+    rrs.push_back(rr.get());
+  }
   if (rrs.empty()) return {};
 
   std::vector<std::string> owners;
   for (const ldns_rr* rr : rrs) owners.push_back(detail::dname_to_string(ldns_rr_owner(rr)));
-  std::string apex = ldns_zone_soa(zone.get()) ? owners.front() : common_suffix(owners);
+  std::string apex = soa ? detail::dname_to_string(ldns_rr_owner(soa)) : common_suffix(owners);
 
+  // Everything is checked before anything is added, so a file with an error changes nothing.
+  struct Parsed {
+    const std::string* owner;
+    std::optional<RRType> type;
+    Answer answer;
+  };
+  std::vector<Parsed> parsed;
   for (std::size_t i = 0; i < rrs.size(); ++i) {
     const ldns_rr* rr = rrs[i];
     const std::string& owner = owners[i];
@@ -116,22 +151,24 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
     if (!is_at_or_below(owner, apex))
       return make_error(Errc::syntax, source + ": record owner " + owner +
                                           " is outside the zone " + (apex.empty() ? "." : apex));
-    Node& node = nodes_[owner];
-    node.has_records = true;
-    auto type = detail::to_rrtype(ldns_rr_get_type(rr));
-    if (!type) continue;
-    Answer add;
-    if (!detail::append_record(add, rr, *type))
-      return make_error(Errc::syntax, source + ": malformed " + std::string(to_string(*type)) +
+    Parsed p{&owner, detail::to_rrtype(ldns_rr_get_type(rr)), {}};
+    if (p.type && !detail::append_record(p.answer, rr, *p.type))
+      return make_error(Errc::syntax, source + ": malformed " + std::string(to_string(*p.type)) +
                                           " record for " + owner);
-    Answer& have = node.answers[*type];
+    parsed.push_back(std::move(p));
+  }
+  for (const auto& p : parsed) {
+    Node& node = nodes_[*p.owner];
+    node.has_records = true;
+    if (!p.type) continue;
+    Answer& have = node.answers[*p.type];
     // A server answers an RRset, in which identical records are one (RFC 2181 5).
-    if (have.status == Status::ok && same_record(have, add, *type)) continue;
+    if (have.status == Status::ok && same_record(have, p.answer, *p.type)) continue;
     have.status = Status::ok;
-    have.records.push_back(add.records.front());
-    if (!add.txt_parts.empty()) have.txt_parts.push_back(add.txt_parts.front());
-    if (!add.mx.empty()) have.mx.push_back(add.mx.front());
-    if (*type == RRType::CNAME) node.cname = add.records.front();
+    have.records.push_back(p.answer.records.front());
+    if (!p.answer.txt_parts.empty()) have.txt_parts.push_back(p.answer.txt_parts.front());
+    if (!p.answer.mx.empty()) have.mx.push_back(p.answer.mx.front());
+    if (*p.type == RRType::CNAME) node.cname = p.answer.records.front();
     ++record_count_;
   }
   // RFC 4592 2.2.2: the names between the apex and an owner exist, with no data of their own.

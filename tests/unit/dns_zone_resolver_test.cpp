@@ -150,12 +150,18 @@ TEST(DnsZoneResolver, ErrorsNameTheSourceAndLine) {
                        Bad{"$ORIGIN example.com.\n@ IN MX mail\n", "zone-text:2:"},
                        Bad{"$ORIGIN example.com.\n@ IN SOA ns h 1 2 3 4 5\nother.example.net. IN A 192.0.2.1\n",
                            "outside the zone example.com"},
-                       Bad{"$ORIGIN example.com.\n$INCLUDE other.zone\n", "zone-text:"}}) {
+                       Bad{"$ORIGIN example.com.\n@ IN TXT \"a\"\n$INCLUDE other.zone\n", "zone-text:3: $INCLUDE is not supported"},
+                       Bad{"$ORIGIN example.com.\n@ SOA ns h 1 2 3 4 5\n@ SOA ns h 2 2 3 4 5\n", "more than one SOA"},
+                       Bad{"$ORIGIN example.com.\n@ IN TXT \"a\"\n@ CH TXT \"b\"\n", "not of class IN"}}) {
     ZoneResolver z;
     auto r = z.load_text(b.text, "zone-text");
     ASSERT_FALSE(r) << b.text;
     EXPECT_EQ(r.error().code, Errc::syntax);
     EXPECT_NE(r.error().detail.find(b.says), std::string::npos) << b.text << " -> " << r.error().message();
+    // A file with an error adds nothing.
+    EXPECT_TRUE(z.zones().empty());
+    EXPECT_EQ(z.record_count(), 0u);
+    EXPECT_EQ(z.query("example.com", RRType::TXT).status, Status::nxdomain);
   }
 }
 

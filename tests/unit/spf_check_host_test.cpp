@@ -138,9 +138,12 @@ TEST(SpfCheckHost, Section5_2IncludeResults) {
     else dns.add_txt("inc.example.net", row.included);
     Verdict v = check_record("v=spf1 include:inc.example.net -all", "192.0.2.1", dns);
     EXPECT_EQ(v.result, row.result) << (row.included ? row.included : "no record") << ": " << v.problem;
-    if (row.result == Result::Pass) EXPECT_EQ(v.mechanism, "include:inc.example.net");
-    if (row.result == Result::PermError || row.result == Result::TempError)
+    if (row.result == Result::Pass) {
+      EXPECT_EQ(v.mechanism, "include:inc.example.net");
+    }
+    if (row.result == Result::PermError || row.result == Result::TempError) {
       EXPECT_NE(v.problem.find("inc.example.net"), std::string::npos) << v.problem;
+    }
   }
 }
 
@@ -430,7 +433,9 @@ TEST(SpfCheckHost, RandomPoliciesStayWithinTheLimits) {
       ++seen[static_cast<int>(v.result)];
       EXPECT_LE(v.dns_lookups, 10u);
       EXPECT_LE(v.void_lookups, 3u);
-      if (v.result == Result::TempError || v.result == Result::PermError) EXPECT_FALSE(v.problem.empty());
+      if (v.result == Result::TempError || v.result == Result::PermError) {
+        EXPECT_FALSE(v.problem.empty());
+      }
     }
   }
   for (Result r : {Result::Neutral, Result::Pass, Result::Fail, Result::PermError, Result::TempError})

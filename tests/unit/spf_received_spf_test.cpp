@@ -87,7 +87,9 @@ TEST(SpfReceivedSpf, Section9_1SanitisedAndFolded) {
     std::size_t end = field.find("\r\n", start);
     std::string line = field.substr(start, end == std::string::npos ? std::string::npos : end - start);
     EXPECT_LE(line.size(), 78u) << line;
-    if (start > 0) EXPECT_EQ(line.front(), ' ');
+    if (start > 0) {
+      EXPECT_EQ(line.front(), ' ');
+    }
     if (end == std::string::npos) break;
     start = end + 2;
   }
