@@ -14,6 +14,13 @@ Error tag_error(Errc code, const Tag& tag, std::string what) {
   return Error{code, "tag " + std::string(tag.name) + "=: " + std::move(what), tag.value_offset};
 }
 
+// A base64 error points at the bad character itself, counted in the field value.
+Error base64_error(const Tag& tag, const Error& e) {
+  Error out = tag_error(Errc::base64, tag, e.detail);
+  if (e.offset != Error::no_offset) out.offset = tag.value_offset + e.offset;
+  return out;
+}
+
 // RFC 6376 3.5 / RFC 5321: d= is a domain name of letters, digits and hyphens (A-labels for
 // IDNs, RFC 8616 3), labels not starting or ending with '-'.
 bool valid_domain(std::string_view d) {
@@ -130,13 +137,13 @@ Result<Signature> parse_signature(std::string_view field_value) {
       sig.algorithm = *a;
     } else if (name == "b") {
       sig.b_text = strip_fws(tag.value);
-      auto b = decode_base64(sig.b_text);
-      if (!b) return tl::unexpected(tag_error(Errc::base64, tag, b.error().detail));
+      auto b = decode_base64(tag.value);  // skips FWS itself, so error offsets map to the value
+      if (!b) return tl::unexpected(base64_error(tag, b.error()));
       if (b->empty()) return tl::unexpected(tag_error(Errc::syntax, tag, "signature is empty"));
       sig.b = std::move(*b);
     } else if (name == "bh") {
       auto bh = decode_base64(tag.value);
-      if (!bh) return tl::unexpected(tag_error(Errc::base64, tag, bh.error().detail));
+      if (!bh) return tl::unexpected(base64_error(tag, bh.error()));
       sig.bh = std::move(*bh);
     } else if (name == "c") {
       auto c = parse_canon(tag);
