@@ -5,6 +5,7 @@
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
+#include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -63,6 +64,9 @@ po::options_description spf_options() {
        "which identity to check: mailfrom (RFC 7208 2.4) or helo (2.3)")
       ("receiver", po::value<std::string>()->value_name("NAME"),
        "this verifier's host name, for the %{r} macro and receiver= (default: this host's name)")
+      ("time-limit", po::value<double>()->default_value(20.0)->value_name("SECONDS"),
+       "give up with temperror once the evaluation has taken this long (RFC 7208 4.6.4 asks for "
+       "a limit of at least 20 seconds)")
       ("now", po::value<long long>()->value_name("SECONDS"),
        "the time for the %{t} macro, in seconds since the Epoch (default: the current time)")
       ("json", "print one JSON object (result, identity, mechanism, dns_lookups, void_lookups, "
@@ -95,9 +99,16 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   session.receiver = vm.count("receiver") ? vm["receiver"].as<std::string>() : host_name();
   session.now = vm.count("now") ? vm["now"].as<long long>() : static_cast<long long>(std::time(nullptr));
 
+  double limit = vm["time-limit"].as<double>();
+  if (!(limit > 0.0) || limit > 3600.0) throw UsageError("--time-limit must be more than 0 and at most 3600 seconds");
+
   ResolverStack dns = make_resolver(resolver_options_from(vm));
-  spf::Verdict v = identity == "helo" ? spf::verify_helo(dns.resolver(), session)
-                                      : spf::verify_mail_from(dns.resolver(), session);
+  spf::Options options;
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<long long>(limit * 1000.0));
+  options.time_is_up = [deadline] { return std::chrono::steady_clock::now() > deadline; };
+  spf::Verdict v = identity == "helo" ? spf::verify_helo(dns.resolver(), session, options)
+                                      : spf::verify_mail_from(dns.resolver(), session, options);
   std::string field = spf::received_spf(v, session);
   std::string authres = spf::authres_spf(v, session);
 

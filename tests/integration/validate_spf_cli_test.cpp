@@ -170,6 +170,7 @@ TEST_F(ValidateSpfCli, UsageAndInputErrorsExitTwo) {
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--identity", "pra", "--zone", zone_}, "--identity must be"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--bogus"}, "unrecognised option '--bogus'"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--timeout", "0"}, "--timeout must be"},
+      {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--time-limit", "-1", "--zone", zone_}, "--time-limit must be"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--resolver", "ns.example.com"}, "not an IPv4"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--zone", (dir_ / "missing.zone").string()},
        "cannot open zone file"},
@@ -193,7 +194,7 @@ TEST_F(ValidateSpfCli, HelpDocumentsEveryOption) {
   ProcessResult r = validate({"spf", "--help"});
   EXPECT_EQ(r.status, 0);
   for (const char* option : {"--ip IP", "--mail-from ADDR", "--helo NAME", "--identity", "--receiver NAME",
-                             "--now SECONDS", "--json", "--zone FILE", "--resolver ADDR[:PORT]",
+                             "--now SECONDS", "--time-limit SECONDS", "--json", "--zone FILE", "--resolver ADDR[:PORT]",
                              "--timeout SECONDS", "--retries N", "--help"})
     EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from:\n" << r.out;
   std::string flat;  // the help is wrapped: compare with single spaces
