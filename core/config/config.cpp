@@ -149,7 +149,7 @@ bool valid_allow_target(std::string_view t, std::string_view configured) {
 
 Selector read_selector(const Reader& r, const toml::table& t, const std::string& domain) {
   std::string where = "[[domain.selector]] of " + domain;
-  r.only_keys(t, where, {"name", "algorithm", "bits", "key", "testing", "hashes", "notes"});
+  r.only_keys(t, where, {"name", "algorithm", "bits", "key", "testing", "hashes", "notes", "services"});
   Selector s;
   s.line = static_cast<int>(t.source().begin.line);
   s.name = mail::to_lower(r.string(t, "name", where));
@@ -171,6 +171,10 @@ Selector read_selector(const Reader& r, const toml::table& t, const std::string&
   for (const auto& h : s.hashes)
     if (h != "sha256") r.fail(t.get("hashes"), "only sha256 may be published in h= (RFC 8301 3.1)");
   s.notes = r.opt_string(t, "notes").value_or("");
+  s.services = r.strings(t, "services");
+  // RFC 6376 3.6.1 s=: a key for mail must allow "email" (or every service, "*").
+  for (const auto& v : s.services)
+    if (v != "email" && v != "*") r.fail(t.get("services"), "services may hold only \"email\" or \"*\", not \"" + v + "\"");
   return s;
 }
 

@@ -33,6 +33,7 @@ struct Selector {
   bool testing = false;              // publish t=y
   std::vector<std::string> hashes;   // publish h= (e.g. ["sha256"]); empty: omit
   std::string notes;                 // publish n=
+  std::vector<std::string> services; // publish s= ("email" or "*"); empty: omit (all services)
   int line = 0;                      // where it was declared, for messages
 };
 

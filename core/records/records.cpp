@@ -68,6 +68,7 @@ std::string dkim_key_record(const DkimKeySpec& spec) {
   std::string r = "v=DKIM1; k=";
   r += to_string(spec.key_type);
   if (!spec.hashes.empty()) r += "; h=" + join(spec.hashes, ":");
+  if (!spec.services.empty()) r += "; s=" + join(spec.services, ":");
   if (spec.testing) r += "; t=y";
   if (!spec.notes.empty()) r += "; n=" + encode_qp_section(spec.notes);
   r += "; p=" + encode_base64(spec.public_key);
@@ -119,7 +120,7 @@ std::vector<TxtRecord> domain_records(const config::Domain& domain,
     auto key = public_keys.find(s.name);
     bool have = key != public_keys.end() && !key->second.empty();
     DkimKeySpec spec{dkim::key_type_of(s.algorithm), have ? key->second : std::string(), s.hashes,
-                     s.testing, s.notes};
+                     s.testing, s.notes, s.services};
     out.push_back({dkim_owner(s.name, domain.name), domain.ttl, dkim_key_record(spec), Kind::dkim,
                    key_comment(s, have)});
   }

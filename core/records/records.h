@@ -38,9 +38,10 @@ struct DkimKeySpec {
   std::vector<std::string> hashes;  // h=, empty: omitted
   bool testing = false;             // t=y
   std::string notes;                // n=, encoded as qp-section
+  std::vector<std::string> services;  // s=, empty: omitted (every service)
 };
 
-// "v=DKIM1; k=rsa; h=sha256; t=y; n=...; p=<base64>". p= comes last so that a long key is
+// "v=DKIM1; k=rsa; h=sha256; s=email; t=y; n=...; p=<base64>". p= comes last so that a long key is
 // the only thing split across character-strings.
 std::string dkim_key_record(const DkimKeySpec& spec);
 

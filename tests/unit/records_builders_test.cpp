@@ -21,10 +21,18 @@ const dkim::PrivateKey& ed_key() {
   return k;
 }
 
+DkimKeySpec spec(dkim::KeyType type, std::string key, std::string notes = {}) {
+  DkimKeySpec s;
+  s.key_type = type;
+  s.public_key = std::move(key);
+  s.notes = std::move(notes);
+  return s;
+}
+
 // ---- DKIM key records (RFC 6376 3.6.1, RFC 8463 4) ----
 
 TEST(DkimKeyRecord, MinimalEd25519ReadsBackAsTheSameKey) {
-  std::string text = dkim_key_record({dkim::KeyType::ed25519, ed_key().public_key_record_bytes(), {}, false, ""});
+  std::string text = dkim_key_record(spec(dkim::KeyType::ed25519, ed_key().public_key_record_bytes()));
   EXPECT_EQ(text, "v=DKIM1; k=ed25519; p=" + encode_base64(ed_key().public_key_record_bytes()));
   auto rec = dkim::parse_key_record(text);
   ASSERT_TRUE(rec) << rec.error().message();
@@ -37,17 +45,34 @@ TEST(DkimKeyRecord, MinimalEd25519ReadsBackAsTheSameKey) {
 }
 
 TEST(DkimKeyRecord, OptionalTagsComeBeforePInAFixedOrder) {
-  std::string text = dkim_key_record({dkim::KeyType::rsa, "\x01\x02", {"sha256"}, true, "ops"});
-  EXPECT_EQ(text, "v=DKIM1; k=rsa; h=sha256; t=y; n=ops; p=AQI=");
+  std::string text = dkim_key_record({dkim::KeyType::rsa, "\x01\x02", {"sha256"}, true, "ops", {"email"}});
+  EXPECT_EQ(text, "v=DKIM1; k=rsa; h=sha256; s=email; t=y; n=ops; p=AQI=");
   auto rec = dkim::parse_key_record(text);
   ASSERT_TRUE(rec) << rec.error().message();
   EXPECT_TRUE(rec->testing);
   EXPECT_EQ(rec->hashes, std::vector<std::string>{"sha256"});
   EXPECT_EQ(rec->notes, "ops");
+  EXPECT_EQ(rec->services, std::vector<std::string>{"email"});
+  EXPECT_TRUE(rec->allows_email());
+}
+
+TEST(DkimKeyRecord, ServicesComeFromTheConfigWhichAllowsOnlyMail) {
+  auto ok = config::parse_config("[[domain]]\nname = \"example.com\"\n[[domain.selector]]\nname = \"s\"\n"
+                                 "services = [\"email\"]\nhashes = [\"sha256\"]\n",
+                                 "t.toml", "/tmp");
+  ASSERT_TRUE(ok) << ok.error().detail;
+  auto recs = domain_records(ok->domains.front(), {{"s", "\x01"}});
+  EXPECT_EQ(recs.front().text, "v=DKIM1; k=rsa; h=sha256; s=email; p=AQ==");
+  // RFC 6376 3.6.1: a key whose s= leaves out email cannot sign mail; the config refuses it.
+  auto bad = config::parse_config("[[domain]]\nname = \"example.com\"\n[[domain.selector]]\nname = \"s\"\n"
+                                  "services = [\"tlsrpt\"]\n",
+                                  "t.toml", "/tmp");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().detail.find("t.toml:5"), std::string::npos) << bad.error().detail;
 }
 
 TEST(DkimKeyRecord, EmptyKeyPublishesARevokedRecord) {
-  std::string text = dkim_key_record({dkim::KeyType::rsa, "", {}, false, ""});
+  std::string text = dkim_key_record(spec(dkim::KeyType::rsa, ""));
   EXPECT_EQ(text, "v=DKIM1; k=rsa; p=");
   auto rec = dkim::parse_key_record(text);
   ASSERT_TRUE(rec);
@@ -58,7 +83,7 @@ TEST(DkimKeyRecord, NotesAreAQpSectionSoSemicolonsCannotEndTheTag) {
   // RFC 6376 3.6.1 n= is qp-section: ';' would end the tag, '=' starts an escape, SP and
   // non-ASCII bytes are not allowed raw.
   EXPECT_EQ(encode_qp_section("a;b=c d\xc3\xa9"), "a=3Bb=3Dc=20d=C3=A9");
-  std::string text = dkim_key_record({dkim::KeyType::rsa, "\x01", {}, false, "rotate; see wiki=ops"});
+  std::string text = dkim_key_record(spec(dkim::KeyType::rsa, "\x01", "rotate; see wiki=ops"));
   auto rec = dkim::parse_key_record(text);
   ASSERT_TRUE(rec) << rec.error().message();
   EXPECT_EQ(rec->notes, "rotate=3B=20see=20wiki=3Dops");
