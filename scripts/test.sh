@@ -18,7 +18,7 @@ ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
 
 echo "== unit tests under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDNSAUTH_SANITIZE=ON \
-  -DDNSAUTH_BENCH=OFF -DDNSAUTH_TOOLS=OFF >/dev/null
+  -DDNSAUTH_BENCH=OFF -DDNSAUTH_TOOLS=OFF -DDNSAUTH_UNIT_TESTS_ONLY=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs" --timeout 300
