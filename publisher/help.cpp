@@ -26,7 +26,7 @@ const std::vector<Command>& commands() {
        "steps in order: publish, wait one TTL, switch the signer, retire the old record, delete the "
        "old key. The config is not edited. Exit 0 on success, 2 on any error.",
        rotate_options, run_rotate},
-      {"lint", "lint (--zone FILE... | --resolver ADDR[:PORT]) --domain DOMAIN [--config FILE] [--json]\n"
+      {"lint", "lint [--zone FILE... | --resolver ADDR[:PORT]] --domain DOMAIN [--config FILE] [--selector S]... [--json]\n"
                "  lint --record TEXT [--type spf|dkim|dmarc] [--json]",
        "Checks the SPF, DKIM and DMARC records a domain publishes, read from zone files (offline), "
        "from one DNS server, or from the system resolver when neither is given; or one record given "
