@@ -36,9 +36,9 @@ struct PostfixWorld {
   fs::path maildir() const { return root / "mail" / "example.org" / "bob" / "new"; }
   std::string maillog() const { return read_text(root / "maillog"); }
 
-  std::string signer_toml(const std::string& on_mismatch) const {
+  std::string signer_toml(const std::string& on_mismatch, const std::string& extra = "") const {
     return signer_config("socket = \"inet:" + std::to_string(milter_port) + "@127.0.0.1\"\non_mismatch = \"" + on_mismatch +
-                             "\"\n",
+                             "\"\n" + extra,
                          "name = \"example.com\"\nauth = \"address\"\n");
   }
 
@@ -296,6 +296,24 @@ TEST_F(SignerPostfix, RefusedWithOnMismatchReject) {
   EXPECT_TRUE(world->delivered("token-reject-1", 1, std::chrono::seconds(2)).empty());
   EXPECT_NE(world->maillog().find("milter-reject: END-OF-MESSAGE"), std::string::npos) << world->maillog();
   // Back to accepting, for the other tests.
+  world->keys.write_config(world->signer_toml("accept"));
+  world->milter->signal(SIGHUP);
+  ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 2));
+}
+
+TEST_F(SignerPostfix, SimpleCanonicalizationSurvivesPostfixsHeaderHandling) {
+  // simple/simple signs the DKIM-Signature field byte for byte as the milter hands it over
+  // (LF folds, the leading space): what Postfix writes must be exactly that.
+  int reloads = static_cast<int>(count(world->milter->log(), "reloaded "));
+  world->keys.write_config(world->signer_toml("accept", "canonicalization = \"simple/simple\"\n"));
+  world->milter->signal(SIGHUP);
+  ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 1));
+  auto r = world->submit("alice@example.com", "token-simple-1");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto msgs = world->delivered("token-simple-1");
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_NE(msgs[0].find("c=simple/simple;"), std::string::npos) << msgs[0];
+  expect_verifies(msgs[0], "simple-1");
   world->keys.write_config(world->signer_toml("accept"));
   world->milter->signal(SIGHUP);
   ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 2));
