@@ -1,19 +1,143 @@
 #include "core/dkim/canonicalize.h"
 
+#include <algorithm>
 #include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DNSAUTH_CANON_X86 1
+#include <immintrin.h>
+#else
+#define DNSAUTH_CANON_X86 0
+#endif
 
 namespace dnsauth::dkim {
 
 namespace {
 
 inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+inline bool is_wsp_or_eol(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-// Bytes that end a run of ordinary line content in relaxed body canonicalization.
-struct SpecialTable {
-  bool v[256] = {};
-  SpecialTable() { v[' '] = v['\t'] = v['\r'] = v['\n'] = true; }
+// Spans at least this long are hashed where they lie; shorter ones are gathered in the block,
+// since every hash update has a fixed cost.
+constexpr std::size_t kDirectHash = 512;
+
+// Pending empty lines are emitted from here, many at a time.
+constexpr std::string_view kCrlfs =
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n"
+    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+// Relaxed body canonicalization (3.4.4) changes nothing but whitespace, so a body byte is
+// kept as it is unless it starts an edit: an HTAB, or an SP followed by SP, HTAB or CR (a run
+// to shorten, or whitespace that may end the line). With q + 1 == end the successor is in
+// the next chunk: an SP or CR there is left for later.
+inline bool relaxed_edit_at(const char* q, const char* end) {
+  char c = *q;
+  if (c == '\t') return true;
+  if (c == ' ') {
+    if (q + 1 == end) return true;
+    char d = q[1];
+    return d == ' ' || d == '\t' || d == '\r';
+  }
+  return c == '\r' && q + 1 == end;
+}
+
+// The content kernel's vector steps: copy kWidth bytes, and a bit mask of the positions
+// among them where an edit starts (each byte is tested together with its successor, read by
+// a second load one byte on).
+#if DNSAUTH_CANON_X86
+struct Sse2Step {
+  static constexpr std::ptrdiff_t kWidth = 16;
+  static void copy(char* o, const char* p) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static unsigned edits(const char* p) {
+    const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r');
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    __m128i next_ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab)),
+                                   _mm_cmpeq_epi8(b, cr));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(a, tab), _mm_and_si128(_mm_cmpeq_epi8(a, sp), next_ws));
+    return static_cast<unsigned>(_mm_movemask_epi8(hit));
+  }
 };
-const SpecialTable kSpecial;
+struct Avx2Step {
+  static constexpr std::ptrdiff_t kWidth = 32;
+  __attribute__((target("avx2"))) static void copy(char* o, const char* p) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  __attribute__((target("avx2"))) static unsigned edits(const char* p) {
+    const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t'), cr = _mm256_set1_epi8('\r');
+    __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1));
+    __m256i next_ws = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, sp), _mm256_cmpeq_epi8(b, tab)),
+                                      _mm256_cmpeq_epi8(b, cr));
+    __m256i hit = _mm256_or_si256(_mm256_cmpeq_epi8(a, tab), _mm256_and_si256(_mm256_cmpeq_epi8(a, sp), next_ws));
+    return static_cast<unsigned>(_mm256_movemask_epi8(hit));
+  }
+};
+#else
+struct ScalarStep {  // no vector step: byte by byte
+  static constexpr std::ptrdiff_t kWidth = 0;
+};
+#endif
+
+// p is at a WSP run that starts an edit, inside content: 3.4.4 makes it one SP, or nothing
+// when it ends the line. Returns the end of the run.
+inline const char* relaxed_wsp_run(const char* p, char*& o) {
+  const char* r = p + 1;
+  while (is_wsp(*r)) ++r;
+  if (!(r[0] == '\r' && r[1] == '\n')) *o++ = ' ';
+  return r;
+}
+
+// Writes the relaxed form of [p, end) to out, stopping once out reaches out_stop (a vector
+// store may run up to kWidth bytes past it). end[-1] must be content (not WSP, CR or LF): then
+// every WSP run and the CRLF test after it lie inside [p, end), and every line end in it is
+// followed by content, so none of them is trailing. Returns where it stopped in the input.
+template <class Step>
+const char* copy_relaxed(const char* p, const char* end, char*& out, const char* out_stop) {
+  char* o = out;
+  while (p < end && o < out_stop) {
+    if constexpr (Step::kWidth > 0) {
+      if (end - p > Step::kWidth) {
+        Step::copy(o, p);
+        unsigned m = Step::edits(p);
+        if (m == 0) {
+          p += Step::kWidth;
+          o += Step::kWidth;
+          continue;
+        }
+        unsigned k = static_cast<unsigned>(__builtin_ctz(m));
+        p = relaxed_wsp_run(p + k, o += k);
+        continue;
+      }
+    }
+    if (relaxed_edit_at(p, end))
+      p = relaxed_wsp_run(p, o);
+    else
+      *o++ = *p++;
+  }
+  out = o;
+  return p;
+}
+
+#if DNSAUTH_CANON_X86
+__attribute__((target("avx2"), flatten)) const char* copy_relaxed_avx2(const char* p, const char* end, char*& out,
+                                                                      const char* out_stop) {
+  return copy_relaxed<Avx2Step>(p, end, out, out_stop);
+}
+// Evaluated during static initialization, possibly before libgcc's own CPU detection ran.
+const bool kHaveAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+#endif
+
+const char* copy_relaxed_best(const char* p, const char* end, char*& out, const char* out_stop) {
+#if DNSAUTH_CANON_X86
+  if (kHaveAvx2) return copy_relaxed_avx2(p, end, out, out_stop);
+  return copy_relaxed<Sse2Step>(p, end, out, out_stop);
+#else
+  return copy_relaxed<ScalarStep>(p, end, out, out_stop);
+#endif
+}
 
 }  // namespace
 
@@ -22,16 +146,20 @@ void canonicalize_header(Canon canon, std::string_view raw, std::string& out) {
     out.append(raw);
     return;
   }
-  // 3.4.2 relaxed.
+  // 3.4.2 relaxed. The result is never longer than the field plus ":" and CRLF, so it is
+  // written into room made up front.
   auto colon = raw.find(':');
   if (colon == std::string_view::npos) colon = raw.size();
   std::size_t name_end = colon;
   while (name_end > 0 && is_wsp(raw[name_end - 1])) --name_end;
+  const std::size_t base = out.size();
+  out.resize(base + raw.size() + 3);
+  char* o = out.data() + base;
   for (std::size_t i = 0; i < name_end; ++i) {
     char c = raw[i];
-    out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c);
+    *o++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   }
-  out.push_back(':');
+  *o++ = ':';
   bool wsp = false, content = false;
   for (std::size_t i = colon + 1; i < raw.size(); ++i) {
     char c = raw[i];
@@ -40,23 +168,20 @@ void canonicalize_header(Canon canon, std::string_view raw, std::string& out) {
       wsp = true;
       continue;
     }
-    if (wsp && content) out.push_back(' ');
+    if (wsp && content) *o++ = ' ';
     wsp = false;
     content = true;
-    out.push_back(c);
+    *o++ = c;
   }
-  out += "\r\n";
+  *o++ = '\r';
+  *o++ = '\n';
+  out.resize(static_cast<std::size_t>(o - out.data()));
 }
 
 BodyHasher::BodyHasher(Canon canon, std::optional<std::uint64_t> length_limit)
     : canon_(canon), limit_(length_limit) {}
 
-void BodyHasher::flush_block() {
-  if (block_len_) hash_.update(std::string_view(block_, block_len_));
-  block_len_ = 0;
-}
-
-void BodyHasher::emit(const char* p, std::size_t n) {
+void BodyHasher::hash_out(const char* p, std::size_t n) {
   total_ += n;
   if (limit_) {
     if (hashed_ >= *limit_) return;
@@ -64,122 +189,142 @@ void BodyHasher::emit(const char* p, std::size_t n) {
   }
   hashed_ += n;
   if (tap_) tap_->append(p, n);
-  if (n >= sizeof block_ / 2) {  // large runs go straight to the hash, no copy
+  hash_.update(std::string_view(p, n));
+}
+
+void BodyHasher::flush_block() {
+  if (block_len_) hash_out(block_, block_len_);
+  block_len_ = 0;
+}
+
+inline void BodyHasher::emit(const char* p, std::size_t n) {
+  if (n >= kDirectHash) {  // long spans go straight to the hash, no copy
     flush_block();
-    hash_.update(std::string_view(p, n));
+    hash_out(p, n);
     return;
   }
-  if (block_len_ + n > sizeof block_) flush_block();
+  if (block_len_ + n > kBlock) flush_block();
   std::memcpy(block_ + block_len_, p, n);
   block_len_ += n;
 }
 
-void BodyHasher::content(const char* p, std::size_t n) {
-  // Empty lines are only known not to be trailing (3.4.3, 3.4.4) once content follows them.
+// Content follows the deferred line ends, so none of them was trailing.
+inline void BodyHasher::emit_pending_crlfs() {
   while (pending_crlf_) {
-    emit("\r\n", 2);
-    --pending_crlf_;
+    std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(pending_crlf_, kCrlfs.size() / 2));
+    emit(kCrlfs.data(), 2 * k);
+    pending_crlf_ -= k;
   }
+}
+
+inline void BodyHasher::verbatim(const char* p, std::size_t n) {
+  const char* end = p + n;
+  const char* s = p;
+  while (end - s >= 2 && s[0] == '\r' && s[1] == '\n') s += 2;
+  if (s > p) pending_wsp_ = false;  // relaxed: WSP at the end of a line is ignored
+  if (s == end) {                   // nothing but line ends: all of them may be trailing
+    pending_crlf_ += static_cast<std::uint64_t>(end - p) / 2;
+    return;
+  }
+  // Empty lines are only known not to be trailing (3.4.3, 3.4.4) once content follows them;
+  // the CRLFs that end this span wait for the next content in the same way.
+  const char* e = end;
+  while (e - s >= 2 && e[-2] == '\r' && e[-1] == '\n') e -= 2;
+  emit_pending_crlfs();
   if (pending_wsp_) {  // relaxed: a WSP run inside the line becomes one SP
     pending_wsp_ = false;
     emit(" ", 1);
   }
-  emit(p, n);
+  emit(p, static_cast<std::size_t>(e - p));
   any_content_ = true;
-  line_open_ = true;
-}
-
-void BodyHasher::end_line() {
-  pending_wsp_ = false;  // relaxed: WSP at the end of a line is ignored
-  line_open_ = false;
-  ++pending_crlf_;
+  pending_crlf_ = static_cast<std::uint64_t>(end - e) / 2;
 }
 
 void BodyHasher::update(std::string_view chunk) {
+  if (chunk.empty()) return;
   if (canon_ == Canon::simple)
     update_simple(chunk.data(), chunk.size());
   else
     update_relaxed(chunk.data(), chunk.size());
 }
 
-void BodyHasher::update_simple(const char* p, std::size_t n) {
-  if (n == 0) return;
-  if (pending_cr_) {
-    pending_cr_ = false;
-    if (*p == '\n') {
-      end_line();
-      ++p;
-      --n;
-    } else {
-      content("\r", 1);  // a bare CR is ordinary content
-    }
-  }
-  while (n) {
-    const char* lf = static_cast<const char*>(std::memchr(p, '\n', n));
-    if (!lf) {
-      std::size_t m = n;
-      if (p[m - 1] == '\r') {  // may be the first half of a CRLF split across chunks
-        pending_cr_ = true;
-        --m;
-      }
-      if (m) content(p, m);
-      return;
-    }
-    std::size_t len = static_cast<std::size_t>(lf - p);
-    if (len > 0 && lf[-1] == '\r') {
-      if (len > 1) content(p, len - 1);
-      end_line();
-    } else {
-      content(p, len + 1);  // a bare LF is content too (input is CRLF form)
-    }
-    p = lf + 1;
-    n -= len + 1;
+// The previous chunk ended in CR: its LF may start this one (p points at a non-empty chunk).
+void BodyHasher::after_pending_cr(const char*& p) {
+  if (!pending_cr_) return;
+  pending_cr_ = false;
+  if (*p == '\n') {
+    verbatim("\r\n", 2);
+    ++p;
+  } else {
+    verbatim("\r", 1);  // a bare CR is ordinary content (input is CRLF form)
   }
 }
 
+// 3.4.3: the body as it is, except the empty lines at its end. Bare CR and bare LF are
+// ordinary content.
+void BodyHasher::update_simple(const char* p, std::size_t n) {
+  const char* end = p + n;
+  after_pending_cr(p);
+  if (p < end && end[-1] == '\r') {  // may be the first half of a CRLF split across chunks
+    pending_cr_ = true;
+    --end;
+  }
+  if (p < end) verbatim(p, static_cast<std::size_t>(end - p));
+}
+
+// 3.4.4. The chunk up to its last byte that is not WSP, CR or LF goes through the content
+// kernel; what follows (whitespace and line ends whose fate depends on the next chunk) goes
+// through the general loop, which defers it.
 void BodyHasher::update_relaxed(const char* p, std::size_t n) {
   const char* end = p + n;
+  after_pending_cr(p);
+  if (pending_wsp_) {  // the previous chunk ended inside a WSP run
+    while (p < end && is_wsp(*p)) ++p;
+  }
+  const char* tail = end;
+  while (tail > p && is_wsp_or_eol(tail[-1])) --tail;
+  if (tail > p) relaxed_content(p, tail);
+  relaxed_general(tail, end);
+}
+
+// [p, end) ends in content, so what is pending survives: the deferred line ends, and a WSP
+// run unless this span starts by ending its line.
+void BodyHasher::relaxed_content(const char* p, const char* end) {
+  emit_pending_crlfs();
+  if (pending_wsp_) {  // p[1] exists: end[-1] is not CR
+    pending_wsp_ = false;
+    if (!(p[0] == '\r' && p[1] == '\n')) emit(" ", 1);
+  }
+  any_content_ = true;
   while (p < end) {
-    if (pending_cr_) {
-      pending_cr_ = false;
-      if (*p == '\n') {
-        end_line();
-        ++p;
-        continue;
-      }
-      content("\r", 1);
-    }
-    // A run of ordinary bytes.
-    const char* run = p;
-    while (p < end && !kSpecial.v[static_cast<unsigned char>(*p)]) ++p;
-    if (p > run) content(run, static_cast<std::size_t>(p - run));
+    if (block_len_ >= kBlock) flush_block();
+    char* o = block_ + block_len_;
+    p = copy_relaxed_best(p, end, o, block_ + kBlock);
+    block_len_ = static_cast<std::size_t>(o - block_);
+  }
+}
+
+// Any input, at a byte or so per step: used for the chunk's trailing whitespace and line ends.
+void BodyHasher::relaxed_general(const char* p, const char* end) {
+  while (p < end) {
+    const char* q = p;
+    while (q < end && !relaxed_edit_at(q, end)) ++q;
+    if (q > p) verbatim(p, static_cast<std::size_t>(q - p));
+    p = q;
     if (p == end) break;
-    char c = *p;
-    if (is_wsp(c)) {
-      pending_wsp_ = true;  // 3.4.4: reduce the run to one SP, unless it ends the line
-      ++p;
-    } else if (c == '\r') {
-      if (p + 1 == end) {
-        pending_cr_ = true;
-        ++p;
-      } else if (p[1] == '\n') {
-        end_line();
-        p += 2;
-      } else {
-        content("\r", 1);
-        ++p;
-      }
-    } else {  // bare LF
-      content("\n", 1);
-      ++p;
+    if (*p == '\r') {  // the chunk's last byte; its LF may start the next chunk
+      pending_cr_ = true;
+      break;
     }
+    while (p < end && is_wsp(*p)) ++p;  // reduced to one SP, unless it ends the line
+    pending_wsp_ = true;
   }
 }
 
 std::string BodyHasher::finish() {
   if (pending_cr_) {
     pending_cr_ = false;
-    content("\r", 1);
+    verbatim("\r", 1);
   }
   if (canon_ == Canon::simple) {
     // 3.4.3: trailing empty lines are dropped, the body ends in exactly one CRLF, and an

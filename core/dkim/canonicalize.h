@@ -1,7 +1,10 @@
 // RFC 6376 3.4: simple and relaxed canonicalization of header fields and of the body.
 // The body side streams: BodyHasher takes CRLF-form chunks split anywhere and produces the
 // same hash as for the whole body; nothing is buffered beyond a small hash feed block and a
-// count of pending blank lines (trailing empty lines are dropped, 3.4.3/3.4.4).
+// count of pending blank lines (trailing empty lines are dropped, 3.4.3/3.4.4). Both body
+// canonicalizations leave most bytes as they are, so the hasher looks only for the places
+// that change (whitespace for relaxed, line ends at a chunk's edge) and passes the spans
+// between them to SHA-256 untouched.
 #pragma once
 
 #include <cstdint>
@@ -30,33 +33,41 @@ class BodyHasher {
   std::string finish();
 
   // Canonical body bytes seen so far (counting those past l=), for "l= exceeds body" checks.
-  std::uint64_t canonical_length() const noexcept { return total_; }
+  std::uint64_t canonical_length() const noexcept { return total_ + block_len_; }
   Canon canon() const noexcept { return canon_; }
   // Also append every byte that is hashed to *out (tests and diagnostics; off by default).
   void tap(std::string* out) noexcept { tap_ = out; }
   const std::optional<std::uint64_t>& length_limit() const noexcept { return limit_; }
 
  private:
+  static constexpr std::size_t kBlock = 8192;  // canonical bytes gathered per hash update
+  static constexpr std::size_t kSlack = 64;    // room for a vector store that starts before kBlock
+
   void update_simple(const char* p, std::size_t n);
   void update_relaxed(const char* p, std::size_t n);
-  void content(const char* p, std::size_t n);  // non-empty line content; flushes pending CRLFs
-  void end_line();
+  void relaxed_content(const char* p, const char* end);
+  void relaxed_general(const char* p, const char* end);
+  void after_pending_cr(const char*& p);
+  // A span whose bytes are canonical as they stand, apart from CRLFs at either end: leading
+  // ones end the current line, trailing ones are deferred (pending_crlf_).
+  void verbatim(const char* p, std::size_t n);
+  void emit_pending_crlfs();
   void emit(const char* p, std::size_t n);
   void flush_block();
+  void hash_out(const char* p, std::size_t n);  // applies l= and the tap
 
   Canon canon_;
   std::optional<std::uint64_t> limit_;
   Sha256 hash_;
-  std::uint64_t total_ = 0;    // canonical bytes produced
+  std::uint64_t total_ = 0;    // canonical bytes produced, apart from those still in block_
   std::uint64_t hashed_ = 0;   // canonical bytes fed to the hash (<= limit)
   std::uint64_t pending_crlf_ = 0;
   bool pending_cr_ = false;    // chunk ended in CR; its LF may start the next chunk
   bool pending_wsp_ = false;   // relaxed: a WSP run not yet known to be inside the line
   bool any_content_ = false;
-  bool line_open_ = false;     // content emitted since the last CRLF
   std::string* tap_ = nullptr;
-  char block_[8192];
   std::size_t block_len_ = 0;
+  char block_[kBlock + kSlack];
 };
 
 // One-shot helpers for tests and the offline tools.
