@@ -20,12 +20,14 @@ struct Message {
   std::shared_ptr<const KeySet> keys;  // the set this message started with (reloads wait for it)
   SigningSession session;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  std::optional<std::string> error;  // from a callback that could not answer (no-reply stages)
 };
 
 struct Connection {
   unsigned long protocol = 0;  // the SMFIP_* flags negotiated
   std::unique_ptr<Message> msg;
+  // An error in a stage the MTA expects no answer for (SMFIP_NR_*): answered at the next
+  // stage that is answered (end of headers or end of message).
+  std::optional<std::string> error;
 };
 
 Connection* connection(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
@@ -85,6 +87,7 @@ void finish(SMFICTX* ctx, Connection& c, Outcome outcome, std::string detail_ove
   else log::info(text);
   if (rt && rt->stats) rt->stats->record(outcome, line.reason, seconds);
   c.msg.reset();
+  c.error.reset();
 }
 
 // An internal error: never lose mail, never pass it silently unsigned (issue 5). The answer is
@@ -110,10 +113,9 @@ sfsistat escaped(SMFICTX* ctx, const char* stage, const char* what, bool no_repl
   try {
     std::string text = std::string(stage) + ": " + what;
     if (no_reply) {
-      if (Connection* c = connection(ctx); c && c->msg) {
-        if (!c->msg->error) c->msg->error = text;
-        return SMFIS_NOREPLY;
-      }
+      Connection& c = ensure_connection(ctx);
+      if (!c.error) c.error = text;
+      return SMFIS_NOREPLY;
     }
     return internal_error(ctx, text);
   } catch (...) {
@@ -140,12 +142,13 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
       log::error("the MTA does not allow adding header fields (SMFIF_ADDHDRS); cannot sign");
       return SMFIS_REJECT;
     }
-    // Only what signing needs: no connect/helo/unknown events; headers and body without a
-    // reply each (one round trip per message part less); the leading space of header values
+    // Only what signing needs: no connect/helo/unknown events; MAIL, headers and body without
+    // a reply each (round trips saved; end of headers still answers, so that a message that
+    // will not be signed is accepted before its body); the leading space of header values
     // kept, since DKIM's simple canonicalization signs it.
     bool symlist = f0 & SMFIF_SETSYMLIST;
-    unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_HDR |
-                         SMFIP_NR_BODY;
+    unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NR_MAIL |
+                         SMFIP_NR_HDR | SMFIP_NR_BODY;
     // With our own macro lists the queue id comes with EOH and EOM, so RCPT and DATA can go.
     if (symlist) want |= SMFIP_NORCPT | SMFIP_NODATA;
     *pf0 = SMFIF_ADDHDRS | (symlist ? SMFIF_SETSYMLIST : 0);
@@ -160,6 +163,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
     Connection& c = ensure_connection(ctx);
     c.protocol = *pf1;
     c.msg.reset();
+    c.error.reset();
     return SMFIS_CONTINUE;
   } catch (...) {
     log::error("negotiation failed");
@@ -168,10 +172,14 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char**) {
-  return guarded(ctx, "MAIL", false, [&] {
+  Connection* c0 = connection(ctx);
+  bool nr = c0 && (c0->protocol & SMFIP_NR_MAIL);
+  return guarded(ctx, "MAIL", nr, [&] {
     Connection& c = ensure_connection(ctx);
+    c.error.reset();
+    c.msg.reset();
     c.msg = std::make_unique<Message>(rt->store->current(), macro(ctx, "{auth_authen}"));
-    return SMFIS_CONTINUE;
+    return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
 
@@ -180,11 +188,11 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   bool nr = c0 && (c0->protocol & SMFIP_NR_HDR);
   return guarded(ctx, "header", nr, [&] {
     Connection& c = ensure_connection(ctx);
-    if (!c.msg) throw std::logic_error("header outside a transaction");
-    if (!c.msg->error) {
+    if (!c.error) {
+      if (!c.msg) throw std::logic_error("header outside a transaction");
       std::string v = value ? value : "";
       if (!(c.protocol & SMFIP_HDR_LEADSPC)) v.insert(0, " ");
-      if (auto r = c.msg->session.header(name ? name : "", v); !r) c.msg->error = "header: " + r.error().message();
+      if (auto r = c.msg->session.header(name ? name : "", v); !r) c.error = "header: " + r.error().message();
     }
     return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
@@ -193,8 +201,8 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
 sfsistat on_eoh(SMFICTX* ctx) {
   return guarded(ctx, "end of headers", false, [&] {
     Connection& c = ensure_connection(ctx);
+    if (c.error) return internal_error(ctx, *c.error);
     if (!c.msg) throw std::logic_error("end of headers outside a transaction");
-    if (c.msg->error) return internal_error(ctx, *c.msg->error);
     auto d = c.msg->session.end_of_headers();
     if (!d) return internal_error(ctx, "setting up the signer: " + d.error().message());
     switch (d->action) {
@@ -219,8 +227,10 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
   bool nr = c0 && (c0->protocol & SMFIP_NR_BODY);
   return guarded(ctx, "body", nr, [&] {
     Connection& c = ensure_connection(ctx);
-    if (!c.msg) throw std::logic_error("body outside a transaction");
-    if (!c.msg->error) c.msg->session.body(std::string_view(reinterpret_cast<const char*>(data), len));
+    if (!c.error) {
+      if (!c.msg) throw std::logic_error("body outside a transaction");
+      c.msg->session.body(std::string_view(reinterpret_cast<const char*>(data), len));
+    }
     return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
@@ -228,8 +238,8 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
 sfsistat on_eom(SMFICTX* ctx) {
   return guarded(ctx, "end of message", false, [&] {
     Connection& c = ensure_connection(ctx);
+    if (c.error) return internal_error(ctx, *c.error);
     if (!c.msg) throw std::logic_error("end of message outside a transaction");
-    if (c.msg->error) return internal_error(ctx, *c.msg->error);
     auto sigs = c.msg->session.finish(static_cast<std::int64_t>(std::time(nullptr)));
     if (!sigs) return internal_error(ctx, "signing: " + sigs.error().message());
     bool leadspc = c.protocol & SMFIP_HDR_LEADSPC;
@@ -247,7 +257,10 @@ sfsistat on_eom(SMFICTX* ctx) {
 
 sfsistat on_abort(SMFICTX* ctx) {
   return guarded(ctx, "abort", false, [&] {
-    if (Connection* c = connection(ctx)) c->msg.reset();  // the MTA dropped it; nothing was accepted
+    if (Connection* c = connection(ctx)) {  // the MTA dropped it; nothing was accepted
+      c->msg.reset();
+      c->error.reset();
+    }
     return SMFIS_CONTINUE;
   });
 }

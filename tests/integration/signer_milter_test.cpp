@@ -92,7 +92,7 @@ TEST_F(SignerMilter, NegotiatesOnlyWhatSigningNeeds) {
   mc::Client c(socket());
   c.negotiate();
   EXPECT_TRUE(c.actions() & mc::act::addhdrs);
-  for (auto flag : {mc::proto::hdr_leadspc, mc::proto::nr_hdr, mc::proto::nr_body, mc::proto::noconnect,
+  for (auto flag : {mc::proto::hdr_leadspc, mc::proto::nr_mail, mc::proto::nr_hdr, mc::proto::nr_body, mc::proto::noconnect,
                     mc::proto::nohelo, mc::proto::norcpt, mc::proto::nodata})
     EXPECT_TRUE(c.protocol() & flag) << std::hex << flag;
   EXPECT_FALSE(c.protocol() & mc::proto::nomail);
