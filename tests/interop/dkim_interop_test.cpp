@@ -5,7 +5,7 @@
 //                   the configuration has a signing key, verifying with TestPublicKeys)
 // For rsa-sha256 and ed25519-sha256, each of the four canonicalization pairs, and every
 // edge-case fixture in tests/data/dkim/ (folded headers, empty body, trailing blank lines,
-// whitespace-only lines, long lines, 8-bit body, LF-only input):
+// whitespace-only lines, long lines, 8-bit body, RFC 6532 UTF-8 header fields, LF-only input):
 //   dnsauth signs  -> the peer verifies, with our published key record;
 //   the peer signs -> dnsauth verifies, with the peer's key record.
 // The fixtures are LF on disk and converted to CRLF, except lf_only.eml, which every signer
@@ -40,9 +40,9 @@ namespace fs = std::filesystem;
 using test::data_dir;
 using test::read_file;
 
-const char* const kFixtures[] = {"folded_headers.eml",        "empty_body.eml",   "trailing_blank_lines.eml",
-                                 "whitespace_only_lines.eml", "long_lines.eml",   "8bit_body.eml",
-                                 "lf_only.eml"};
+const char* const kFixtures[] = {"folded_headers.eml", "empty_body.eml", "trailing_blank_lines.eml",
+                                 "whitespace_only_lines.eml", "long_lines.eml", "8bit_body.eml",
+                                 "utf8_headers.eml", "lf_only.eml"};
 
 std::string fixture(const std::string& name) {
   std::string raw = read_file(data_dir() / "dkim" / name);
