@@ -134,7 +134,25 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
 
   std::vector<std::string> owners;
   for (const ldns_rr* rr : rrs) owners.push_back(detail::dname_to_string(ldns_rr_owner(rr)));
-  std::string apex = soa ? detail::dname_to_string(ldns_rr_owner(soa)) : common_suffix(owners);
+  // The zone: below the SOA's owner; for a fragment without SOA, below the longest domain its
+  // names share, or, when that is a top-level domain or the root (a fragment of names from
+  // several zones), each name by itself, so that its neighbours still reach the fallback.
+  std::vector<std::string> apexes;
+  if (soa) {
+    apexes.push_back(detail::dname_to_string(ldns_rr_owner(soa)));
+  } else {
+    std::vector<std::string> names;
+    for (const auto& o : owners) names.push_back(o.rfind("*.", 0) == 0 ? o.substr(2) : o);  // a wildcard's zone holds its parent
+    std::string common = common_suffix(names);
+    if (common.find('.') != std::string::npos) apexes.push_back(common);
+    else apexes = names;
+  }
+  auto apex_of = [&apexes](const std::string& owner) -> const std::string* {
+    const std::string* best = nullptr;
+    for (const auto& a : apexes)
+      if (is_at_or_below(owner, a) && (!best || a.size() > best->size())) best = &a;
+    return best;
+  };
 
   // Everything is checked before anything is added, so a file with an error changes nothing.
   struct Parsed {
@@ -148,9 +166,9 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
     const std::string& owner = owners[i];
     if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
       return make_error(Errc::syntax, source + ": record for " + owner + " is not of class IN");
-    if (!is_at_or_below(owner, apex))
-      return make_error(Errc::syntax, source + ": record owner " + owner +
-                                          " is outside the zone " + (apex.empty() ? "." : apex));
+    if (!apex_of(owner))
+      return make_error(Errc::syntax, source + ": record owner " + owner + " is outside the zone " +
+                                          (apexes.front().empty() ? "." : apexes.front()));
     Parsed p{&owner, detail::to_rrtype(ldns_rr_get_type(rr)), {}};
     if (p.type && !detail::append_record(p.answer, rr, *p.type))
       return make_error(Errc::syntax, source + ": malformed " + std::string(to_string(*p.type)) +
@@ -172,13 +190,17 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
     ++record_count_;
   }
   // RFC 4592 2.2.2: the names between the apex and an owner exist, with no data of their own.
-  for (const auto& owner : owners)
+  for (const auto& owner : owners) {
+    const std::string& apex = *apex_of(owner);
     for (std::string p = owner; p != apex && !p.empty();) {
       p = parent_of(p);
       non_terminals_.insert(p);
     }
-  non_terminals_.insert(apex);
-  apexes_.insert(apex);
+  }
+  for (const auto& apex : apexes) {
+    non_terminals_.insert(apex);
+    apexes_.insert(apex);
+  }
   return {};
 }
 

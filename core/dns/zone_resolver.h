@@ -27,7 +27,8 @@ class ZoneResolver : public Resolver {
   // Reads one master file. origin is the $ORIGIN in force at the top of the file; when
   // empty, a file named "<domain>.zone" starts with origin <domain>, any other at the root.
   // The zone's apex is the owner of its SOA or, for a fragment without one, the longest
-  // domain common to all its owner names.
+  // domain common to all its owner names; when the names share no more than a top-level
+  // domain, each name is its own little zone.
   // Errc::io when the file cannot be opened; Errc::syntax "FILE:LINE: what" when ldns cannot
   // read a record, and for records of a class other than IN.
   Result<void> load_file(const std::filesystem::path& file, std::string_view origin = {});

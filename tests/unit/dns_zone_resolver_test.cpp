@@ -120,6 +120,23 @@ TEST(DnsZoneResolver, SeveralFilesFallbackAndOrigins) {
   EXPECT_EQ(fallback.queries(), 1u);
 }
 
+// A fragment of names from several zones (e.g. report authorizations published at other
+// domains) holds those names only: their neighbours still go to the fallback.
+TEST(DnsZoneResolver, FragmentAcrossZonesHoldsOnlyItsNames) {
+  ZoneResolver z;
+  ASSERT_TRUE(z.load_text("example.com._report._dmarc.example.net. TXT \"v=DMARC1\"\n"
+                          "*.wild.example.org. A 192.0.2.7\n",
+                          "external.zone"));
+  EXPECT_EQ(z.zones(), (std::set<std::string>{"example.com._report._dmarc.example.net", "wild.example.org"}));
+  MemoryResolver fallback;
+  fallback.add_txt("example.net", "v=spf1 -all");
+  z.set_fallback(&fallback);
+  EXPECT_EQ(z.query("example.com._report._dmarc.example.net", RRType::TXT).status, Status::ok);
+  EXPECT_EQ(z.query("x.wild.example.org", RRType::A).records, std::vector<std::string>{"192.0.2.7"});
+  EXPECT_EQ(z.query("example.net", RRType::TXT).records, std::vector<std::string>{"v=spf1 -all"});
+  EXPECT_EQ(fallback.queries(), 1u);
+}
+
 TEST(DnsZoneResolver, FilesOnDiskTakeTheirOriginFromTheName) {
   auto dir = std::filesystem::temp_directory_path() / ("dnsauth-zone-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
