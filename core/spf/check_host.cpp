@@ -79,6 +79,14 @@ bool printable_ascii(std::string_view s) {
   return true;
 }
 
+// RFC 7208 6.2: "the explanation string MUST be limited to US-ASCII"; a macro can still bring
+// in other bytes from the sender (a UTF-8 local-part), which become '?'.
+std::string ascii_only(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+  return s;
+}
+
 struct Outcome {
   Result result = Result::None;
   std::string mechanism;
@@ -406,14 +414,14 @@ class Evaluation {
         dns::Answer answer = ask(target, dns::RRType::TXT);
         if (answer.ok() && answer.records.size() == 1 && printable_ascii(answer.records.front())) {
           auto text = parse_macro_string(answer.records.front(), MacroUse::explain_string);
-          if (text) return expand(*text, values(o.exp_domain));
+          if (text) return ascii_only(expand(*text, values(o.exp_domain)));
         }
       }
     }
     if (options_.default_explanation.empty()) return {};
     auto text = parse_macro_string(options_.default_explanation, MacroUse::explain_string);
-    if (!text) return options_.default_explanation;
-    return expand(*text, values(request_.domain));
+    if (!text) return ascii_only(options_.default_explanation);
+    return ascii_only(expand(*text, values(request_.domain)));
   }
 
   dns::CachingResolver dns_;

@@ -323,6 +323,11 @@ TEST(SpfCheckHost, Section6_2Explanation) {
   tr.now = 1234567890;
   tr.receiver = "mx.receiver.example";
   EXPECT_EQ(check_host(dns, tr).explanation, "at 1234567890 mx.receiver.example refused 2001:db8::1");
+
+  // 6.2: US-ASCII only, even when a macro brings in the sender's UTF-8 local-part.
+  dns.add_txt("who.example.com", "%{l} may not send here");
+  dns.add_txt("utf8.example.com", "v=spf1 -all exp=who.example.com");
+  EXPECT_EQ(check(dns, "192.0.2.1", "j\xC3\xB6rg@utf8.example.com").explanation, "j??rg may not send here");
 }
 
 // RFC 7208 4.3: an empty local-part is postmaster; RFC 7208 2.3/2.4: the identities.
