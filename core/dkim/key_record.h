@@ -26,8 +26,8 @@ struct KeyRecord {
   std::optional<KeyType> type() const;                   // nullopt for unknown k=
 };
 
-// Errc::syntax for a bad tag list or a v= other than DKIM1 (3.6.1: v= must be first if
-// present), Errc::base64 for p=. Unknown tags are ignored, as 3.6.1 requires.
+// Errc::syntax for a bad tag list or a v= that is not the first tag (3.6.1), Errc::unsupported
+// for a v= other than DKIM1, Errc::base64 for p=. Unknown tags are ignored, as 3.6.1 requires.
 Result<KeyRecord> parse_key_record(std::string_view txt);
 
 }  // namespace dnsauth::dkim

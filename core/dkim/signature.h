@@ -28,8 +28,8 @@ struct Signature {
 };
 
 // Parses the value of a DKIM-Signature field (everything after the colon). Errors say which
-// tag is wrong and where: Errc::syntax (missing required tag, bad value, v= not 1),
-// Errc::unsupported (unknown a= or c=, q= without dns/txt), Errc::base64 (b=, bh=).
+// tag is wrong and where: Errc::syntax (missing required tag, bad value), Errc::unsupported
+// (v= not 1, unknown a= or c=, q= without dns/txt), Errc::base64 (b=, bh=).
 // Semantic checks that need the message or the key (h= must contain From, i= within d=,
 // expiry) belong to the Verifier.
 Result<Signature> parse_signature(std::string_view field_value);

@@ -5,6 +5,28 @@ namespace dnsauth::dkim {
 namespace {
 
 bool is_fws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// RFC 6376 3.2 / RFC 5322 3.2.2: FWS is WSP, or CRLF followed by WSP. Returns how many bytes
+// of FWS start at i (0 when none): a bare CR or LF, or a CRLF not followed by WSP, is not FWS.
+std::size_t fws_at(std::string_view text, std::size_t i) {
+  if (i >= text.size()) return 0;
+  if (text[i] == ' ' || text[i] == '\t') return 1;
+  if (text[i] == '\r' && i + 2 < text.size() && text[i + 1] == '\n' &&
+      (text[i + 2] == ' ' || text[i + 2] == '\t')) {
+    return 3;
+  }
+  return 0;
+}
+
+// Only whitespace and line ends remain: the end of a field or of a record read from a file.
+bool at_trailing_space(std::string_view text, std::size_t i) {
+  return text.find_first_not_of(" \t\r\n", i) == std::string_view::npos;
+}
+
+std::size_t skip_fws(std::string_view text, std::size_t i) {
+  while (std::size_t k = fws_at(text, i)) i += k;
+  return i;
+}
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -20,8 +42,9 @@ Result<std::vector<Tag>> parse_tag_list(std::string_view text) {
   std::size_t i = 0;
   const std::size_t n = text.size();
   while (true) {
-    while (i < n && is_fws(text[i])) ++i;
-    if (i == n) break;  // 3.2: a trailing ';' (empty tag-spec) is allowed
+    i = skip_fws(text, i);
+    // 3.2: a trailing ';' (empty tag-spec) is allowed; so is the CRLF ending a record's text.
+    if (at_trailing_space(text, i)) break;
     if (text[i] == ';') {
       // An empty tag-spec between two semicolons is not in the grammar.
       return make_error(Errc::syntax, "empty tag (two ';' in a row)", i);
@@ -32,23 +55,26 @@ Result<std::vector<Tag>> parse_tag_list(std::string_view text) {
     std::size_t start = i;
     while (i < n && (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '_')) ++i;
     tag.name = text.substr(start, i - start);
-    while (i < n && is_fws(text[i])) ++i;
+    i = skip_fws(text, i);
     if (i == n || text[i] != '=') {
       return make_error(Errc::syntax, "tag '" + std::string(tag.name) + "' has no '='", i);
     }
     ++i;
-    while (i < n && is_fws(text[i])) ++i;
+    i = skip_fws(text, i);
     tag.value_offset = i;
     std::size_t last = i;  // one past the last non-FWS byte of the value
     while (i < n && text[i] != ';') {
-      unsigned char c = static_cast<unsigned char>(text[i]);
-      if (!is_fws(static_cast<char>(c))) {
-        if (!is_valchar(c)) {
-          return make_error(Errc::syntax,
-                            "invalid byte in value of tag '" + std::string(tag.name) + "'", i);
-        }
-        last = i + 1;
+      if (std::size_t k = fws_at(text, i)) {
+        i += k;
+        continue;
       }
+      unsigned char c = static_cast<unsigned char>(text[i]);
+      if (!is_valchar(c)) {
+        if (at_trailing_space(text, i)) break;
+        return make_error(Errc::syntax,
+                          "invalid byte in value of tag '" + std::string(tag.name) + "'", i);
+      }
+      last = i + 1;
       ++i;
     }
     tag.value_end = last;
