@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -258,9 +259,9 @@ struct Reloader {
   }
 };
 
-Reloader* reloader = nullptr;
+std::atomic<Reloader*> reloader{nullptr};
 void on_sighup() {
-  if (reloader) reloader->request();
+  if (Reloader* r = reloader.load()) r->request();
 }
 
 std::string time_text(std::chrono::system_clock::time_point t) {
@@ -367,8 +368,8 @@ int run(const Options& o) {
             (settings.stats_listen.empty() ? "" : ", metrics on http://" + settings.stats_listen + "/metrics"));
   int r = smfi_main();
   signals::set_hup_hook(nullptr);
-  rl.stop();
   reloader = nullptr;
+  rl.stop();
   if (http) http->stop();
   log::info(r == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
   return r == MI_SUCCESS ? kExitOk : kExitError;
