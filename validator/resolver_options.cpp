@@ -12,8 +12,8 @@ po::options_description resolver_options() {
   po::options_description d("DNS");
   d.add_options()
       ("zone", po::value<std::vector<std::string>>()->value_name("FILE"),
-       "answer from this RFC 1035 master file instead of the network (repeatable; $ORIGIN and "
-       "$TTL honoured; a file named <domain>.zone starts at origin <domain>; wildcards, CNAMEs "
+       "answer from this RFC 1035 master file instead of the network (repeatable; $ORIGIN, "
+       "$TTL and $INCLUDE honoured; a file named <domain>.zone starts at origin <domain>; wildcards, CNAMEs "
        "and NXDOMAIN/NODATA answered as an authoritative server would). Names outside every zone "
        "are NXDOMAIN, or asked of --resolver when that is given too")
       ("resolver", po::value<std::string>()->value_name("ADDR[:PORT]"),

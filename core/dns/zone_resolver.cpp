@@ -57,49 +57,51 @@ std::string origin_from_file_name(const std::filesystem::path& file) {
   return domain;
 }
 
-}  // namespace
 
-Result<void> ZoneResolver::load_file(const std::filesystem::path& file, std::string_view origin) {
-  std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "r"));
-  if (!fp) return make_error(Errc::io, "cannot open zone file " + file.string());
-  std::string start = origin.empty() ? origin_from_file_name(file) : std::string(origin);
-  return load_stream(fp.get(), file.string(), start);
+struct RrDeleter {
+  void operator()(ldns_rr* rr) const { ldns_rr_free(rr); }
+};
+using RrPtr = std::unique_ptr<ldns_rr, RrDeleter>;
+
+// "$INCLUDE <file> [<origin>]" (RFC 1035 5.1), as ldns consumed it: the file and the origin.
+std::vector<std::string> include_arguments(std::string text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool quoted = false;
+  for (char c : text) {
+    if (!quoted && c == ';') break;  // a comment ends the line
+    if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(' || c == ')')) {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word.push_back(c);
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  if (!words.empty()) words.erase(words.begin());  // "$INCLUDE"
+  return words;
 }
 
-Result<void> ZoneResolver::load_text(std::string_view text, std::string_view source,
-                                     std::string_view origin) {
-  std::string copy(text);
-  if (copy.empty() || copy.back() != '\n') copy.push_back('\n');
-  std::unique_ptr<std::FILE, FileCloser> fp(fmemopen(copy.data(), copy.size(), "r"));
-  if (!fp) return make_error(Errc::io, "cannot read zone text " + std::string(source));
-  return load_stream(fp.get(), std::string(source), origin);
-}
-
-Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
-                                       std::string_view origin) {
-  std::string origin_text = origin.empty() ? "." : std::string(origin);
-  if (origin_text.back() != '.') origin_text.push_back('.');
-  ldns_rdf* raw_origin = nullptr;
-  if (ldns_str2rdf_dname(&raw_origin, origin_text.c_str()) != LDNS_STATUS_OK || !raw_origin)
-    return make_error(Errc::invalid_argument, source + ": origin '" + std::string(origin) +
-                                                  "' is not a domain name");
-  detail::RdfPtr origin_rdf(raw_origin);
-
-  // Records are read one by one rather than with ldns_zone_new_frm_fp_l, which leaks the
-  // records read before a syntax error (ldns 1.8.3).
-  struct RrDeleter {
-    void operator()(ldns_rr* rr) const { ldns_rr_free(rr); }
-  };
-  std::vector<std::unique_ptr<ldns_rr, RrDeleter>> owned;
-  ldns_rdf* current_origin = ldns_rdf_clone(origin_rdf.get());
-  ldns_rdf* previous_owner = ldns_rdf_clone(origin_rdf.get());
+// Reads every record of a master file into owned. Records are read one by one rather than with
+// ldns_zone_new_frm_fp_l, which leaks the records read before a syntax error (ldns 1.8.3) and
+// does not implement $INCLUDE. An included file starts at the origin its $INCLUDE names, or
+// the including file's current one, and does not change the includer's (RFC 1035 5.1).
+Result<void> read_records(std::FILE* fp, const std::string& source, const std::filesystem::path& dir,
+                          const ldns_rdf* origin, std::vector<RrPtr>& owned, int depth) {
+  ldns_rdf* current_origin = ldns_rdf_clone(origin);
+  ldns_rdf* previous_owner = ldns_rdf_clone(origin);
   detail::RdfPtr origin_guard(current_origin), previous_guard(previous_owner);
   std::uint32_t default_ttl = 3600;
   int line = 0;  // ldns counts the lines it consumed: at an error, the offending line
   while (!std::feof(fp)) {
+    long start = std::ftell(fp);
     ldns_rr* rr = nullptr;
     ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &default_ttl, &current_origin, &previous_owner, &line);
-    // ldns replaced the origin or the previous owner it was given: keep the guards current.
+    // ldns freed and replaced the origin or the previous owner: keep the guards current.
     if (origin_guard.get() != current_origin) {
       (void)origin_guard.release();
       origin_guard.reset(current_origin);
@@ -108,6 +110,7 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
       (void)previous_guard.release();
       previous_guard.reset(previous_owner);
     }
+    std::string at = source + ":" + std::to_string(line) + ": ";
     if (st == LDNS_STATUS_OK) {
       owned.emplace_back(rr);
       continue;
@@ -115,11 +118,67 @@ Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
     if (rr) ldns_rr_free(rr);
     if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN)
       continue;
-    if (st == LDNS_STATUS_SYNTAX_INCLUDE)
-      return make_error(Errc::syntax, source + ":" + std::to_string(line) + ": $INCLUDE is not supported; "
-                                          "give each file with its own --zone");
-    return make_error(Errc::syntax, source + ":" + std::to_string(line) + ": " + ldns_get_errorstr_by_id(st));
+    if (st != LDNS_STATUS_SYNTAX_INCLUDE) return make_error(Errc::syntax, at + ldns_get_errorstr_by_id(st));
+
+    long end = std::ftell(fp);
+    std::string text(end > start ? static_cast<std::size_t>(end - start) : 0, '\0');
+    std::fseek(fp, start, SEEK_SET);
+    text.resize(std::fread(text.data(), 1, text.size(), fp));
+    std::fseek(fp, end, SEEK_SET);
+    std::vector<std::string> args = include_arguments(text);
+    if (args.empty() || args.size() > 2) return make_error(Errc::syntax, at + "$INCLUDE needs a file name and at most an origin");
+    if (depth >= 8) return make_error(Errc::syntax, at + "$INCLUDE nested more than 8 deep");
+    std::filesystem::path file = args[0];
+    if (file.is_relative()) file = dir / file;
+    detail::RdfPtr include_origin;
+    if (args.size() == 2) {
+      ldns_rdf* o = nullptr;
+      if (ldns_str2rdf_dname(&o, args[1].c_str()) != LDNS_STATUS_OK || !o)
+        return make_error(Errc::syntax, at + "$INCLUDE origin '" + args[1] + "' is not a domain name");
+      include_origin.reset(o);
+      if (!ldns_dname_str_absolute(args[1].c_str()) && current_origin) {
+        ldns_rdf* absolute = ldns_dname_cat_clone(o, current_origin);
+        include_origin.reset(absolute);
+      }
+    }
+    std::unique_ptr<std::FILE, FileCloser> included(std::fopen(file.c_str(), "r"));
+    if (!included) return make_error(Errc::io, at + "cannot open $INCLUDE file " + file.string());
+    auto r = read_records(included.get(), file.string(), file.parent_path(),
+                          include_origin ? include_origin.get() : current_origin, owned, depth + 1);
+    if (!r) return r;
   }
+  return {};
+}
+}  // namespace
+
+Result<void> ZoneResolver::load_file(const std::filesystem::path& file, std::string_view origin) {
+  std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "r"));
+  if (!fp) return make_error(Errc::io, "cannot open zone file " + file.string());
+  std::string start = origin.empty() ? origin_from_file_name(file) : std::string(origin);
+  return load_stream(fp.get(), file.string(), file.parent_path(), start);
+}
+
+Result<void> ZoneResolver::load_text(std::string_view text, std::string_view source,
+                                     std::string_view origin) {
+  std::string copy(text);
+  if (copy.empty() || copy.back() != '\n') copy.push_back('\n');
+  std::unique_ptr<std::FILE, FileCloser> fp(fmemopen(copy.data(), copy.size(), "r"));
+  if (!fp) return make_error(Errc::io, "cannot read zone text " + std::string(source));
+  return load_stream(fp.get(), std::string(source), std::filesystem::current_path(), origin);
+}
+
+Result<void> ZoneResolver::load_stream(std::FILE* fp, const std::string& source,
+                                       const std::filesystem::path& base_dir, std::string_view origin) {
+  std::string origin_text = origin.empty() ? "." : std::string(origin);
+  if (origin_text.back() != '.') origin_text.push_back('.');
+  ldns_rdf* raw_origin = nullptr;
+  if (ldns_str2rdf_dname(&raw_origin, origin_text.c_str()) != LDNS_STATUS_OK || !raw_origin)
+    return make_error(Errc::invalid_argument, source + ": origin '" + std::string(origin) +
+                                                  "' is not a domain name");
+  detail::RdfPtr origin_rdf(raw_origin);
+
+  std::vector<RrPtr> owned;
+  if (auto r = read_records(fp, source, base_dir, origin_rdf.get(), owned, 0); !r) return r;
 
   std::vector<const ldns_rr*> rrs;
   const ldns_rr* soa = nullptr;

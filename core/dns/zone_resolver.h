@@ -1,5 +1,5 @@
 // Answers from RFC 1035 master files, offline: the pre-deployment view of what a zone will
-// publish. Files are read with ldns ($ORIGIN, $TTL, relative names, multi-line records);
+// publish. Files are read with ldns ($ORIGIN, $TTL, $INCLUDE, relative names, multi-line records);
 // several files may be loaded, each a zone or a fragment of one. Queries are answered as an
 // authoritative server would answer them and a recursive resolver would pass them on:
 //   - a name with records answers them, or NODATA for a type it lacks;
@@ -24,7 +24,8 @@ namespace dnsauth::dns {
 
 class ZoneResolver : public Resolver {
  public:
-  // Reads one master file. origin is the $ORIGIN in force at the top of the file; when
+  // Reads one master file ($INCLUDE files relative to its folder). origin is the $ORIGIN in
+  // force at the top of the file; when
   // empty, a file named "<domain>.zone" starts with origin <domain>, any other at the root.
   // The zone's apex is the owner of its SOA or, for a fragment without one, the longest
   // domain common to all its owner names; when the names share no more than a top-level
@@ -32,7 +33,8 @@ class ZoneResolver : public Resolver {
   // Errc::io when the file cannot be opened; Errc::syntax "FILE:LINE: what" when ldns cannot
   // read a record, and for records of a class other than IN.
   Result<void> load_file(const std::filesystem::path& file, std::string_view origin = {});
-  // The same from text; source names it in errors ("<zone text>:3: ...").
+  // The same from text; source names it in errors ("<zone text>:3: ..."); $INCLUDE paths
+  // are relative to the current directory.
   Result<void> load_text(std::string_view text, std::string_view source,
                          std::string_view origin = {});
 
@@ -51,7 +53,8 @@ class ZoneResolver : public Resolver {
     std::string cname;
     bool has_records = false;  // of any type, including ones not in RRType (NS, SOA, ...)
   };
-  Result<void> load_stream(std::FILE* fp, const std::string& source, std::string_view origin);
+  Result<void> load_stream(std::FILE* fp, const std::string& source,
+                           const std::filesystem::path& base_dir, std::string_view origin);
   const std::string* find_apex(const std::string& name) const;
   // The node answering for name inside the zone at apex: the name itself, or the wildcard
   // at its closest encloser. Null with *exists telling NODATA (empty non-terminal) from
