@@ -19,7 +19,8 @@ mkdir -p "$out"
 # Work on a copy so the generated keys land in build/demo/keys, not in the source tree.
 cp examples/dnsauth.toml "$out/dnsauth.toml"
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+# The step's title goes to stderr so that a step whose stdout is redirected keeps only its output.
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}" >&2; "${@:2}"; }
 
 step "1. publish: create keys and zone fragments" \
   "$bin/dnsauth-publish" generate --config "$out/dnsauth.toml" --out "$out/zones"
