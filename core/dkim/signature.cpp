@@ -107,6 +107,12 @@ Result<Canonicalization> parse_canon(const Tag& tag) {
 
 }  // namespace
 
+bool within_domain(std::string_view sub, std::string_view domain) {
+  if (mail::iequals(sub, domain)) return true;
+  return sub.size() > domain.size() && sub[sub.size() - domain.size() - 1] == '.' &&
+         mail::iequals(sub.substr(sub.size() - domain.size()), domain);
+}
+
 std::string identity_domain(const Signature& sig) {
   auto at = sig.identity.rfind('@');
   return mail::to_lower(at == std::string::npos ? std::string_view{}

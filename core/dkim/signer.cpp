@@ -4,6 +4,7 @@
 
 #include "core/common/base64.h"
 #include "core/dkim/header_hash.h"
+#include "core/dkim/signature.h"
 
 namespace dnsauth::dkim {
 
@@ -26,12 +27,6 @@ std::string qp_encode(std::string_view s) {
     }
   }
   return out;
-}
-
-bool within_domain(std::string_view sub, std::string_view domain) {
-  if (mail::iequals(sub, domain)) return true;
-  return sub.size() > domain.size() && sub[sub.size() - domain.size() - 1] == '.' &&
-         mail::iequals(sub.substr(sub.size() - domain.size()), domain);
 }
 
 // Builds a folded header value; `col` tracks the length of the current line, which starts

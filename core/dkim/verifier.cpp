@@ -29,12 +29,6 @@ struct Verifier::Pending {
 
 namespace {
 
-bool within_domain(std::string_view sub, std::string_view domain) {
-  if (mail::iequals(sub, domain)) return true;
-  return sub.size() > domain.size() && sub[sub.size() - domain.size() - 1] == '.' &&
-         mail::iequals(sub.substr(sub.size() - domain.size()), domain);
-}
-
 void decide(SignatureResult& r, Status s, std::string reason) {
   r.status = s;
   r.reason = std::move(reason);
