@@ -228,8 +228,9 @@ TEST_P(Rfc4408Suite, Case) {
   Outcome r = run_case(c);
   EXPECT_TRUE(passes(c, r, c.results)) << describe(c, r);
   // Where RFC 7208 changed the case, the result must also be the one RFC 7208 requires.
-  if (const SuiteCase* now = changed_by_rfc7208(c))
+  if (const SuiteCase* now = changed_by_rfc7208(c)) {
     EXPECT_TRUE(passes(*now, r, now->results)) << describe(*now, r);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(rfc7208, Rfc7208Suite, testing::ValuesIn(suite("rfc7208-tests.yml")), test_name);
