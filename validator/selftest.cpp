@@ -1,6 +1,7 @@
 #include "validator/selftest.h"
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 
 #include "core/authres/results.h"
@@ -97,30 +98,43 @@ std::string synthetic_message(const std::string& from, const std::string& domain
          "policy and signing path, and verified against the published records.\r\n";
 }
 
-// An address inside a configured network ("192.0.2.0/25" -> 192.0.2.1): the first host.
-std::optional<dns::IpAddress> sample_address(const std::string& network) {
-  auto slash = network.find('/');
-  auto ip = dns::IpAddress::parse(network.substr(0, slash));
+// A configured ip4/ip6 entry: "192.0.2.0/25", or an address alone (a host). The config loader
+// has already checked the syntax; anything else is skipped.
+struct Network {
+  dns::IpAddress address;
+  unsigned prefix = 0;
+};
+
+std::optional<Network> parse_network(const std::string& text) {
+  auto slash = text.find('/');
+  auto ip = dns::IpAddress::parse(text.substr(0, slash));
   if (!ip) return std::nullopt;
   unsigned max = ip->is_v4() ? 32 : 128;
-  unsigned prefix = slash == std::string::npos ? max : static_cast<unsigned>(std::stoul(network.substr(slash + 1)));
-  if (prefix + 2 > max) return *ip;  // /31, /32, /127, /128: the address as written
+  unsigned prefix = max;
+  if (slash != std::string::npos) {
+    auto [ptr, ec] = std::from_chars(text.data() + slash + 1, text.data() + text.size(), prefix);
+    if (ec != std::errc() || ptr != text.data() + text.size() || prefix > max) return std::nullopt;
+  }
+  return Network{*ip, prefix};
+}
+
+// An address inside a configured network ("192.0.2.0/25" -> 192.0.2.1): the first host.
+dns::IpAddress sample_address(const Network& n) {
+  const dns::IpAddress& ip = n.address;
+  unsigned max = ip.is_v4() ? 32 : 128;
+  if (n.prefix + 2 > max) return ip;  // /31, /32, /127, /128: the address as written
   std::array<std::uint8_t, 16> b{};
-  std::copy(ip->data(), ip->data() + ip->size(), b.begin());
-  for (unsigned bit = prefix; bit < max; ++bit) b[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
-  b[ip->size() - 1] |= 1;
-  if (ip->is_v4()) return dns::IpAddress::v4({b[0], b[1], b[2], b[3]});
+  std::copy(ip.data(), ip.data() + ip.size(), b.begin());
+  for (unsigned bit = n.prefix; bit < max; ++bit) b[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  b[ip.size() - 1] |= 1;
+  if (ip.is_v4()) return dns::IpAddress::v4({b[0], b[1], b[2], b[3]});
   return dns::IpAddress::v6(b);
 }
 
 bool inside_any(const dns::IpAddress& ip, const std::vector<std::string>& networks) {
-  for (const auto& n : networks) {
-    auto slash = n.find('/');
-    auto net = dns::IpAddress::parse(n.substr(0, slash));
-    if (!net || net->is_v4() != ip.is_v4()) continue;
-    unsigned prefix = slash == std::string::npos ? (ip.is_v4() ? 32u : 128u)
-                                                  : static_cast<unsigned>(std::stoul(n.substr(slash + 1)));
-    if (ip.in_network(*net, prefix)) return true;
+  for (const auto& text : networks) {
+    auto n = parse_network(text);
+    if (n && n->address.is_v4() == ip.is_v4() && ip.in_network(n->address, n->prefix)) return true;
   }
   return false;
 }
@@ -244,21 +258,22 @@ SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Res
       }
       const std::string mail_from = "selftest@" + d.name;  // SPF checks the domain only
       for (const auto& n : nets) {
-        auto ip = sample_address(n);
-        if (!ip) continue;
-        spf::Session s{*ip, mail_from, d.spf->helo.empty() ? "selftest." + d.name : d.spf->helo.front(), "selftest", opt.now};
+        auto net = parse_network(n);
+        if (!net) continue;
+        const dns::IpAddress ip = sample_address(*net);
+        spf::Session s{ip, mail_from, d.spf->helo.empty() ? "selftest." + d.name : d.spf->helo.front(), "selftest", opt.now};
         spf::Verdict v = spf::verify_mail_from(resolver, s);
         bool ok = v.result == spf::Result::Pass;
         if (ok && !spf_for_dmarc) spf_for_dmarc = dmarc::SpfInput{d.name, "pass"};
-        out.checks.push_back({"spf-pass", ip->to_string(), ok,
-                              "MAIL FROM " + mail_from + " from " + ip->to_string() + " (" + n + "): spf=" +
+        out.checks.push_back({"spf-pass", ip.to_string(), ok,
+                              "MAIL FROM " + mail_from + " from " + ip.to_string() + " (" + n + "): spf=" +
                                   std::string(spf::to_string(v.result)) + (v.problem.empty() ? "" : " (" + v.problem + ")"),
                               ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(v.result), mail_from, false, v.problem)})});
         for (const auto& helo : d.spf->helo) {
-          spf::Session hs{*ip, "", helo, "selftest", opt.now};
+          spf::Session hs{ip, "", helo, "selftest", opt.now};
           spf::Verdict hv = spf::verify_helo(resolver, hs);
-          out.checks.push_back({"spf-helo", helo + " " + ip->to_string(), hv.result == spf::Result::Pass,
-                                "HELO " + helo + " from " + ip->to_string() + ": spf=" + std::string(spf::to_string(hv.result)) +
+          out.checks.push_back({"spf-helo", helo + " " + ip.to_string(), hv.result == spf::Result::Pass,
+                                "HELO " + helo + " from " + ip.to_string() + ": spf=" + std::string(spf::to_string(hv.result)) +
                                     (hv.problem.empty() ? "" : " (" + hv.problem + ")"),
                                 ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(hv.result), helo, true, hv.problem)})});
         }
