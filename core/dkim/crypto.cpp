@@ -92,7 +92,7 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
     return make_error(Errc::key, std::string("key type ") + EVP_PKEY_get0_type_name(raw) +
                                      " cannot sign DKIM; use RSA or Ed25519");
   }
-  return k;
+  return ready(std::move(k));
 }
 
 Result<PrivateKey> PrivateKey::from_ed25519_seed(std::string_view seed) {
@@ -106,7 +106,7 @@ Result<PrivateKey> PrivateKey::from_ed25519_seed(std::string_view seed) {
   k.pkey_ = own(raw);
   k.type_ = KeyType::ed25519;
   k.bits_ = 256;
-  return k;
+  return ready(std::move(k));
 }
 
 Result<PrivateKey> PrivateKey::generate_rsa(unsigned bits) {
@@ -119,7 +119,7 @@ Result<PrivateKey> PrivateKey::generate_rsa(unsigned bits) {
   k.pkey_ = own(raw);
   k.type_ = KeyType::rsa;
   k.bits_ = bits;
-  return k;
+  return ready(std::move(k));
 }
 
 Result<PrivateKey> PrivateKey::generate_ed25519() {
@@ -129,7 +129,7 @@ Result<PrivateKey> PrivateKey::generate_ed25519() {
   k.pkey_ = own(raw);
   k.type_ = KeyType::ed25519;
   k.bits_ = 256;
-  return k;
+  return ready(std::move(k));
 }
 
 std::string PrivateKey::public_key_record_bytes() const {
@@ -158,29 +158,49 @@ std::string PrivateKey::to_pem() const {
   return out;
 }
 
+Result<PrivateKey> PrivateKey::ready(PrivateKey k) {
+  // Set up once per key: the context fetches the signature algorithm from the provider and
+  // exports the key to it, which is most of what a fresh context costs. Each signature then
+  // works on a duplicate (cheap: reference counts), since one context is not safe to share
+  // between the milter's threads.
+  if (k.type_ == KeyType::ed25519) {
+    std::shared_ptr<EVP_MD_CTX> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!md || EVP_DigestSignInit_ex(md.get(), nullptr, nullptr, nullptr, nullptr, k.pkey_.get(), nullptr) != 1) {
+      return make_error(Errc::crypto, "Ed25519 signing set-up failed: " + openssl_reason());
+    }
+    k.sign_md_ = std::move(md);
+    return k;
+  }
+  std::shared_ptr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, k.pkey_.get(), nullptr), EVP_PKEY_CTX_free);
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), sha256()) != 1) {
+    return make_error(Errc::crypto, "RSA signing set-up failed: " + openssl_reason());
+  }
+  k.sign_pkey_ = std::move(ctx);
+  return k;
+}
+
 Result<std::string> PrivateKey::sign_digest(std::string_view digest) const {
   const auto* dig = reinterpret_cast<const unsigned char*>(digest.data());
+  if (!sign_md_ && !sign_pkey_) return make_error(Errc::crypto, "the key was not set up for signing");
   if (type_ == KeyType::ed25519) {
     MdCtx md;
     std::string sig(64, '\0');
     size_t len = sig.size();
-    if (EVP_DigestSignInit_ex(md.p, nullptr, nullptr, nullptr, nullptr, pkey_.get(), nullptr) != 1 ||
+    if (!md.p || EVP_MD_CTX_copy_ex(md.p, sign_md_.get()) != 1 ||
         EVP_DigestSign(md.p, reinterpret_cast<unsigned char*>(sig.data()), &len, dig, digest.size()) != 1) {
       return make_error(Errc::crypto, "Ed25519 signing failed: " + openssl_reason());
     }
     sig.resize(len);
     return sig;
   }
-  PkeyCtx ctx(pkey_.get());
-  size_t len = 0;
-  if (!ctx.p || EVP_PKEY_sign_init(ctx.p) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.p, RSA_PKCS1_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_signature_md(ctx.p, sha256()) != 1 ||
-      EVP_PKEY_sign(ctx.p, nullptr, &len, dig, digest.size()) != 1) {
-    return make_error(Errc::crypto, "RSA signing failed: " + openssl_reason());
-  }
-  std::string sig(len, '\0');
-  if (EVP_PKEY_sign(ctx.p, reinterpret_cast<unsigned char*>(sig.data()), &len, dig, digest.size()) != 1) {
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_dup(sign_pkey_.get()),
+                                                                 EVP_PKEY_CTX_free);
+  // RSASSA-PKCS1-v1_5 output is exactly the modulus size.
+  std::string sig(static_cast<std::size_t>(EVP_PKEY_get_size(pkey_.get())), '\0');
+  size_t len = sig.size();
+  if (!ctx || EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, dig, digest.size()) != 1) {
     return make_error(Errc::crypto, "RSA signing failed: " + openssl_reason());
   }
   sig.resize(len);

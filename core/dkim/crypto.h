@@ -12,6 +12,7 @@
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct evp_md_st EVP_MD;
 typedef struct evp_md_ctx_st EVP_MD_CTX;
+typedef struct evp_pkey_ctx_st EVP_PKEY_CTX;
 
 namespace dnsauth::dkim {
 
@@ -62,7 +63,13 @@ class PrivateKey {
   EVP_PKEY* native() const noexcept { return pkey_.get(); }
 
  private:
+  // Every constructor ends in ready(): it builds the signing context that sign_digest()
+  // duplicates, so a key that cannot sign is refused when loaded, not at the first message.
+  static Result<PrivateKey> ready(PrivateKey k);
+
   std::shared_ptr<EVP_PKEY> pkey_;
+  std::shared_ptr<EVP_PKEY_CTX> sign_pkey_;  // RSA: sign_init'ed, PKCS#1 v1.5, SHA-256
+  std::shared_ptr<EVP_MD_CTX> sign_md_;      // Ed25519: DigestSignInit'ed
   KeyType type_ = KeyType::rsa;
   unsigned bits_ = 0;
 };

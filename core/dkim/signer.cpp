@@ -86,28 +86,48 @@ class Folder {
 };
 
 // The h= list for this message: every `sign` name once per field present, every `oversign`
-// name once more than present (5.4.2, 8.15).
+// name once more than present (5.4.2, 8.15). One pass counts the fields by name; the policy
+// lists (a few dozen names) are then looked up in that short table, so the cost is the
+// number of distinct names present times the policy size, with no allocation but the output.
 std::vector<std::string> header_list(const HeaderPolicy& policy,
                                      const std::vector<mail::HeaderField>& headers) {
-  std::vector<std::string> out;
-  auto count = [&](std::string_view name) {
-    return static_cast<std::size_t>(std::count_if(
-        headers.begin(), headers.end(), [&](const mail::HeaderField& h) { return h.is(name); }));
+  struct Present {
+    std::string_view name;
+    std::size_t count;
   };
-  auto seen = [&](std::string_view name) {
-    return std::any_of(out.begin(), out.end(), [&](const std::string& s) { return mail::iequals(s, name); });
-  };
-  for (const auto& name : policy.sign) {
-    if (seen(name)) continue;
-    std::size_t n = count(name);
-    bool over = std::any_of(policy.oversign.begin(), policy.oversign.end(),
-                            [&](const std::string& o) { return mail::iequals(o, name); });
-    for (std::size_t i = 0; i < n + (over ? 1 : 0); ++i) out.push_back(mail::to_lower(name));
+  std::vector<Present> present;
+  present.reserve(headers.size());
+  for (const auto& h : headers) {
+    std::string_view name = h.name();
+    auto it = std::find_if(present.begin(), present.end(), [&](const Present& p) { return mail::iequals(p.name, name); });
+    if (it == present.end()) present.push_back({name, 1});
+    else ++it->count;
   }
-  for (const auto& name : policy.oversign) {
-    if (seen(name)) continue;
-    std::size_t n = count(name);
-    for (std::size_t i = 0; i < n + 1; ++i) out.push_back(mail::to_lower(name));
+  auto count = [&](std::string_view name) -> std::size_t {
+    for (const auto& p : present)
+      if (mail::iequals(p.name, name)) return p.count;
+    return 0;
+  };
+  auto listed = [](const std::vector<std::string>& list, std::size_t before, std::string_view name) {
+    return std::any_of(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(before),
+                       [&](const std::string& s) { return mail::iequals(s, name); });
+  };
+  std::vector<std::string> out;
+  auto emit = [&](std::string_view name, std::size_t times) {
+    if (times == 0) return;
+    std::string lower = mail::to_lower(name);
+    for (std::size_t i = 1; i < times; ++i) out.push_back(lower);
+    out.push_back(std::move(lower));
+  };
+  const auto& sign = policy.sign;
+  const auto& over = policy.oversign;
+  for (std::size_t i = 0; i < sign.size(); ++i) {
+    if (listed(sign, i, sign[i])) continue;  // a name given twice is listed once
+    emit(sign[i], count(sign[i]) + (listed(over, over.size(), sign[i]) ? 1 : 0));
+  }
+  for (std::size_t i = 0; i < over.size(); ++i) {
+    if (listed(sign, sign.size(), over[i]) || listed(over, i, over[i])) continue;
+    emit(over[i], count(over[i]) + 1);
   }
   return out;
 }

@@ -9,6 +9,8 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/dkim/signature.h"
 #include "core/dkim/signer.h"
@@ -341,6 +343,18 @@ TEST(Rfc6376_5_4_2, OversignedNamesAreListedOnceMoreThanPresent) {
   EXPECT_EQ(count("to"), 1);        // signed, not oversigned
   EXPECT_EQ(count("received"), 1);
   EXPECT_EQ(count("message-id"), 0);
+}
+
+TEST(Rfc6376_5_4_2, PolicyNamesAreMatchedWithoutCaseAndListedOnce) {
+  // Configured lists as an operator may write them: mixed case, a name given twice, a name in
+  // both lists. Field names compare case-insensitively (RFC 5322 1.2.2); h= is lowercase, and
+  // each name gets exactly "present (+1 when oversigned)" entries, whatever the repetition.
+  auto spec = make_spec("example.com", "sel", Keys::get().rsa2048);
+  spec.headers = HeaderPolicy{{"To", "DATE", "to", "Received", "Subject"}, {"FROM", "subject", "from", "Reply-To"}};
+  auto sig = parse_signature(parse_or_throw(sign_raw(kMessage, {spec}, kNow)).headers[0].value());
+  ASSERT_TRUE(sig) << sig.error().message();
+  EXPECT_EQ(sig->headers, (std::vector<std::string>{"to", "date", "received", "subject", "subject", "from", "from",
+                                                    "reply-to"}));
 }
 
 TEST(Rfc6376_8_15, OversigningDetectsAddedFields) {
@@ -727,6 +741,33 @@ TEST(Rfc8463_3, AlgorithmAndKeyTypeMustMatch) {
   EXPECT_NE(verify_signed_by(k.ed25519, r).status, Status::pass);
   auto ed_resolver = resolver_for(*k.ed25519);
   EXPECT_NE(verify_signed_by(k.rsa2048, ed_resolver).status, Status::pass);
+}
+
+TEST(PrivateKey, OneLoadedKeySignsFromManyThreadsAtOnce) {
+  // The milter parses each key once and signs with it from every worker thread; each
+  // signature works on its own copy of the key's prepared context. Every signature made
+  // concurrently must verify (RSASSA-PKCS1-v1_5 and Ed25519 are deterministic, so all equal).
+  for (const auto& key : {Keys::get().rsa2048, Keys::get().ed25519}) {
+    const std::string digest(32, '\x5a');
+    auto reference = key->sign_digest(digest);
+    ASSERT_TRUE(reference) << reference.error().message();
+    auto pub = PublicKey::from_record_bytes(key->type(), key->public_key_record_bytes());
+    ASSERT_TRUE(pub) << pub.error().message();
+    ASSERT_TRUE(pub->verify_digest(digest, *reference));
+    constexpr int kThreads = 4, kEach = 8;
+    std::vector<std::vector<std::string>> made(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          auto sig = key->sign_digest(digest);
+          made[t].push_back(sig ? *sig : "error: " + sig.error().message());
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& per_thread : made)
+      for (const auto& sig : per_thread) EXPECT_EQ(sig, *reference);
+  }
 }
 
 }  // namespace
