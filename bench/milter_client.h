@@ -47,7 +47,7 @@ constexpr std::uint32_t noconnect = 0x1, nohelo = 0x2, nomail = 0x4, norcpt = 0x
 constexpr std::uint32_t postfix_offer = 0x1fffff;  // every step flag Postfix 3.7 offers
 }
 namespace act {
-constexpr std::uint32_t addhdrs = 0x1, setsymlist = 0x100;
+constexpr std::uint32_t addhdrs = 0x1, chghdrs = 0x10, setsymlist = 0x100;
 constexpr std::uint32_t postfix_offer = 0x1ff;
 }
 

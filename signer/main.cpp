@@ -164,7 +164,14 @@ int sign(const Options& o) {
     head += raw;
   }
   std::cout.write(head.data(), static_cast<std::streamsize>(head.size()));
-  std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  // The message minus the Authentication-Results fields that claim our authserv_id, as the
+  // milter's edits would leave it.
+  std::size_t at = 0;
+  for (const auto& [offset, length] : out->removed) {
+    std::cout.write(bytes.data() + at, static_cast<std::streamsize>(offset - at));
+    at = offset + length;
+  }
+  std::cout.write(bytes.data() + at, static_cast<std::streamsize>(bytes.size() - at));
   std::cout.flush();
   if (!std::cout) {
     std::cerr << "dnsauth-signer: sign: cannot write the signed message\n";
@@ -173,6 +180,10 @@ int sign(const Options& o) {
   std::cerr << "dnsauth-signer: signed d=" << out->decision.signing_domain << " s=";
   for (std::size_t i = 0; i < out->selectors.size(); ++i) std::cerr << (i ? "," : "") << out->selectors[i];
   std::cerr << "\n";
+  if (!out->removed.empty()) {
+    std::cerr << "dnsauth-signer: removed " << out->removed.size()
+              << " Authentication-Results field(s) claiming authserv_id " << r.keys->config().signer.authserv_id << "\n";
+  }
   return kExitOk;
 }
 

@@ -20,10 +20,16 @@ struct Message {
   std::shared_ptr<const KeySet> keys;  // the set this message started with (reloads wait for it)
   SigningSession session;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // A skip that still has forged Authentication-Results to delete: header edits are only
+  // allowed at end of message, so the answer waits until then.
+  bool skip_at_eom = false;
+  std::size_t authres_removed = 0;
+  std::string authres_note;  // why forged fields stayed (the MTA allows no header changes)
 };
 
 struct Connection {
   unsigned long protocol = 0;  // the SMFIP_* flags negotiated
+  bool can_change_headers = false;  // SMFIF_CHGHDRS granted
   std::unique_ptr<Message> msg;
   // An error in a stage the MTA expects no answer for (SMFIP_NR_*): answered at the next
   // stage that is answered (end of headers or end of message).
@@ -77,6 +83,8 @@ void finish(SMFICTX* ctx, Connection& c, Outcome outcome, std::string detail_ove
     line.reason = d.reason;
     if (outcome == Outcome::signed_) line.selectors = m->session.selectors();
     line.detail = detail_override.empty() ? d.detail : detail_override;
+    if (!m->authres_note.empty()) line.detail += (line.detail.empty() ? "" : "; ") + m->authres_note;
+    line.authres_removed = m->authres_removed;
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m->started).count();
   } else {
     line.detail = detail_override;
@@ -85,7 +93,10 @@ void finish(SMFICTX* ctx, Connection& c, Outcome outcome, std::string detail_ove
   std::string text = format_log_line(line);
   if (error) log::error(text);
   else log::info(text);
-  if (rt && rt->stats) rt->stats->record(outcome, line.reason, seconds);
+  if (rt && rt->stats) {
+    rt->stats->record(outcome, line.reason, seconds);
+    rt->stats->record_authres_removed(line.authres_removed);
+  }
   c.msg.reset();
   c.error.reset();
 }
@@ -135,6 +146,25 @@ sfsistat guarded(SMFICTX* ctx, const char* stage, bool no_reply, F&& f) noexcept
   }
 }
 
+// RFC 8601 5: deletes the Authentication-Results fields that claim our authserv_id. From the
+// last to the first, so each index still names the same field whether or not the MTA counts
+// the fields already deleted. False when the MTA refuses an edit.
+bool remove_forged_authres(SMFICTX* ctx, const Connection& c, Message& m) {
+  const auto& forged = m.session.forged_authres();
+  if (forged.empty()) return true;
+  if (!c.can_change_headers) {
+    m.authres_note = std::to_string(forged.size()) +
+                     " forged Authentication-Results kept: the MTA allows no header changes (SMFIF_CHGHDRS)";
+    return true;
+  }
+  for (auto it = forged.rbegin(); it != forged.rend(); ++it) {
+    if (smfi_chgheader(ctx, const_cast<char*>("Authentication-Results"), static_cast<int>(*it), nullptr) != MI_SUCCESS)
+      return false;
+    ++m.authres_removed;
+  }
+  return true;
+}
+
 sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
   try {
@@ -151,7 +181,9 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
                          SMFIP_NR_HDR | SMFIP_NR_BODY;
     // With our own macro lists the queue id comes with EOH and EOM, so RCPT and DATA can go.
     if (symlist) want |= SMFIP_NORCPT | SMFIP_NODATA;
-    *pf0 = SMFIF_ADDHDRS | (symlist ? SMFIF_SETSYMLIST : 0);
+    // Header changes only to delete forged Authentication-Results; an MTA that does not
+    // offer them still gets signatures.
+    *pf0 = SMFIF_ADDHDRS | (f0 & SMFIF_CHGHDRS) | (symlist ? SMFIF_SETSYMLIST : 0);
     *pf1 = want & f1;
     *pf2 = 0;
     *pf3 = 0;
@@ -162,6 +194,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
     }
     Connection& c = ensure_connection(ctx);
     c.protocol = *pf1;
+    c.can_change_headers = *pf0 & SMFIF_CHGHDRS;
     c.msg.reset();
     c.error.reset();
     return SMFIS_CONTINUE;
@@ -209,6 +242,10 @@ sfsistat on_eoh(SMFICTX* ctx) {
       case Action::sign:
         return SMFIS_CONTINUE;
       case Action::skip:
+        if (!c.msg->session.forged_authres().empty()) {
+          c.msg->skip_at_eom = true;  // the deletions can only be sent at end of message
+          return SMFIS_CONTINUE;
+        }
         finish(ctx, c, Outcome::skipped);
         return SMFIS_ACCEPT;  // no body needed
       case Action::reject: {
@@ -240,6 +277,12 @@ sfsistat on_eom(SMFICTX* ctx) {
     Connection& c = ensure_connection(ctx);
     if (c.error) return internal_error(ctx, *c.error);
     if (!c.msg) throw std::logic_error("end of message outside a transaction");
+    if (c.msg->skip_at_eom) {
+      if (!remove_forged_authres(ctx, c, *c.msg))
+        return internal_error(ctx, "the MTA refused to delete a forged Authentication-Results (smfi_chgheader)");
+      finish(ctx, c, Outcome::skipped);
+      return SMFIS_CONTINUE;
+    }
     auto sigs = c.msg->session.finish(static_cast<std::int64_t>(std::time(nullptr)));
     if (!sigs) return internal_error(ctx, "signing: " + sigs.error().message());
     bool leadspc = c.protocol & SMFIP_HDR_LEADSPC;
@@ -250,6 +293,8 @@ sfsistat on_eom(SMFICTX* ctx) {
         return internal_error(ctx, "the MTA refused the DKIM-Signature header (smfi_insheader)");
       }
     }
+    if (!remove_forged_authres(ctx, c, *c.msg))
+      return internal_error(ctx, "the MTA refused to delete a forged Authentication-Results (smfi_chgheader)");
     finish(ctx, c, Outcome::signed_);
     return SMFIS_CONTINUE;
   });
@@ -282,7 +327,7 @@ smfiDesc description() {
   smfiDesc d{};
   d.xxfi_name = const_cast<char*>("dnsauth-signer");
   d.xxfi_version = SMFI_VERSION;
-  d.xxfi_flags = SMFIF_ADDHDRS;
+  d.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
   d.xxfi_envfrom = on_envfrom;
   d.xxfi_header = on_header;
   d.xxfi_eoh = on_eoh;

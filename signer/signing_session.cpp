@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/authres/authres.h"
 #include "core/dkim/signature.h"
 #include "core/mail/address.h"
 
@@ -25,6 +26,14 @@ Result<void> SigningSession::header(mail::HeaderField field) {
   if (header_bytes_ > kMaxHeaderBytes || headers_.headers.size() >= kMaxHeaderFields) {
     return make_error(Errc::limit, "header section larger than " + std::to_string(kMaxHeaderBytes) + " bytes or " +
                                        std::to_string(kMaxHeaderFields) + " fields");
+  }
+  if (field.is("Authentication-Results")) {
+    ++authres_seen_;
+    const std::string& ours = keys_->config().signer.authserv_id;
+    if (!ours.empty() && authres::claims_authserv_id(field, ours)) {
+      forged_authres_.push_back(authres_seen_);
+      return {};  // removed by the milter, so neither kept nor signed
+    }
   }
   headers_.headers.push_back(std::move(field));
   return {};
@@ -113,6 +122,10 @@ class SessionSink : public mail::MessageSink {
     if (error_) return;
     if (auto r = session_.header(std::move(field)); !r) error_ = r.error();
   }
+  void header_at(mail::HeaderField field, std::size_t offset, std::size_t length) override {
+    if (field.is("Authentication-Results")) authres_spans_.emplace_back(offset, length);
+    header(std::move(field));
+  }
   void end_of_headers() override {
     if (error_) return;
     auto d = session_.end_of_headers();
@@ -124,6 +137,7 @@ class SessionSink : public mail::MessageSink {
   }
   std::optional<Error> error_;
   bool eoh_ = false;
+  std::vector<std::pair<std::size_t, std::size_t>> authres_spans_;  // every one, in order
 
  private:
   SigningSession& session_;
@@ -150,6 +164,7 @@ Result<OfflineResult> sign_offline(std::shared_ptr<const KeySet> keys, std::stri
   OfflineResult out;
   out.decision = session.decision();
   out.selectors = session.selectors();
+  for (std::size_t position : session.forged_authres()) out.removed.push_back(sink.authres_spans_.at(position - 1));
   if (out.decision.action == Action::sign) {
     auto sigs = session.finish(now);
     if (!sigs) return tl::unexpected(sigs.error());

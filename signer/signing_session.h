@@ -48,6 +48,12 @@ class SigningSession {
   // t= = now. Errc::crypto (or another code) when signing fails: an internal error.
   Result<std::vector<dkim::SignatureField>> finish(std::int64_t now);
 
+  // RFC 8601 5: the Authentication-Results fields that claim our authserv_id ([signer]
+  // authserv_id; none when it is not set). Nobody upstream may speak for us, so the milter
+  // removes them whatever the decision; they are not signed. 1-based positions among the
+  // message's Authentication-Results fields, ascending (smfi_chgheader's index).
+  const std::vector<std::size_t>& forged_authres() const noexcept { return forged_authres_; }
+
   const Decision& decision() const noexcept { return decision_; }
   const std::vector<std::string>& selectors() const noexcept { return selectors_; }
   const std::string& login() const noexcept { return login_; }
@@ -58,6 +64,8 @@ class SigningSession {
   std::string login_;
   mail::Message headers_;  // the header section (body stays empty)
   std::size_t header_bytes_ = 0;
+  std::size_t authres_seen_ = 0;
+  std::vector<std::size_t> forged_authres_;
   Decision decision_;
   std::vector<std::string> selectors_;
   std::unique_ptr<dkim::Signer> signer_;
@@ -70,6 +78,9 @@ struct OfflineResult {
   Decision decision;
   std::vector<std::string> selectors;
   std::vector<dkim::SignatureField> signatures;  // empty unless decision.action == sign
+  // Where the forged Authentication-Results fields are in the input (offset, length), in
+  // order: the milter would delete them, so the offline output leaves them out.
+  std::vector<std::pair<std::size_t, std::size_t>> removed;
 };
 // Errc::syntax (with the byte offset) when the header section does not parse; other errors as
 // SigningSession gives them.

@@ -24,6 +24,10 @@ void Stats::record(Outcome outcome, Reason reason, double seconds) {
   latency_ns_sum_.fetch_add(static_cast<std::uint64_t>(seconds * 1e9), std::memory_order_relaxed);
 }
 
+void Stats::record_authres_removed(std::uint64_t n) {
+  if (n) authres_removed_.fetch_add(n, std::memory_order_relaxed);
+}
+
 void Stats::record_reload(bool ok, std::int64_t loaded_at_unix) {
   (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
   if (ok) loaded_at_.store(loaded_at_unix);
@@ -56,6 +60,9 @@ std::string Stats::prometheus() const {
   line("# TYPE dnsauth_signer_errors_total counter");
   line("dnsauth_signer_errors_total{action=\"tempfail\"} " + num(count(Outcome::error_tempfail)));
   line("dnsauth_signer_errors_total{action=\"accept\"} " + num(count(Outcome::error_accepted)));
+  line("# HELP dnsauth_signer_authres_removed_total Authentication-Results fields claiming our authserv_id, deleted.");
+  line("# TYPE dnsauth_signer_authres_removed_total counter");
+  line("dnsauth_signer_authres_removed_total " + num(authres_removed_.load()));
   line("# HELP dnsauth_signer_message_duration_seconds Time from MAIL FROM to the final answer.");
   line("# TYPE dnsauth_signer_message_duration_seconds histogram");
   std::uint64_t cumulative = 0;
@@ -111,7 +118,8 @@ std::string format_log_line(const MessageLog& m) {
   bool error = m.outcome == Outcome::error_tempfail || m.outcome == Outcome::error_accepted;
   return "qid=" + log_value(m.queue_id) + " from_domain=" + log_value(m.from_domain) + " login=" + log_value(m.login) +
          " decision=" + std::string(to_string(m.outcome)) + " selectors=" + log_value(sel) +
-         " reason=" + std::string(error ? "internal_error" : to_string(m.reason)) + " detail=" + log_value(m.detail);
+         " reason=" + std::string(error ? "internal_error" : to_string(m.reason)) + " detail=" + log_value(m.detail) +
+         (m.authres_removed ? " authres_removed=" + std::to_string(m.authres_removed) : "");
 }
 
 }  // namespace dnsauth::signer

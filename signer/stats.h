@@ -33,9 +33,12 @@ class Stats {
   // `seconds`: from the first callback of the message to its final answer.
   void record(Outcome outcome, Reason reason, double seconds);
   void record_reload(bool ok, std::int64_t loaded_at_unix);
+  // Forged Authentication-Results fields deleted from one message (RFC 8601 5).
+  void record_authres_removed(std::uint64_t n);
 
   std::uint64_t count(Outcome o) const noexcept { return outcomes_[static_cast<int>(o)].load(); }
   std::uint64_t skipped(Reason r) const noexcept { return skipped_[static_cast<int>(r)].load(); }
+  std::uint64_t authres_removed() const noexcept { return authres_removed_.load(); }
 
   std::string prometheus() const;
 
@@ -44,6 +47,7 @@ class Stats {
   std::array<std::atomic<std::uint64_t>, std::size(kAllReasons)> skipped_{};
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets_{};
   std::atomic<std::uint64_t> latency_ns_sum_{0};
+  std::atomic<std::uint64_t> authres_removed_{0};
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::int64_t> loaded_at_{0};
@@ -59,6 +63,7 @@ struct MessageLog {
   Reason reason = Reason::unauthenticated;
   std::vector<std::string> selectors;
   std::string detail;
+  std::size_t authres_removed = 0;  // logged as authres_removed=N when not zero
 };
 std::string format_log_line(const MessageLog& m);
 

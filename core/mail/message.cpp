@@ -110,6 +110,7 @@ std::string HeaderField::unfolded_value() const {
 
 Result<void> MessageParser::flush_field() {
   if (field_.empty()) return {};
+  const std::size_t length = field_.size();
   auto f = HeaderField::from_raw(std::move(field_));
   field_.clear();
   if (!f) {
@@ -118,7 +119,7 @@ Result<void> MessageParser::flush_field() {
     e.offset = field_offset_ + (e.offset == Error::no_offset ? 0 : e.offset);
     return tl::unexpected(e);
   }
-  sink_.header(std::move(*f));
+  sink_.header_at(std::move(*f), field_offset_, length);
   return {};
 }
 

@@ -46,6 +46,12 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual void header(HeaderField field) = 0;
+  // The same field with where it was in the input: its first byte and its length, continuation
+  // lines and line ends as given. For a caller that rewrites the input (the offline signer drops
+  // forged Authentication-Results fields); by default it is header(field).
+  virtual void header_at(HeaderField field, std::size_t /*offset*/, std::size_t /*length*/) {
+    header(std::move(field));
+  }
   virtual void end_of_headers() {}
   virtual void body(std::string_view chunk) = 0;
 };

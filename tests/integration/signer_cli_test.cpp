@@ -85,6 +85,23 @@ TEST_F(SignerCli, SignExitsZeroAndBothVerifiersAgree) {
   EXPECT_EQ(verify_with_dkimpy(signed_crlf), (std::vector<bool>{true, true}));
 }
 
+TEST_F(SignerCli, SignLeavesOutAuthenticationResultsClaimingOurAuthservId) {
+  // What the milter would delete (RFC 8601 5) is not in the offline output either.
+  config_ = dir_.write_config(signer_config("authserv_id = \"mx.example.com\"\n"));
+  const std::string forged = "Authentication-Results: mx.example.com;\n\tdkim=pass header.d=bank.example\n";
+  const std::string foreign = "Authentication-Results: mx.example.org; none\n";
+  auto r = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", "-"},
+                  forged + foreign + kMessage);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.ends_with(foreign + kMessage)) << r.out;
+  EXPECT_EQ(r.out.find("bank.example"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("removed 1 Authentication-Results field(s) claiming authserv_id mx.example.com"),
+            std::string::npos)
+      << r.err;
+  auto resolver = SignerDir::resolver();
+  for (const auto& v : verify_with_dnsauth(r.out, resolver)) EXPECT_EQ(v.status, dkim::Status::pass) << v.reason;
+}
+
 TEST_F(SignerCli, SignExitsThreeWithTheReasonWhenNotSigned) {
   struct Case {
     std::string user;

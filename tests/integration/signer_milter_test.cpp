@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -27,18 +28,35 @@ const Headers kHeaders = {{"From", " Alice <alice@example.com>"},
                           {"Message-ID", " <m1@example.com>"}};
 const std::string kBody = "Hello,\r\n\r\nthe body of the test.\r\n";
 
-// The message as the MTA would deliver it after the milter's edits.
-std::string delivered(const Headers& headers, const std::string& body, const mc::MessageResult& r, bool leadspc = true) {
-  std::vector<std::string> fields;
-  for (const auto& [n, v] : headers) fields.push_back(n + ":" + v + "\r\n");
+// The milter's edits applied to the header fields, as the MTA applies them.
+void apply_edits(std::vector<std::string>& fields, const mc::MessageResult& r, bool leadspc) {
   for (const auto& e : r.edits) {
     std::string v = e.value;
     std::string crlf;
     for (char c : v) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
     std::string field = e.name + ":" + (leadspc ? "" : " ") + crlf + "\r\n";
-    if (e.kind == mc::reply::insheader) fields.insert(fields.begin() + std::min<std::size_t>(e.index, fields.size()), field);
-    else fields.push_back(field);
+    if (e.kind == mc::reply::chgheader) {
+      // An empty value deletes the index-th field of that name (1-based), as Postfix does.
+      ASSERT_TRUE(e.value.empty()) << "the signer only deletes fields: " << e.value;
+      std::size_t seen = 0;
+      auto it = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) {
+        return mail::iequals(std::string_view(f).substr(0, f.find(':')), e.name) && ++seen == e.index;
+      });
+      ASSERT_NE(it, fields.end()) << "no " << e.name << " number " << e.index;
+      fields.erase(it);
+    } else if (e.kind == mc::reply::insheader) {
+      fields.insert(fields.begin() + std::min<std::size_t>(e.index, fields.size()), field);
+    } else {
+      fields.push_back(field);
+    }
   }
+}
+
+// The message as the MTA would deliver it after the milter's edits.
+std::string delivered(const Headers& headers, const std::string& body, const mc::MessageResult& r, bool leadspc = true) {
+  std::vector<std::string> fields;
+  for (const auto& [n, v] : headers) fields.push_back(n + ":" + v + "\r\n");
+  apply_edits(fields, r, leadspc);
   std::string out;
   for (const auto& f : fields) out += f;
   return out + "\r\n" + body;
@@ -191,6 +209,59 @@ TEST_F(SignerMilter, DoesNotSignTwiceForTheSameDomainAndSelector) {
   EXPECT_EQ(second.action, mc::reply::accept);
   EXPECT_TRUE(second.edits.empty());
   EXPECT_TRUE(proc_->wait_for_log("reason=already_signed"));
+}
+
+TEST_F(SignerMilter, DeletesAuthenticationResultsThatClaimOurAuthservId) {
+  // RFC 8601 5: fields claiming our authserv-id that arrive from outside are forgeries and are
+  // deleted, on signed and on unsigned mail alike; another ADMD's field stays.
+  start("authserv_id = \"mx.example.com\"\n");
+  Headers headers = {{"Authentication-Results", " mx.example.org; spf=pass smtp.mailfrom=example.org"},
+                     {"Authentication-Results", " mx.example.com; dkim=pass header.d=bank.example"}};
+  headers.insert(headers.end(), kHeaders.begin(), kHeaders.end());
+  headers.push_back({"Authentication-Results", " MX.EXAMPLE.COM; dmarc=pass header.from=bank.example"});
+  auto is_forged = [](const std::string& f) {
+    return f.starts_with("Authentication-Results:") && f.find("bank.example") != std::string::npos;
+  };
+  mc::Client c(socket());
+  c.negotiate();
+  EXPECT_TRUE(c.actions() & mc::act::chghdrs);
+
+  auto signed_r = c.send_message(auth("alice@example.com", "QAR1"), headers, kBody);
+  ASSERT_EQ(signed_r.action, mc::reply::cont) << signed_r.reply_text;
+  ASSERT_EQ(signed_r.edits.size(), 4u);
+  EXPECT_EQ(signed_r.edits[2].kind, mc::reply::chgheader);
+  EXPECT_EQ(signed_r.edits[2].index, 3u);  // the last first: indexes stay valid
+  EXPECT_EQ(signed_r.edits[3].index, 2u);
+  std::string msg = delivered(headers, kBody, signed_r);
+  EXPECT_EQ(msg.find("bank.example"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("Authentication-Results: mx.example.org;"), std::string::npos) << msg;
+  auto resolver = SignerDir::resolver();
+  for (const auto& v : verify_with_dnsauth(msg, resolver)) EXPECT_EQ(v.status, dkim::Status::pass) << v.reason;
+  EXPECT_TRUE(proc_->wait_for_log("qid=QAR1 ")) << proc_->log();
+  EXPECT_NE(proc_->log().find("decision=signed selectors=r1,e1 reason=allowed"), std::string::npos);
+  EXPECT_NE(proc_->log().find(" authres_removed=2\n"), std::string::npos) << proc_->log();
+
+  // Unauthenticated: not signed, but the answer waits for end of message to delete them.
+  auto skipped = c.send_message(auth("", "QAR2"), headers, kBody);
+  EXPECT_EQ(skipped.action, mc::reply::cont);
+  EXPECT_FALSE(skipped.before_eom);
+  ASSERT_EQ(skipped.edits.size(), 2u);
+  std::vector<std::string> fields;
+  for (const auto& [n, v] : headers) fields.push_back(n + ":" + v + "\r\n");
+  apply_edits(fields, skipped, true);
+  EXPECT_EQ(std::count_if(fields.begin(), fields.end(), is_forged), 0);
+  EXPECT_EQ(fields.size(), headers.size() - 2);
+  EXPECT_TRUE(proc_->wait_for_log("reason=unauthenticated detail=")) << proc_->log();
+  EXPECT_NE(proc_->log().find("qid=QAR2 "), std::string::npos);
+
+  // An MTA that allows no header changes still gets its signatures; the log says what stayed.
+  mc::Client old(socket());
+  old.negotiate(mc::act::addhdrs | mc::act::setsymlist);
+  EXPECT_FALSE(old.actions() & mc::act::chghdrs);
+  auto kept = old.send_message(auth("alice@example.com", "QAR3"), headers, kBody);
+  EXPECT_EQ(kept.action, mc::reply::cont);
+  EXPECT_EQ(kept.edits.size(), 2u);
+  EXPECT_TRUE(proc_->wait_for_log("2 forged Authentication-Results kept")) << proc_->log();
 }
 
 TEST_F(SignerMilter, OnMismatchRejectAnswers550WithTheReason) {

@@ -163,11 +163,13 @@ struct PostfixWorld {
   }
 
   // swaks through the submission port (user non-empty) or the open one (user empty).
-  ProcessResult submit(const std::string& user, const std::string& token, const std::string& from = "alice@example.com") const {
+  ProcessResult submit(const std::string& user, const std::string& token, const std::string& from = "alice@example.com",
+                       const std::vector<std::string>& added_fields = {}) const {
     std::vector<std::string> args = {"--server", "127.0.0.1:" + std::to_string(user.empty() ? open_port : submission_port),
                                      "--from", from, "--to", "bob@example.org", "--h-Subject", token,
                                      "--body", "Test message " + token + "\n\nwith a second paragraph.\n",
                                      "--timeout", "30"};
+    for (const auto& f : added_fields) args.insert(args.end(), {"--add-header", f});
     if (!user.empty()) {
       args.insert(args.end(), {"--auth", "PLAIN", "--auth-user", user, "--auth-password", kPassword});
     }
@@ -296,6 +298,33 @@ TEST_F(SignerPostfix, RefusedWithOnMismatchReject) {
   EXPECT_TRUE(world->delivered("token-reject-1", 1, std::chrono::seconds(2)).empty());
   EXPECT_NE(world->maillog().find("milter-reject: END-OF-MESSAGE"), std::string::npos) << world->maillog();
   // Back to accepting, for the other tests.
+  world->keys.write_config(world->signer_toml("accept"));
+  world->milter->signal(SIGHUP);
+  ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 2));
+}
+
+TEST_F(SignerPostfix, ForgedAuthenticationResultsAreDeletedBeforeDelivery) {
+  // RFC 8601 5, through Postfix's own header editing: the fields claiming our authserv_id are
+  // gone from the delivered message, signed or not; another ADMD's field is delivered.
+  int reloads = static_cast<int>(count(world->milter->log(), "reloaded "));
+  world->keys.write_config(world->signer_toml("accept", "authserv_id = \"mx.example.com\"\n"));
+  world->milter->signal(SIGHUP);
+  ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 1));
+  const std::vector<std::string> fields = {"Authentication-Results: mx.example.com; dkim=pass header.d=bank.example",
+                                           "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.org",
+                                           "Authentication-Results: Mx.Example.Com; dmarc=pass header.from=bank.example"};
+  for (const std::string user : {"alice@example.com", ""}) {
+    std::string token = user.empty() ? "token-ar-anon" : "token-ar-signed";
+    auto r = world->submit(user, token, "alice@example.com", fields);
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto msgs = world->delivered(token);
+    ASSERT_EQ(msgs.size(), 1u);
+    EXPECT_EQ(msgs[0].find("bank.example"), std::string::npos) << msgs[0];
+    EXPECT_NE(msgs[0].find("Authentication-Results: mx.example.org;"), std::string::npos) << msgs[0];
+    if (user.empty()) EXPECT_EQ(msgs[0].find("DKIM-Signature:"), std::string::npos) << msgs[0];
+    else expect_verifies(msgs[0], "ar-signed");
+  }
+  EXPECT_EQ(count(world->milter->log(), " authres_removed=2"), 2u) << world->milter->log();
   world->keys.write_config(world->signer_toml("accept"));
   world->milter->signal(SIGHUP);
   ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 2));

@@ -23,6 +23,13 @@ const std::string kMessage =
     "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@example.com>\r\n\r\n"
     "Hello Bob,\r\n\r\nthis is   a test.\r\n\r\n\r\n";
 
+std::string without_cr(std::string_view text) {
+  std::string out;
+  for (char c : text)
+    if (c != '\r') out += c;
+  return out;
+}
+
 std::string signed_text(const OfflineResult& r, std::string_view message) {
   std::string out;
   for (const auto& s : r.signatures) out += s.raw();
@@ -82,12 +89,7 @@ TEST(SignerSession, BodyChunkingAndBareLineFeedsDoNotChangeTheSignature) {
     ASSERT_TRUE(s.header("Message-ID", " <1@example.com>"));
     ASSERT_TRUE(s.end_of_headers());
     std::string body = "Hello Bob,\r\n\r\nthis is   a test.\r\n\r\n\r\n";
-    if (lf) {
-      std::string t;
-      for (char c : body)
-        if (c != '\r') t += c;
-      body = t;
-    }
+    if (lf) body = without_cr(body);
     for (char c : body) s.body(std::string_view(&c, 1));
     auto sigs = s.finish(1700000000);
     ASSERT_TRUE(sigs);
@@ -158,6 +160,68 @@ TEST(SignerSession, OfflineReportsWhereAMessageDoesNotParse) {
   auto empty = sign_offline(keys(d), "alice@example.com", "", 1);
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->decision.reason, Reason::no_from);
+}
+
+// ---- RFC 8601 5: Authentication-Results claiming our authserv-id are removed ----
+
+TEST(Rfc8601_5, FieldsClaimingOurAuthservIdAreFoundWhateverTheDecision) {
+  // "...MUST be removed": a submission customer must not be able to hand downstream filters
+  // a verdict in our name. Matching is case-insensitive (2.5 authserv-id is a domain-like
+  // token), a field that does not parse is judged by its first word, another ADMD's is kept.
+  SignerDir d;
+  auto ks = keys(d, signer_config("authserv_id = \"mx.example.com\"\n"));
+  for (std::string login : {"alice@example.com", ""}) {  // signed, and skipped unauthenticated
+    SigningSession s(ks, login);
+    ASSERT_TRUE(s.header("Authentication-Results", " mx.example.org; spf=pass smtp.mailfrom=example.org"));
+    ASSERT_TRUE(s.header("Authentication-Results", " MX.Example.COM; dkim=pass header.d=example.com"));
+    ASSERT_TRUE(s.header("From", " alice@example.com"));
+    ASSERT_TRUE(s.header("Authentication-Results", " mx.example.com (this one is not RFC 8601 at all"));
+    ASSERT_TRUE(s.header("Authentication-Results", " \"mx.example.com\"; none"));
+    ASSERT_TRUE(s.header("Authentication-Results", " mx.example.com.evil.example; dmarc=pass"));
+    ASSERT_TRUE(s.end_of_headers());
+    EXPECT_EQ(s.forged_authres(), (std::vector<std::size_t>{2, 3, 4})) << "login " << login;
+  }
+  // No authserv_id configured: nothing is ours to defend.
+  SigningSession plain(keys(d), "alice@example.com");
+  ASSERT_TRUE(plain.header("Authentication-Results", " mx.example.com; dkim=pass"));
+  EXPECT_TRUE(plain.forged_authres().empty());
+}
+
+TEST(Rfc8601_5, ForgedFieldsAreNotSignedAndTheOfflineOutputLeavesThemOut) {
+  // With Authentication-Results in the signed list, signing the forged field would make the
+  // signature break when the milter deletes it: it is kept out of h= and of the output.
+  SignerDir d;
+  auto ks = keys(d, signer_config("authserv_id = \"mx.example.com\"\n"
+                                  "headers = [\"from\", \"to\", \"authentication-results\"]\n"));
+  for (bool lf : {false, true}) {
+    std::string forged = "Authentication-Results: mx.example.com;\r\n\tdkim=pass header.d=bank.example\r\n";
+    std::string foreign = "Authentication-Results: mx.example.org; none\r\n";
+    std::string input = foreign + forged + kMessage;
+    std::string expected_rest = foreign + kMessage;
+    if (lf) {
+      input = without_cr(input);
+      expected_rest = without_cr(expected_rest);
+    }
+    auto r = sign_offline(ks, "alice@example.com", input, 1700000000);
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_EQ(r->decision.action, Action::sign);
+    ASSERT_EQ(r->removed.size(), 1u);
+    std::string rest = input.substr(0, r->removed[0].first) + input.substr(r->removed[0].first + r->removed[0].second);
+    EXPECT_EQ(rest, expected_rest) << (lf ? "LF" : "CRLF");
+    for (const auto& sig : r->signatures) {
+      std::string v;
+      for (char c : sig.value)
+        if (c != '\r' && c != '\n' && c != '\t') v += c;
+      // From and To oversigned by default; one authentication-results: the foreign one only.
+      EXPECT_NE(v.find("h=from:from:to:to:authentication-results;"), std::string::npos) << v;
+    }
+    auto resolver = SignerDir::resolver();
+    std::string out;
+    for (const auto& sig : r->signatures) out += sig.raw();
+    std::string crlf_rest = foreign + kMessage;
+    for (const auto& v : test::verify_with_dnsauth(out + crlf_rest, resolver))
+      EXPECT_EQ(v.status, dkim::Status::pass) << v.selector << ": " << v.reason;
+  }
 }
 
 }  // namespace

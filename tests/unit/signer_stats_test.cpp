@@ -20,7 +20,10 @@ TEST(SignerStats, CountsOutcomesSkipReasonsAndLatency) {
   s.record(Outcome::error_tempfail, Reason::allowed, 3.0);
   s.record_reload(true, 1700000000);
   s.record_reload(false, 0);
+  s.record_authres_removed(0);
+  s.record_authres_removed(2);
   std::string p = s.prometheus();
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_authres_removed_total 2")) << p;
   EXPECT_TRUE(has_line(p, "dnsauth_signer_signed_total 2")) << p;
   EXPECT_TRUE(has_line(p, "dnsauth_signer_messages_total{outcome=\"skipped\"} 2")) << p;
   EXPECT_TRUE(has_line(p, "dnsauth_signer_messages_total{outcome=\"rejected\"} 1")) << p;
@@ -59,6 +62,10 @@ TEST(SignerStats, LogLineHasEveryFieldAndCannotBeForged) {
   EXPECT_NE(line.find("login=\"x\\x0adnsauth-signer: qid\\=FAKE") == std::string::npos ? line.find("login=\"x\\x0a") : 0,
             std::string::npos)
       << line;
+  // Deleted forged Authentication-Results (RFC 8601 5) are counted at the end of the line.
+  m.login = "alice@example.com";
+  m.authres_removed = 2;
+  EXPECT_TRUE(format_log_line(m).ends_with("example.com)\" authres_removed=2")) << format_log_line(m);
   m.outcome = Outcome::error_tempfail;
   m.queue_id.clear();
   EXPECT_NE(format_log_line(m).find("qid=- "), std::string::npos);
