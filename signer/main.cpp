@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -200,11 +201,16 @@ std::set<int> open_fds() {
   return fds;
 }
 
-// Replies at end of message are several small writes (insert header, then continue); with
-// Nagle's algorithm the second waits for the MTA's delayed ACK, about 40 ms per message. Linux
-// accepted sockets inherit TCP_NODELAY from the listener, and libmilter does not hand out its
-// listening socket: so every inet listener of the process but `except` (the metrics one) gets it.
-void set_nodelay_on_listeners(int except) {
+// The milter's listening socket as found at start (for the stop wake-up below).
+sockaddr_storage milter_address{};
+socklen_t milter_address_len = 0;
+
+// libmilter does not hand out its listening socket, so it is found among the process's
+// listening sockets (all but `except`, the metrics one). It gets TCP_NODELAY: replies at end of
+// message are several small writes (insert header, then continue), and with Nagle's algorithm
+// the second waits for the MTA's delayed ACK, about 40 ms per message (Linux accepted sockets
+// inherit the option from the listener). Its address is kept for the stop wake-up below.
+void prepare_milter_listener(int except) {
   for (int fd : open_fds()) {
     if (fd == except) continue;
     int listening = 0;
@@ -213,10 +219,32 @@ void set_nodelay_on_listeners(int except) {
     sockaddr_storage ss{};
     socklen_t sl = sizeof ss;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) continue;
-    if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) continue;
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    milter_address = ss;
+    milter_address_len = sl;
   }
+}
+
+// A quick stop. libmilter's listener looks at its stop flag only between poll()s of 5 s, so
+// a SIGTERM took up to 5 s to act (a slow `systemctl stop`/`restart`). After the signal
+// thread has passed SIGTERM on, a few connections to our own socket wake the listener, which
+// then sees the flag; a wake-up connection is an ordinary session that ends at once. It stops
+// trying as soon as the listener is closed (connect fails).
+void wake_listener_after_stop() {
+  if (milter_address_len == 0) return;
+  std::thread([] {
+    for (int i = 0; i < 40; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      int fd = ::socket(milter_address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) return;
+      bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&milter_address), milter_address_len) == 0;
+      ::close(fd);
+      if (!ok) return;
+    }
+  }).detach();
 }
 
 std::string unix_socket_path(const std::string& socket) {
@@ -347,7 +375,7 @@ int run(const Options& o) {
     std::cerr << "dnsauth-signer: cannot listen on " << conn << " (in use, or no permission?)\n";
     return kExitError;
   }
-  set_nodelay_on_listeners(http ? http->fd() : -1);
+  prepare_milter_listener(http ? http->fd() : -1);
   if (std::string e = drop_privileges(settings.user, conn); !e.empty()) {
     std::cerr << "dnsauth-signer: " << e << "\n";
     return kExitError;
@@ -371,6 +399,7 @@ int run(const Options& o) {
     }
   });
   signals::set_hup_hook(&on_sighup);
+  signals::set_stop_hook(&wake_listener_after_stop);
   if (http) http->start();
 
   log::info("started on " + conn + " with " + o.config.string() + ": " +
@@ -379,6 +408,7 @@ int run(const Options& o) {
             (settings.stats_listen.empty() ? "" : ", metrics on http://" + settings.stats_listen + "/metrics"));
   int r = smfi_main();
   signals::set_hup_hook(nullptr);
+  signals::set_stop_hook(nullptr);
   reloader = nullptr;
   rl.stop();
   if (http) http->stop();

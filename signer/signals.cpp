@@ -8,9 +8,11 @@ namespace dnsauth::signer::signals {
 
 namespace {
 std::atomic<void (*)()> hup_hook{nullptr};
+std::atomic<void (*)()> stop_hook{nullptr};
 }
 
 void set_hup_hook(void (*hook)()) { hup_hook.store(hook); }
+void set_stop_hook(void (*hook)()) { stop_hook.store(hook); }
 
 }  // namespace dnsauth::signer::signals
 
@@ -26,6 +28,9 @@ extern "C" int __wrap_sigwait(const sigset_t* set, int* sig) {
         hook();
         continue;
       }
+    }
+    if (s == SIGTERM || s == SIGINT) {
+      if (auto hook = dnsauth::signer::signals::stop_hook.load()) hook();
     }
     *sig = s;
     return 0;

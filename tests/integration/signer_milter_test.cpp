@@ -436,6 +436,20 @@ TEST_F(SignerMilter, ListensOnAUnixSocket) {
   mc::Client c("unix:" + path);
   c.negotiate();
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+  // The stop wake-up works on a unix socket as well (see StopsPromptlyOnSigterm).
+  EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << proc_->log();
+}
+
+TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
+  // libmilter's listener checks its stop flag between 5-second polls; the signer wakes it, so
+  // `systemctl stop` and restarts do not wait those seconds, even with an MTA connection still
+  // open (as Postfix keeps them between messages).
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+  EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << "not stopped within 3 s of SIGTERM\n" << proc_->log();
+  EXPECT_TRUE(proc_->log().ends_with("stopped\n")) << proc_->log();
 }
 
 TEST_F(SignerMilter, DropsPrivilegesAfterBindingAndAReloadItCannotReadKeepsTheKeys) {

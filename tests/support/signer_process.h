@@ -58,13 +58,15 @@ inline std::string read_text(const std::filesystem::path& p) {
 
 class SignerProcess {
  public:
-  // Runs `exe --config config --log stderr`, and waits until `port` accepts connections.
+  // Runs `exe --config config --log LOG` (stderr unless told), and waits until `port` accepts
+  // connections. Its stdout and stderr go to log_file.
   SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, int port,
-                const std::filesystem::path& log_file)
-      : SignerProcess(exe, config, [port] { return port_open(port); }, "port " + std::to_string(port), log_file) {}
+                const std::filesystem::path& log_file, const std::string& log_target = "stderr")
+      : SignerProcess(exe, config, [port] { return port_open(port); }, "port " + std::to_string(port), log_file,
+                      log_target) {}
   // The same, ready when `ready()` says so (a unix socket, say).
   SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, std::function<bool()> ready,
-                const std::string& what, const std::filesystem::path& log_file)
+                const std::string& what, const std::filesystem::path& log_file, const std::string& log_target = "stderr")
       : log_(log_file) {
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -72,7 +74,7 @@ class SignerProcess {
       int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      ::execl(exe.c_str(), exe.c_str(), "--config", config.c_str(), "--log", "stderr", static_cast<char*>(nullptr));
+      ::execl(exe.c_str(), exe.c_str(), "--config", config.c_str(), "--log", log_target.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {
