@@ -8,7 +8,7 @@
 //
 //   milter_load --milter inet:8891@127.0.0.1 [--messages N] [--concurrency C] [--per-connection K]
 //               [--body-bytes B] [--auth-user USER | --no-auth] [--from ADDR] [--pid PID]
-//               [--warmup W] [--label NAME] [--json]
+//               [--warmup W] [--expect-signatures N] [--label NAME] [--json]   (--help: all of them)
 // Exit status: 0 when every message got an answer (and, with --expect-signatures N, N header
 // insertions), 1 otherwise, 2 on usage errors.
 #include <unistd.h>
@@ -25,6 +25,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/program_options.hpp>
 
 #include "bench/milter_client.h"
 
@@ -48,44 +50,51 @@ struct Options {
   bool json = false;
 };
 
-[[noreturn]] void usage(const std::string& why) {
-  std::cerr << "milter_load: " << why << "\n"
-            << "usage: milter_load --milter SOCKET [--messages N] [--concurrency C] [--per-connection K]\n"
-               "                   [--body-bytes B] [--auth-user USER | --no-auth] [--from ADDR] [--pid PID]\n"
-               "                   [--warmup W] [--expect-signatures N] [--label NAME] [--json]\n";
+namespace po = boost::program_options;
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::cerr << "milter_load: " << why << " (milter_load --help lists the options)\n";
   std::exit(2);
 }
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto val = [&]() -> std::string {
-      if (i + 1 >= argc) usage(a + " needs a value");
-      return argv[++i];
-    };
-    auto num = [&]() -> long {
-      std::string v = val();
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) usage(a + " needs a number");
-      return std::stol(v);
-    };
-    if (a == "--milter") o.milter = val();
-    else if (a == "--messages") o.messages = num();
-    else if (a == "--concurrency") o.concurrency = static_cast<int>(num());
-    else if (a == "--per-connection") o.per_connection = static_cast<int>(num());
-    else if (a == "--body-bytes") o.body_bytes = static_cast<std::size_t>(num());
-    else if (a == "--auth-user") o.auth_user = val();
-    else if (a == "--no-auth") o.auth_user.clear();
-    else if (a == "--from") o.from = val();
-    else if (a == "--pid") o.pid = num();
-    else if (a == "--warmup") o.warmup = num();
-    else if (a == "--expect-signatures") o.expect_signatures = static_cast<int>(num());
-    else if (a == "--label") o.label = val();
-    else if (a == "--json") o.json = true;
-    else usage("unknown argument '" + a + "'");
+  bool no_auth = false;
+  po::options_description opts("usage: milter_load --milter SOCKET [options]\noptions");
+  opts.add_options()
+      ("help,h", "this text")
+      ("milter", po::value(&o.milter), "the milter's socket: inet:PORT@ADDR or unix:PATH (required)")
+      ("messages", po::value(&o.messages)->default_value(o.messages), "messages to send, after the warm-up")
+      ("concurrency", po::value(&o.concurrency)->default_value(o.concurrency), "connections in parallel")
+      ("per-connection", po::value(&o.per_connection)->default_value(o.per_connection),
+       "messages per connection (Postfix's smtpd sends one by default)")
+      ("body-bytes", po::value(&o.body_bytes)->default_value(o.body_bytes), "body size, sent in 64 KB chunks")
+      ("auth-user", po::value(&o.auth_user)->default_value(o.auth_user), "{auth_authen} sent with MAIL")
+      ("no-auth", po::bool_switch(&no_auth), "send no {auth_*} macros (an unauthenticated session)")
+      ("from", po::value(&o.from)->default_value(o.from), "the header From address")
+      ("pid", po::value(&o.pid), "the milter's pid: report its CPU time per message and peak RSS (from /proc)")
+      ("warmup", po::value(&o.warmup)->default_value(o.warmup), "messages sent first and not measured")
+      ("expect-signatures", po::value(&o.expect_signatures),
+       "exit 1 unless every message got this many header insertions")
+      ("label", po::value(&o.label), "a name for this run in the output")
+      ("json", po::bool_switch(&o.json), "one JSON object on stdout instead of text");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage_error(e.what());
   }
-  if (o.milter.empty()) usage("--milter is required");
-  if (o.messages < 1 || o.concurrency < 1 || o.per_connection < 1) usage("counts must be at least 1");
+  if (vm.count("help")) {
+    std::cout << opts
+              << "\nExit status: 0 when every message got an answer (and, with --expect-signatures N, N header\n"
+                 "insertions), 1 otherwise, 2 on usage errors.\n";
+    std::exit(0);
+  }
+  if (no_auth) o.auth_user.clear();
+  if (o.milter.empty()) usage_error("--milter is required");
+  if (o.messages < 1 || o.concurrency < 1 || o.per_connection < 1) usage_error("counts must be at least 1");
+  if (o.warmup < 0 || o.pid < 0) usage_error("--warmup and --pid cannot be negative");
   return o;
 }
 
