@@ -1,7 +1,6 @@
 #include "validator/selftest.h"
 
 #include <algorithm>
-#include <charconv>
 #include <ctime>
 
 #include "core/authres/results.h"
@@ -98,28 +97,8 @@ std::string synthetic_message(const std::string& from, const std::string& domain
          "policy and signing path, and verified against the published records.\r\n";
 }
 
-// A configured ip4/ip6 entry: "192.0.2.0/25", or an address alone (a host). The config loader
-// has already checked the syntax; anything else is skipped.
-struct Network {
-  dns::IpAddress address;
-  unsigned prefix = 0;
-};
-
-std::optional<Network> parse_network(const std::string& text) {
-  auto slash = text.find('/');
-  auto ip = dns::IpAddress::parse(text.substr(0, slash));
-  if (!ip) return std::nullopt;
-  unsigned max = ip->is_v4() ? 32 : 128;
-  unsigned prefix = max;
-  if (slash != std::string::npos) {
-    auto [ptr, ec] = std::from_chars(text.data() + slash + 1, text.data() + text.size(), prefix);
-    if (ec != std::errc() || ptr != text.data() + text.size() || prefix > max) return std::nullopt;
-  }
-  return Network{*ip, prefix};
-}
-
 // An address inside a configured network ("192.0.2.0/25" -> 192.0.2.1): the first host.
-dns::IpAddress sample_address(const Network& n) {
+dns::IpAddress sample_address(const dns::Network& n) {
   const dns::IpAddress& ip = n.address;
   unsigned max = ip.is_v4() ? 32 : 128;
   if (n.prefix + 2 > max) return ip;  // /31, /32, /127, /128: the address as written
@@ -133,8 +112,8 @@ dns::IpAddress sample_address(const Network& n) {
 
 bool inside_any(const dns::IpAddress& ip, const std::vector<std::string>& networks) {
   for (const auto& text : networks) {
-    auto n = parse_network(text);
-    if (n && n->address.is_v4() == ip.is_v4() && ip.in_network(n->address, n->prefix)) return true;
+    // The config loader has checked the syntax; an entry that does not parse is no network.
+    if (auto n = dns::Network::parse(text); n && n->contains(ip)) return true;
   }
   return false;
 }
@@ -258,7 +237,7 @@ SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Res
       }
       const std::string mail_from = "selftest@" + d.name;  // SPF checks the domain only
       for (const auto& n : nets) {
-        auto net = parse_network(n);
+        auto net = dns::Network::parse(n);
         if (!net) continue;
         const dns::IpAddress ip = sample_address(*net);
         spf::Session s{ip, mail_from, d.spf->helo.empty() ? "selftest." + d.name : d.spf->helo.front(), "selftest", opt.now};

@@ -1,12 +1,13 @@
 #include "core/config/config.h"
 
-#include <arpa/inet.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "core/dns/ip_address.h"
+#include "core/dns/name.h"
 #include "core/mail/message.h"
 
 namespace dnsauth::config {
@@ -90,36 +91,6 @@ class Reader {
   std::string source_;
 };
 
-bool valid_hostname(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  std::size_t label = 0;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    char c = d[i];
-    if (c == '.') {
-      if (label == 0 || d[i - 1] == '-') return false;
-      label = 0;
-      continue;
-    }
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && label > 0) || c == '_';
-    if (!ok || ++label > 63) return false;
-  }
-  return label > 0 && d.back() != '-';
-}
-
-bool valid_cidr(std::string_view text, int family) {
-  std::string s(text);
-  int max_len = family == AF_INET ? 32 : 128;
-  auto slash = s.find('/');
-  std::string addr = s.substr(0, slash);
-  if (slash != std::string::npos) {
-    std::string len = s.substr(slash + 1);
-    if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos) return false;
-    if (std::stoi(len) > max_len) return false;
-  }
-  unsigned char buf[16];
-  return inet_pton(family, addr.c_str(), buf) == 1;
-}
-
 // auth = "map" keys (DESIGN.md): "*", "*@domain", "*@*.domain" or one login "user@domain".
 bool valid_login_pattern(std::string_view k) {
   if (k == "*") return true;
@@ -128,7 +99,7 @@ bool valid_login_pattern(std::string_view k) {
   std::string_view local = k.substr(0, at), domain = k.substr(at + 1);
   if (local != "*" && local.find('*') != std::string_view::npos) return false;
   if (domain.starts_with("*.")) domain.remove_prefix(2);
-  return valid_hostname(mail::to_lower(domain));
+  return dns::is_domain_name(domain, dns::NameSyntax::dns);
 }
 
 // auth = "map" targets: "user@domain", "domain", "*@domain", "*.domain", "*@*.domain", where
@@ -140,11 +111,8 @@ bool valid_allow_target(std::string_view t, std::string_view configured) {
   if (local.empty() || (local != "*" && local.find('*') != std::string_view::npos)) return false;
   bool wildcard = domain.starts_with("*.");
   if (wildcard) domain.erase(0, 2);
-  if (!valid_hostname(domain)) return false;
-  bool within = domain == configured ||
-                (domain.size() > configured.size() && domain.ends_with(configured) &&
-                 domain[domain.size() - configured.size() - 1] == '.');
-  return within;
+  if (!dns::is_domain_name(domain, dns::NameSyntax::dns)) return false;
+  return dns::is_at_or_below(domain, configured);
 }
 
 Selector read_selector(const Reader& r, const toml::table& t, const std::string& domain) {
@@ -154,7 +122,7 @@ Selector read_selector(const Reader& r, const toml::table& t, const std::string&
   s.line = static_cast<int>(t.source().begin.line);
   s.name = mail::to_lower(r.string(t, "name", where));
   // RFC 6376 3.1: selectors are sub-domains (letters, digits, hyphens, dots for hierarchy).
-  if (!valid_hostname(s.name)) r.fail(t.get("name"), "selector '" + s.name + "' is not a valid DNS label");
+  if (!dns::is_domain_name(s.name, dns::NameSyntax::dns)) r.fail(t.get("name"), "selector '" + s.name + "' is not a valid DNS label");
   std::string alg = r.opt_string(t, "algorithm").value_or("rsa-sha256");
   if (alg == "rsa-sha256") s.algorithm = dkim::Algorithm::rsa_sha256;
   else if (alg == "ed25519-sha256") s.algorithm = dkim::Algorithm::ed25519_sha256;
@@ -184,19 +152,19 @@ Spf read_spf(const Reader& r, const toml::table& t, const std::string& domain) {
   Spf s;
   s.ip4 = r.strings(t, "ip4");
   for (const auto& ip : s.ip4)
-    if (!valid_cidr(ip, AF_INET)) r.fail(t.get("ip4"), "'" + ip + "' is not an IPv4 address or network");
+    if (auto n = dns::Network::parse(ip); !n || !n->address.is_v4()) r.fail(t.get("ip4"), "'" + ip + "' is not an IPv4 address or network");
   s.ip6 = r.strings(t, "ip6");
   for (const auto& ip : s.ip6)
-    if (!valid_cidr(ip, AF_INET6)) r.fail(t.get("ip6"), "'" + ip + "' is not an IPv6 address or network");
+    if (auto n = dns::Network::parse(ip); !n || !n->address.is_v6()) r.fail(t.get("ip6"), "'" + ip + "' is not an IPv6 address or network");
   s.include = r.strings(t, "include");
   for (auto& inc : s.include) {
     inc = mail::to_lower(inc);
-    if (!valid_hostname(inc)) r.fail(t.get("include"), "include '" + inc + "' is not a domain name");
+    if (!dns::is_domain_name(inc, dns::NameSyntax::dns)) r.fail(t.get("include"), "include '" + inc + "' is not a domain name");
   }
   s.helo = r.strings(t, "helo");
   for (auto& h : s.helo) {
     h = mail::to_lower(h);
-    if (!valid_hostname(h)) r.fail(t.get("helo"), "helo '" + h + "' is not a host name");
+    if (!dns::is_domain_name(h, dns::NameSyntax::dns)) r.fail(t.get("helo"), "helo '" + h + "' is not a host name");
   }
   s.all = r.opt_string(t, "all").value_or("-");
   if (s.all != "-" && s.all != "~") r.fail(t.get("all"), "'all' must be \"-\" or \"~\"");
@@ -250,7 +218,7 @@ Domain read_domain(const Reader& r, const toml::table& t) {
   d.line = static_cast<int>(t.source().begin.line);
   d.name = mail::to_lower(r.string(t, "name", "[[domain]]"));
   while (!d.name.empty() && d.name.back() == '.') d.name.pop_back();
-  if (!valid_hostname(d.name)) r.fail(t.get("name"), "'" + d.name + "' is not a domain name (use the A-label form for IDNs)");
+  if (!dns::is_domain_name(d.name, dns::NameSyntax::dns)) r.fail(t.get("name"), "'" + d.name + "' is not a domain name (use the A-label form for IDNs)");
   std::string auth = r.opt_string(t, "auth").value_or("domain");
   if (auth == "address") d.auth = AuthMode::address;
   else if (auth == "domain") d.auth = AuthMode::domain;

@@ -4,6 +4,7 @@
 
 #include "core/common/base64.h"
 #include "core/dkim/tag_list.h"
+#include "core/dns/name.h"
 #include "core/mail/message.h"
 
 namespace dnsauth::dkim {
@@ -19,26 +20,6 @@ Error base64_error(const Tag& tag, const Error& e) {
   Error out = tag_error(Errc::base64, tag, e.detail);
   if (e.offset != Error::no_offset) out.offset = tag.value_offset + e.offset;
   return out;
-}
-
-// RFC 6376 3.5 / RFC 5321: d= is a domain name of letters, digits and hyphens (A-labels for
-// IDNs, RFC 8616 3), labels not starting or ending with '-'.
-bool valid_domain(std::string_view d) {
-  if (d.empty() || d.size() > 253) return false;
-  std::size_t label = 0;
-  char prev = '.';
-  for (char c : d) {
-    if (c == '.') {
-      if (label == 0 || prev == '-') return false;
-      label = 0;
-    } else {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                (c == '-' && label > 0);
-      if (!ok || ++label > 63) return false;
-    }
-    prev = c;
-  }
-  return label > 0 && prev != '-';
 }
 
 // RFC 6376 2.11: dkim-quoted-printable; "=XX" hex escapes, FWS ignored.
@@ -107,12 +88,6 @@ Result<Canonicalization> parse_canon(const Tag& tag) {
 
 }  // namespace
 
-bool within_domain(std::string_view sub, std::string_view domain) {
-  if (mail::iequals(sub, domain)) return true;
-  return sub.size() > domain.size() && sub[sub.size() - domain.size() - 1] == '.' &&
-         mail::iequals(sub.substr(sub.size() - domain.size()), domain);
-}
-
 std::string identity_domain(const Signature& sig) {
   auto at = sig.identity.rfind('@');
   return mail::to_lower(at == std::string::npos ? std::string_view{}
@@ -156,7 +131,9 @@ Result<Signature> parse_signature(std::string_view field_value) {
       if (!c) return tl::unexpected(c.error());
       sig.canon = *c;
     } else if (name == "d") {
-      if (!valid_domain(tag.value)) {
+      // RFC 6376 3.5: d= is a domain name (RFC 5321 letters, digits, hyphens; A-labels for
+      // IDNs, RFC 8616 3).
+      if (!dns::is_domain_name(tag.value)) {
         return tl::unexpected(tag_error(Errc::syntax, tag, "not a valid domain name"));
       }
       sig.domain = mail::to_lower(tag.value);

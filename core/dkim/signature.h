@@ -37,7 +37,4 @@ Result<Signature> parse_signature(std::string_view field_value);
 // The identity's domain part (after the last '@'), lowercased.
 std::string identity_domain(const Signature& sig);
 
-// RFC 6376 3.5 i=: the domain `sub` is `domain` or one of its subdomains (case-insensitive).
-bool within_domain(std::string_view sub, std::string_view domain);
-
 }  // namespace dnsauth::dkim

@@ -5,6 +5,7 @@
 #include "core/common/base64.h"
 #include "core/dkim/header_hash.h"
 #include "core/dkim/signature.h"
+#include "core/dns/name.h"
 
 namespace dnsauth::dkim {
 
@@ -162,7 +163,7 @@ Result<Signer> Signer::create(std::vector<SignerSpec> specs) {
     }
     if (spec.identity) {
       auto at = spec.identity->rfind('@');
-      if (at == std::string::npos || !within_domain(spec.identity->substr(at + 1), spec.domain)) {
+      if (at == std::string::npos || !dns::is_at_or_below(spec.identity->substr(at + 1), spec.domain)) {
         // RFC 6376 3.5 i=: "the domain part ... MUST be the same as, or a subdomain of, d=".
         return make_error(Errc::invalid_argument, who + ": i=" + *spec.identity + " is not within d=");
       }

@@ -4,6 +4,7 @@
 
 #include "core/dkim/header_hash.h"
 #include "core/dkim/key_record.h"
+#include "core/dns/name.h"
 
 namespace dnsauth::dkim {
 
@@ -149,7 +150,7 @@ void Verifier::end_of_headers() {
       decide(r, Status::permerror, "rsa-sha1 is not accepted (RFC 8301 3.1)");
     } else if (std::find(sig->headers.begin(), sig->headers.end(), "from") == sig->headers.end()) {
       decide(r, Status::permerror, "From is not signed (h= lacks from, RFC 6376 6.1.1)");
-    } else if (!within_domain(identity_domain(*sig), sig->domain)) {
+    } else if (!dns::is_at_or_below(identity_domain(*sig), sig->domain)) {
       decide(r, Status::permerror, "i= " + sig->identity + " is not within d=" + sig->domain);
     } else if (sig->expiration && *sig->expiration + options_.clock_skew < options_.now) {
       decide(r, Status::permerror, "signature expired");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/dns/name.h"
 #include "core/mail/message.h"
 
 namespace dnsauth::dmarc {
@@ -39,24 +40,6 @@ bool is_uri_char(char c) noexcept {
     default:
       return false;
   }
-}
-
-// A host name as RFC 1035 2.3.1 preferred syntax (letters, digits, hyphens; labels of 1-63),
-// allowing a final dot. Underscores are allowed: report hosts are looked up, not mailed.
-bool is_host_name(std::string_view host) noexcept {
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  if (host.empty() || host.size() > 253) return false;
-  std::size_t label = 0;
-  for (char c : host) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-      continue;
-    }
-    if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_') return false;
-    if (++label > 63) return false;
-  }
-  return label > 0;
 }
 
 // 'x' for printable characters, 0xNN for the others.
@@ -184,7 +167,8 @@ Result<ReportUri> parse_report_uri(std::string_view text) {
     if (at == std::string_view::npos || at == 0)
       return make_error(Errc::syntax, "mailto: URI has no address (local-part@domain)", colon + 1);
     std::string_view host = addr.substr(at + 1);
-    if (!is_host_name(host))
+    // Report hosts are looked up, not mailed: underscores allowed, a final dot too.
+    if (!dns::is_domain_name(host, dns::NameSyntax::dns, true))
       return make_error(Errc::syntax, "mailto: address has no valid domain after '@'",
                         colon + 1 + at + 1);
     out.host = lowercase(host);

@@ -123,4 +123,23 @@ bool IpAddress::in_network(const IpAddress& network, unsigned prefix_length) con
   return (bytes_[full] & mask) == (network.bytes_[full] & mask);
 }
 
+Result<Network> Network::parse(std::string_view text) {
+  auto slash = text.find('/');
+  auto ip = IpAddress::parse(text.substr(0, slash));
+  if (!ip) return tl::unexpected(ip.error());
+  Network n{*ip, ip->is_v4() ? 32u : 128u};
+  if (slash == std::string_view::npos) return n;
+  std::string_view len = text.substr(slash + 1);
+  bool digits = !len.empty() && len.size() <= 3 && len.find_first_not_of("0123456789") == std::string_view::npos &&
+                (len.size() == 1 || len.front() != '0');
+  unsigned value = 0;
+  for (char c : digits ? len : std::string_view()) value = value * 10 + static_cast<unsigned>(c - '0');
+  if (!digits || value > n.prefix) {
+    return make_error(Errc::invalid_argument, "'" + std::string(text) + "': the prefix length must be 0 to " +
+                                                  std::to_string(n.prefix));
+  }
+  n.prefix = value;
+  return n;
+}
+
 }  // namespace dnsauth::dns

@@ -54,4 +54,20 @@ class IpAddress {
   std::array<std::uint8_t, 16> bytes_{};
 };
 
+// An address and a prefix length as SPF's ip4/ip6 mechanisms and the configuration write them:
+// "192.0.2.0/24", "2001:db8::/32", or an address alone (all of its bits).
+struct Network {
+  IpAddress address;
+  unsigned prefix = 0;
+
+  // Errc::invalid_argument naming the text: an address IpAddress::parse refuses, or a length
+  // that is not a decimal number of at most 32 (IPv4) or 128 (IPv6) without leading zeros
+  // (RFC 7208 5.6 ip4-cidr-length).
+  static Result<Network> parse(std::string_view text);
+  // The same family and the first `prefix` bits equal.
+  bool contains(const IpAddress& ip) const noexcept {
+    return ip.family() == address.family() && ip.in_network(address, prefix);
+  }
+};
+
 }  // namespace dnsauth::dns

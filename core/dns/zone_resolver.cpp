@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/dns/ldns_records.h"
+#include "core/dns/name.h"
 
 namespace dnsauth::dns {
 
@@ -13,14 +14,6 @@ namespace {
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
-
-// "a.b.example.com" is at or below "example.com" (label boundaries only).
-bool is_at_or_below(std::string_view name, std::string_view apex) {
-  if (apex.empty()) return true;  // the root
-  if (name.size() == apex.size()) return name == apex;
-  return name.size() > apex.size() && name.substr(name.size() - apex.size()) == apex &&
-         name[name.size() - apex.size() - 1] == '.';
-}
 
 std::string parent_of(std::string_view name) {
   std::size_t dot = name.find('.');

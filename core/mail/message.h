@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/common/ascii.h"
 #include "core/common/error.h"
 
 namespace dnsauth::mail {
 
 // ASCII case-insensitive equality, as header field names compare (RFC 5322 1.2.2).
-bool iequals(std::string_view a, std::string_view b) noexcept;
-std::string to_lower(std::string_view s);
+using ascii::iequals;
+using ascii::to_lower;
 
 class HeaderField {
  public:

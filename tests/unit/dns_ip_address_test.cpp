@@ -65,4 +65,40 @@ TEST(DnsIpAddress, NetworkMembership) {
   }
 }
 
+TEST(DnsNetwork, ParsesAnAddressWithAnOptionalPrefixLength) {
+  // RFC 7208 5.6: ip4-cidr-length = "/" ("0" / %x31-39 0*1DIGIT), at most 32; ip6 up to 128.
+  struct Case {
+    const char* text;
+    bool v4;
+    unsigned prefix;
+  };
+  for (const Case& c : {Case{"192.0.2.0/24", true, 24}, Case{"192.0.2.1", true, 32}, Case{"0.0.0.0/0", true, 0},
+                        Case{"2001:db8::/32", false, 32}, Case{"2001:db8::1", false, 128},
+                        Case{"::/128", false, 128}}) {
+    auto n = dnsauth::dns::Network::parse(c.text);
+    ASSERT_TRUE(n) << c.text << ": " << n.error().message();
+    EXPECT_EQ(n->address.is_v4(), c.v4) << c.text;
+    EXPECT_EQ(n->prefix, c.prefix) << c.text;
+  }
+  for (const char* bad : {"192.0.2.0/33", "192.0.2.0/", "192.0.2.0/024", "192.0.2.0/-1", "192.0.2.0/2a",
+                          "2001:db8::/129", "2001:db8::/1280", "01.2.3.4/8", "/24", "192.0.2.0/24/8"}) {
+    auto n = dnsauth::dns::Network::parse(bad);
+    ASSERT_FALSE(n) << bad;
+    EXPECT_EQ(n.error().code, Errc::invalid_argument) << bad;
+    EXPECT_NE(n.error().detail.find('\''), std::string::npos) << "names the text: " << n.error().detail;
+  }
+}
+
+TEST(DnsNetwork, ContainsAddressesOfItsFamilyOnly) {
+  auto net = *dnsauth::dns::Network::parse("192.0.2.0/25");
+  EXPECT_TRUE(net.contains(*IpAddress::parse("192.0.2.1")));
+  EXPECT_TRUE(net.contains(*IpAddress::parse("192.0.2.127")));
+  EXPECT_FALSE(net.contains(*IpAddress::parse("192.0.2.128")));
+  EXPECT_FALSE(net.contains(*IpAddress::parse("::ffff:192.0.2.1")));  // an IPv6 address
+  auto v6 = *dnsauth::dns::Network::parse("2001:db8::/32");
+  EXPECT_TRUE(v6.contains(*IpAddress::parse("2001:db8:ffff::1")));
+  EXPECT_FALSE(v6.contains(*IpAddress::parse("2001:db9::1")));
+  EXPECT_FALSE(v6.contains(*IpAddress::parse("192.0.2.1")));
+}
+
 }  // namespace

@@ -1,0 +1,33 @@
+#include "core/dns/name.h"
+
+#include "core/common/ascii.h"
+
+namespace dnsauth::dns {
+
+bool is_domain_name(std::string_view name, NameSyntax syntax, bool final_dot) noexcept {
+  if (final_dot && !name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t label = 0;
+  char prev = '.';
+  for (char c : name) {
+    if (c == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                (c == '-' && label > 0) || (c == '_' && syntax == NameSyntax::dns);
+      if (!ok || ++label > 63) return false;
+    }
+    prev = c;
+  }
+  return label > 0 && prev != '-';
+}
+
+bool is_at_or_below(std::string_view name, std::string_view domain) noexcept {
+  if (domain.empty()) return true;
+  if (name.size() == domain.size()) return ascii::iequals(name, domain);
+  return name.size() > domain.size() && name[name.size() - domain.size() - 1] == '.' &&
+         ascii::iequals(name.substr(name.size() - domain.size()), domain);
+}
+
+}  // namespace dnsauth::dns

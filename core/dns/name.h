@@ -1,0 +1,29 @@
+// Domain names as text: the one syntax check and the one "at or below" relation that the
+// modules share (DKIM d= and i=, the configuration's names and map targets, DMARC report
+// hosts, the zone-file resolver), so none of them keeps a slightly different copy.
+#pragma once
+
+#include <string_view>
+
+namespace dnsauth::dns {
+
+enum class NameSyntax {
+  // RFC 1035 2.3.1 preferred syntax as RFC 1123 2.1 and RFC 5321 4.1.2 use it: labels of
+  // letters, digits and hyphens, not starting or ending with a hyphen. Host and mail domains
+  // (DKIM d=, RFC 6376 3.5), A-labels for IDNs.
+  host,
+  // The same with '_' allowed anywhere in a label: names that are looked up rather than mailed
+  // (RFC 8552 underscored leaves such as _spf or _dmarc, selectors, report hosts).
+  dns,
+};
+
+// Labels of 1 to 63 characters, at most 253 in all (RFC 1035 2.3.4, without the final dot),
+// letters of either case; one final dot is accepted when `final_dot` is true.
+bool is_domain_name(std::string_view name, NameSyntax syntax = NameSyntax::host, bool final_dot = false) noexcept;
+
+// `name` is `domain` or a name below it, at a label boundary ("a.b.example.com" is below
+// "example.com", "badexample.com" is not), ASCII case-insensitively. Every name is at or below
+// the root (an empty `domain`).
+bool is_at_or_below(std::string_view name, std::string_view domain) noexcept;
+
+}  // namespace dnsauth::dns

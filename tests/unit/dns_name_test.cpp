@@ -1,0 +1,60 @@
+// Domain names as text (core/dns/name.h): the syntax every module checks names with (RFC 1035
+// 2.3.1 and 2.3.4, RFC 1123 2.1, RFC 5321 4.1.2; '_' for looked-up names, RFC 8552) and the
+// "at or below" relation (DKIM i= within d=, RFC 6376 3.5; map targets; zone apexes).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/dns/name.h"
+
+namespace {
+
+using dnsauth::dns::is_at_or_below;
+using dnsauth::dns::is_domain_name;
+using dnsauth::dns::NameSyntax;
+
+TEST(DnsName, HostSyntaxIsLettersDigitsAndInnerHyphens) {
+  for (const char* good : {"example.com", "EXAMPLE.com", "a", "3com.example", "xn--bcher-kva.example",
+                           "a-b.c-d.example", "1.2.3.4.in-addr.arpa"})
+    EXPECT_TRUE(is_domain_name(good)) << good;
+  for (const char* bad : {"", ".", "example..com", ".example.com", "example.com.", "-a.example", "a-.example",
+                          "ex ample.com", "ex_ample.com", "_dmarc.example.com", "exämple.com", "a.b-"})
+    EXPECT_FALSE(is_domain_name(bad)) << bad;
+}
+
+TEST(DnsName, DnsSyntaxAlsoAllowsUnderscores) {
+  for (const char* good : {"_spf.example.com", "_dmarc.example.com", "s_1._domainkey.example.com", "example.com"})
+    EXPECT_TRUE(is_domain_name(good, NameSyntax::dns)) << good;
+  for (const char* bad : {"-_x.example", "a..b", "a b"}) EXPECT_FALSE(is_domain_name(bad, NameSyntax::dns)) << bad;
+}
+
+TEST(DnsName, LengthsAreThoseOfRfc1035) {
+  const std::string label63(63, 'a'), label64(64, 'a');
+  EXPECT_TRUE(is_domain_name(label63 + ".example"));
+  EXPECT_FALSE(is_domain_name(label64 + ".example"));
+  std::string name;  // 253 characters: four labels of 62 and one of 1, with four dots
+  for (int i = 0; i < 4; ++i) name += std::string(62, 'b') + ".";
+  name += "c";
+  ASSERT_EQ(name.size(), 253u);
+  EXPECT_TRUE(is_domain_name(name));
+  EXPECT_FALSE(is_domain_name("d" + name));
+}
+
+TEST(DnsName, AFinalDotOnlyWhenAskedFor) {
+  EXPECT_FALSE(is_domain_name("example.com."));
+  EXPECT_TRUE(is_domain_name("example.com.", NameSyntax::host, true));
+  EXPECT_FALSE(is_domain_name("example.com..", NameSyntax::host, true));
+  EXPECT_FALSE(is_domain_name(".", NameSyntax::host, true));
+}
+
+TEST(DnsName, AtOrBelowFollowsLabelBoundariesWithoutCase) {
+  EXPECT_TRUE(is_at_or_below("example.com", "example.com"));
+  EXPECT_TRUE(is_at_or_below("Mail.EXAMPLE.com", "example.COM"));
+  EXPECT_TRUE(is_at_or_below("a.b.example.com", "example.com"));
+  EXPECT_FALSE(is_at_or_below("badexample.com", "example.com"));
+  EXPECT_FALSE(is_at_or_below("example.com", "mail.example.com"));
+  EXPECT_FALSE(is_at_or_below("", "example.com"));
+  EXPECT_TRUE(is_at_or_below("example.com", ""));  // the root
+}
+
+}  // namespace
