@@ -177,8 +177,11 @@ Answer LdnsResolver::query(std::string_view name, RRType type) {
 
   ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply.get());
   if (rcode == LDNS_RCODE_NXDOMAIN) return Answer{Status::nxdomain, {}, {}, {}, {}};
-  if (rcode != LDNS_RCODE_NOERROR)
-    return Answer::temp_failure(what + ": " + rcode_name(rcode) + " from " + description_);
+  if (rcode != LDNS_RCODE_NOERROR) {
+    Answer failed = Answer::temp_failure(what + ": " + rcode_name(rcode) + " from " + description_);
+    failed.rcode = static_cast<int>(rcode);
+    return failed;
+  }
 
   Answer answer{Status::nodata, {}, {}, {}, {}};
   ldns_rr_list* rrs = ldns_pkt_answer(reply.get());

@@ -42,6 +42,9 @@ struct Answer {
   std::vector<std::vector<std::string>> txt_parts;
   std::vector<MxRecord> mx;
   std::string detail;  // why a tempfail happened, for logs and reasons ("timeout after 2 tries")
+  // The server's RCODE when it answered with an error other than NXDOMAIN (RFC 1035 4.1.1:
+  // 2 SERVFAIL, 5 REFUSED, ...); 0 otherwise.
+  int rcode = 0;
 
   bool ok() const { return status == Status::ok; }
   static Answer temp_failure(std::string why) { return {Status::tempfail, {}, {}, {}, std::move(why)}; }

@@ -302,8 +302,8 @@ bool Context::followable(std::string_view name, std::string_view why) {
 }
 
 bool refused(const dns::Answer& answer) {
-  // The stub resolver's detail for RCODE 5 (RFC 1035 4.1.1): "<query>: REFUSED from <server>".
-  return answer.status == dns::Status::tempfail && answer.detail.find(": REFUSED from ") != std::string::npos;
+  constexpr int kRefused = 5;  // RFC 1035 4.1.1
+  return answer.status == dns::Status::tempfail && answer.rcode == kRefused;
 }
 
 dns::Answer Context::ask(std::string_view name, dns::RRType type) {

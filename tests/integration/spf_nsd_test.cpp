@@ -88,6 +88,8 @@ TEST_F(SpfNsd, ResolverMapsAnswers) {
   auto refused = resolver_->query("example.org", dns::RRType::TXT);
   EXPECT_EQ(refused.status, dns::Status::tempfail);
   EXPECT_NE(refused.detail.find("REFUSED"), std::string::npos) << refused.detail;
+  EXPECT_EQ(refused.rcode, 5) << "RFC 1035 4.1.1 RCODE 5, for callers that tell REFUSED apart (lint)";
+  EXPECT_EQ(mx.rcode, 0);
 }
 
 TEST_F(SpfNsd, TruncatedAnswersAreAskedAgainOverTcp) {
