@@ -1,7 +1,3 @@
-#include <sstream>
-
-#include <boost/program_options/parsers.hpp>
-#include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/value_semantic.hpp>
 
 #include "publisher/commands.h"
@@ -40,56 +36,16 @@ const std::vector<Command>& commands() {
   return list;
 }
 
-namespace {
-
-// The paragraph in lines of at most `width` columns, broken at spaces.
-std::string wrap(std::string_view text, std::size_t width = 88) {
-  std::string out, line;
-  while (!text.empty()) {
-    std::size_t sp = text.find(' ');
-    std::string_view word = text.substr(0, sp);
-    if (!line.empty() && line.size() + 1 + word.size() > width) {
-      out += line + "\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + std::string(word);
-    text.remove_prefix(sp == std::string_view::npos ? text.size() : sp + 1);
-  }
-  return out + line + "\n";
-}
-
-}  // namespace
-
-po::variables_map parse_command_line(const std::vector<std::string>& args, const po::options_description& options) {
-  // Stray words are collected under a hidden name, so that the error can name them.
-  po::options_description all;
-  all.add(options).add_options()("unexpected-argument", po::value<std::vector<std::string>>());
-  po::positional_options_description rest;
-  rest.add("unexpected-argument", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(rest).run(), vm);
-  if (vm.count("unexpected-argument"))
-    throw UsageError("unexpected argument '" + vm["unexpected-argument"].as<std::vector<std::string>>().front() + "'");
-  po::notify(vm);
-  return vm;
-}
-
-std::string command_help(const Command& c) {
-  std::ostringstream os;
-  os << "Usage: dnsauth-publish " << c.synopsis << "\n\n" << wrap(c.purpose) << "\n" << c.options();
-  return os.str();
-}
-
-std::string full_help() {
-  std::ostringstream os;
-  os << "dnsauth-publish: DKIM keys and the SPF, DKIM and DMARC records of dnsauth.toml, and a linter\n"
-        "for what a domain publishes.\n\n"
-        "Usage: dnsauth-publish COMMAND [OPTIONS]     (dnsauth-publish COMMAND --help for one command)\n\n";
-  for (const auto& c : commands()) os << "== " << c.name << "\n" << command_help(c) << "\n";
-  os << "Exit status: 0 success (lint: clean or info only); 1 lint found warnings but no errors;\n"
-        "2 lint found errors, or any error or usage error of any command.\n"
-        "Private keys are never printed, never overwritten, and written mode 0600.\n";
-  return os.str();
+const cli::Tool& tool() {
+  static const cli::Tool t{
+      "dnsauth-publish", "0.1.0",
+      "dnsauth-publish: DKIM keys and the SPF, DKIM and DMARC records of dnsauth.toml, and a linter\n"
+      "for what a domain publishes.",
+      "Exit status: 0 success (lint: clean or info only); 1 lint found warnings but no errors;\n"
+      "2 lint found errors, or any error or usage error of any command.\n"
+      "Private keys are never printed, never overwritten, and written mode 0600.",
+      commands, kExitOk, kExitError};
+  return t;
 }
 
 }  // namespace dnsauth::publisher

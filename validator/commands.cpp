@@ -1,7 +1,5 @@
 #include "validator/commands.h"
 
-#include <sstream>
-
 namespace dnsauth::validator {
 
 const std::vector<Command>& commands() {
@@ -46,42 +44,14 @@ const std::vector<Command>& commands() {
   return list;
 }
 
-namespace {
-
-// The purpose paragraph, wrapped at 78 columns like the option descriptions below it.
-std::string wrap(std::string_view text) {
-  std::string out, line;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t space = text.find(' ', start);
-    std::string_view word = text.substr(start, space == std::string_view::npos ? text.size() - start : space - start);
-    if (!line.empty() && line.size() + 1 + word.size() > 78) {
-      out += line + "\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + std::string(word);
-    if (space == std::string_view::npos) break;
-    start = space + 1;
-  }
-  return out + line;
-}
-
-}  // namespace
-
-std::string command_help(const Command& c) {
-  std::ostringstream os;
-  os << "Usage: dnsauth-validate " << c.synopsis << "\n\n" << wrap(c.purpose) << "\n\n" << c.options();
-  return os.str();
-}
-
-std::string full_help() {
-  std::ostringstream os;
-  os << "dnsauth-validate: checks mail authentication the way a receiver would, against zone files\n"
-        "or live DNS.\n\n"
-        "Usage: dnsauth-validate COMMAND [OPTIONS]     (dnsauth-validate COMMAND --help for one command)\n\n";
-  for (const auto& c : commands()) os << "== " << c.name << "\n" << command_help(c) << "\n";
-  os << "Exit status: 0 the check passed; 1 it ran and did not pass; 2 usage or input error.\n";
-  return os.str();
+const cli::Tool& tool() {
+  static const cli::Tool t{
+      "dnsauth-validate", "0.1.0",
+      "dnsauth-validate: checks mail authentication the way a receiver would, against zone files\n"
+      "or live DNS.",
+      "Exit status: 0 the check passed; 1 it ran and did not pass; 2 usage or input error.", commands,
+      kExitPass, kExitError};
+  return t;
 }
 
 }  // namespace dnsauth::validator

@@ -11,6 +11,8 @@
 
 #include <boost/program_options/options_description.hpp>
 
+#include "cli/subcommands.h"
+
 namespace dnsauth::validator {
 
 // 0: the check passed; 1: it ran and something did not pass; 2: usage or input error.
@@ -18,24 +20,16 @@ inline constexpr int kExitPass = 0;
 inline constexpr int kExitNotPass = 1;
 inline constexpr int kExitError = 2;
 
-// A command line that cannot be run as written: printed with a pointer to --help, exit 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using cli::Command;
+using cli::UsageError;
 // Input that cannot be used (a zone file that does not parse, an unreadable message):
 // printed as one line, exit 2.
 struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct Command {
-  const char* name;
-  const char* synopsis;  // "spf --ip IP --mail-from ADDR [--helo NAME] ..."
-  const char* purpose;   // one paragraph, with the exit status
-  boost::program_options::options_description (*options)();
-  int (*run)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-};
-
+// The tool and its commands, for cli::run (commands.cpp).
+const cli::Tool& tool();
 const std::vector<Command>& commands();
 
 boost::program_options::options_description spf_options();
@@ -46,8 +40,5 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
 
 boost::program_options::options_description message_options();
 int run_message(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-
-std::string command_help(const Command& command);
-std::string full_help();
 
 }  // namespace dnsauth::validator
