@@ -5,7 +5,11 @@
 // RSAPublicKey, RFC 6376 3.6.1 k=rsa).
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "core/common/base64.h"
 #include "core/dkim/crypto.h"
@@ -262,6 +266,87 @@ TEST(PublicKeyFromRecord, MalformedRsaKeyIsAKeyError) {
   EXPECT_EQ(pub.error().code, Errc::key);
   EXPECT_FALSE(PublicKey::from_record_bytes(KeyType::rsa, "not a key at all"));
   EXPECT_FALSE(PublicKey::from_record_bytes(KeyType::rsa, ""));
+}
+
+// OpenSSL's own decoder (d2i_PUBKEY), the oracle for the tests below.
+std::shared_ptr<EVP_PKEY> openssl_decoded(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  return std::shared_ptr<EVP_PKEY>(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())), EVP_PKEY_free);
+}
+
+TEST(PublicKeyFromRecord, RsaKeysLoadAsOpenSslsOwnDecoderLoadsThem) {
+  // p= is read without OpenSSL 3's decoder framework (crypto.cpp: it costs several RSA
+  // verifications per key); d2i_PUBKEY is the oracle: the same key for every size, from the
+  // SubjectPublicKeyInfo and from the bare RSAPublicKey (RFC 8017 A.1.1) inside it.
+  for (unsigned bits : {1024u, 2048u, 4096u}) {
+    auto priv = PrivateKey::generate_rsa(bits);
+    ASSERT_TRUE(priv) << priv.error().message();
+    const std::string spki = priv->public_key_record_bytes();
+    auto oracle = openssl_decoded(spki);
+    ASSERT_TRUE(oracle);
+    unsigned char* pkcs1 = nullptr;
+    int len = i2d_PublicKey(oracle.get(), &pkcs1);
+    ASSERT_GT(len, 0);
+    const std::string bare(reinterpret_cast<char*>(pkcs1), static_cast<std::size_t>(len));
+    OPENSSL_free(pkcs1);
+    for (const std::string& der : {spki, bare}) {
+      auto pub = PublicKey::from_record_bytes(KeyType::rsa, der);
+      ASSERT_TRUE(pub) << bits << ": " << pub.error().message();
+      EXPECT_EQ(pub->bits(), bits);
+      EXPECT_TRUE(pub->same_key(*priv)) << bits;
+      // One byte more, or one less, is no key (all bytes must be consumed).
+      EXPECT_FALSE(PublicKey::from_record_bytes(KeyType::rsa, der + '\0')) << bits;
+      EXPECT_FALSE(PublicKey::from_record_bytes(KeyType::rsa, der.substr(0, der.size() - 1))) << bits;
+    }
+  }
+}
+
+TEST(PublicKeyFromRecord, EveryPrefixAndByteFlipOfTheDerIsSafe) {
+  // p= is attacker-controlled DNS data: any prefix or one changed byte of a real key either
+  // fails with Errc::key or gives an RSA key; never a crash (the sanitizer build runs this).
+  auto rec = parse_key_record(dkimpy("1024_testkey_wo_markers.pub.txt"));
+  ASSERT_TRUE(rec);
+  const std::string der = rec->public_key;
+  auto check = [](const std::string& bytes) {
+    auto pub = PublicKey::from_record_bytes(KeyType::rsa, bytes);
+    if (pub) EXPECT_EQ(pub->type(), KeyType::rsa);
+    else EXPECT_EQ(pub.error().code, Errc::key);
+  };
+  for (std::size_t n = 0; n < der.size(); ++n) check(der.substr(0, n));
+  for (std::size_t i = 0; i < der.size(); ++i)
+    for (unsigned char c : {0x00, 0x01, 0x7f, 0x80, 0xff}) {
+      std::string m = der;
+      m[i] = static_cast<char>(c);
+      check(m);
+    }
+}
+
+TEST(PublicKeyFromRecord, OtherKeysInASubjectPublicKeyInfoAreNamed) {
+  // An EC or Ed25519 SubjectPublicKeyInfo where k=rsa: refused with the type it holds.
+  for (const char* type : {"EC", "ED25519"}) {
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> k(
+        std::string_view(type) == "EC" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
+                                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
+        EVP_PKEY_free);
+    ASSERT_TRUE(k);
+    unsigned char* der = nullptr;
+    int len = i2d_PUBKEY(k.get(), &der);
+    ASSERT_GT(len, 0);
+    std::string bytes(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+    OPENSSL_free(der);
+    auto pub = PublicKey::from_record_bytes(KeyType::rsa, bytes);
+    ASSERT_FALSE(pub) << type;
+    EXPECT_EQ(pub.error().code, Errc::key);
+    EXPECT_NE(pub.error().message().find(type), std::string::npos) << pub.error().message();
+  }
+  // The RSAPublicKey shape with no usable key in it: a negative (DER 0xff is -1) or zero
+  // modulus, a zero exponent.
+  for (std::string bad : {std::string("\x30\x06\x02\x01\xff\x02\x01\x03", 8), std::string("\x30\x06\x02\x01\x00\x02\x01\x03", 8),
+                          std::string("\x30\x06\x02\x01\x07\x02\x01\x00", 8)}) {
+    auto pub = PublicKey::from_record_bytes(KeyType::rsa, bad);
+    ASSERT_FALSE(pub) << "a key of " << pub->bits() << " bits";
+    EXPECT_NE(pub.error().message().find("negative or zero"), std::string::npos) << pub.error().message();
+  }
 }
 
 TEST(PublicKeyFromRecord, Ed25519IsTheRaw32Bytes) {
