@@ -146,8 +146,11 @@ TEST(SignerSyslog, OneLinePerMessageGoesToTheMailFacilityWithTagPidAndQueueId) {
   EXPECT_NE(error_line.find("decision=error-tempfail"), std::string::npos) << error_line;
   // Other programs may log here too while the test runs (ctest runs tests in parallel): only
   // the signer's datagrams are judged.
-  for (const auto& d : devlog.received())
-    if (d.find(tag) != std::string::npos) EXPECT_EQ(d.find('\n'), std::string::npos) << "one line each: " << d;
+  for (const auto& d : devlog.received()) {
+    if (d.find(tag) != std::string::npos) {
+      EXPECT_EQ(d.find('\n'), std::string::npos) << "one line each: " << d;
+    }
+  }
 
   // A reload is logged there too, and nothing of the above went to stderr.
   proc.signal(SIGHUP);
