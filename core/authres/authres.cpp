@@ -1,15 +1,15 @@
 #include "core/authres/authres.h"
 
+#include "core/common/ascii.h"
+
 namespace dnsauth::authres {
 namespace {
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-using mail::iequals;
-std::string lowercase(std::string_view s) { return mail::to_lower(s); }
-
-bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+using ascii::iequals;
+using ascii::is_alpha;
+using ascii::is_digit;
+using ascii::lower;
+std::string lowercase(std::string_view s) { return ascii::to_lower(s); }
 bool is_fws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // RFC 2045 5.1 tspecials.

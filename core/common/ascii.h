@@ -1,4 +1,4 @@
-// ASCII case folding, the only folding the protocols here use: header field names (RFC 5322
+// ASCII letters and digits, and ASCII case folding, the only folding the protocols here use: header field names (RFC 5322
 // 1.2.2), domain names (RFC 4343), tag names and values that are case-insensitive. Bytes above
 // 0x7F are compared as they are.
 #pragma once
@@ -7,6 +7,9 @@
 #include <string_view>
 
 namespace dnsauth::ascii {
+
+inline bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 inline char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 

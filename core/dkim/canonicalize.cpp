@@ -10,6 +10,8 @@
 #define DNSAUTH_CANON_X86 0
 #endif
 
+#include "core/common/ascii.h"
+
 namespace dnsauth::dkim {
 
 namespace {
@@ -157,7 +159,7 @@ void canonicalize_header(Canon canon, std::string_view raw, std::string& out) {
   char* o = out.data() + base;
   for (std::size_t i = 0; i < name_end; ++i) {
     char c = raw[i];
-    *o++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    *o++ = ascii::lower(c);
   }
   *o++ = ':';
   bool wsp = false, content = false;

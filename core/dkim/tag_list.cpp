@@ -1,5 +1,7 @@
 #include "core/dkim/tag_list.h"
 
+#include "core/common/ascii.h"
+
 namespace dnsauth::dkim {
 
 namespace {
@@ -27,8 +29,8 @@ std::size_t skip_fws(std::string_view text, std::size_t i) {
   while (std::size_t k = fws_at(text, i)) i += k;
   return i;
 }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using ascii::is_alpha;
+using ascii::is_digit;
 
 // RFC 6376 3.2: tval = 1*VALCHAR; VALCHAR = %x21-3A / %x3C-7E (printable, not ';').
 // Bytes >= 0x80 are accepted too: key records' n= and real-world z= carry UTF-8, and

@@ -32,13 +32,7 @@ std::string_view last_labels(std::string_view domain, std::size_t labels) noexce
   return domain.substr(pos + 1);
 }
 
-std::string normalize_domain(std::string_view domain) {
-  std::string out(domain);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  while (!out.empty() && out.back() == '.') out.pop_back();
-  return out;
-}
+std::string normalize_domain(std::string_view domain) { return dns::normalize_name(domain); }
 
 // ---- Public Suffix List -------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "core/common/ascii.h"
+
 namespace dnsauth::dmarc {
 namespace {
 
-std::string lowercase(std::string_view s) { return mail::to_lower(s); }
+std::string lowercase(std::string_view s) { return ascii::to_lower(s); }
 
 int rank(Policy p) noexcept {
   switch (p) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/common/ascii.h"
 #include "core/dns/name.h"
 #include "core/mail/message.h"
 
@@ -10,15 +11,14 @@ namespace dnsauth::dmarc {
 namespace {
 
 bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
-bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+using ascii::is_alpha;
+using ascii::is_digit;
 bool is_hex(char c) noexcept {
   return is_digit(c) || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
 }
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-using mail::iequals;
-std::string lowercase(std::string_view s) { return mail::to_lower(s); }
+using ascii::iequals;
+using ascii::lower;
+std::string lowercase(std::string_view s) { return ascii::to_lower(s); }
 
 // [begin, end) of s with SP/HTAB removed on both sides.
 std::pair<std::size_t, std::size_t> trim(std::string_view s, std::size_t begin, std::size_t end) {

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/common/ascii.h"
+
 namespace dnsauth::dns::detail {
 
 RdfPtr make_dname(std::string_view name) {
@@ -37,8 +39,7 @@ std::string dname_to_string(const ldns_rdf* rdf) {
     if (i + len > size) break;
     if (!out.empty()) out.push_back('.');
     for (std::size_t k = 0; k < len; ++k) {
-      auto c = static_cast<char>(p[i + k]);
-      out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c);
+      out.push_back(ascii::lower(static_cast<char>(p[i + k])));
     }
     i += len;
   }

@@ -1,6 +1,6 @@
 #include "core/dns/resolver.h"
 
-#include <algorithm>
+#include "core/common/ascii.h"
 
 namespace dnsauth::dns {
 
@@ -30,9 +30,7 @@ std::string_view to_string(Status status) noexcept {
 std::string normalize_name(std::string_view name) {
   std::string out(name);
   while (!out.empty() && out.back() == '.') out.pop_back();
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : static_cast<char>(c);
-  });
+  for (char& c : out) c = ascii::lower(c);
   return out;
 }
 

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include "core/common/ascii.h"
+
 namespace dnsauth::spf {
 
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+using ascii::is_alpha;
+using ascii::is_digit;
+using ascii::lower;
 bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 constexpr std::string_view kDelimiters = ".-+,/_=";
 
