@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/config/config.h"
+#include "core/signing/settings.h"
 #include "core/records/records.h"
 #include "publisher/commands.h"
 #include "publisher/keys.h"
@@ -18,10 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The whole file is checked as the signer checks it (signing::load_config), so generate never
+// accepts a configuration the signer would refuse.
 config::Config load(const std::string& file) {
-  auto c = config::load_config(file);
+  auto c = signing::load_config(file);
   if (!c) throw std::runtime_error(c.error().detail);
-  return std::move(*c);
+  return std::move(c->deployment);
 }
 
 Format format_of(const po::variables_map& vm) {

@@ -13,6 +13,7 @@
 #include <ldns/ldns.h>
 
 #include "core/config/config.h"
+#include "core/signing/settings.h"
 #include "core/dns/ldns_resolver.h"
 #include "core/dns/zone_resolver.h"
 #include "core/records/lint.h"
@@ -222,7 +223,7 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
   if (vm.count("config")) {
     if (domain.empty()) throw UsageError("--config needs --domain");
-    auto cfg = config::load_config(vm["config"].as<std::string>());
+    auto cfg = signing::load_config(vm["config"].as<std::string>());
     if (!cfg) throw std::runtime_error(cfg.error().detail);
     const config::Domain* d = cfg->find_domain(domain);
     if (!d) throw std::runtime_error(domain + " is not configured in " + vm["config"].as<std::string>());

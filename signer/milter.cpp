@@ -7,11 +7,16 @@
 #include <string>
 
 #include "signer/log.h"
-#include "signer/signing_session.h"
+#include "core/signing/session.h"
 
 namespace dnsauth::signer::milter {
 
 namespace {
+
+using signing::Action;
+using signing::Decision;
+using signing::KeySet;
+using signing::SigningSession;
 
 Runtime* rt = nullptr;
 
@@ -101,13 +106,13 @@ void finish(SMFICTX* ctx, Connection& c, Outcome outcome, std::string detail_ove
   c.error.reset();
 }
 
-// An internal error: never lose mail, never pass it silently unsigned (issue 5). The answer is
+// An internal error: never lose mail, never pass it silently unsigned. The answer is
 // on_error of the configuration the message started with.
 sfsistat internal_error(SMFICTX* ctx, const std::string& what) noexcept {
   try {
     Connection& c = ensure_connection(ctx);
     std::shared_ptr<const KeySet> keys = c.msg ? c.msg->keys : (rt ? rt->store->current() : nullptr);
-    bool accept = keys && keys->config().signer.on_error == config::OnError::accept;
+    bool accept = keys && keys->config().signer.on_error == signing::OnError::accept;
     finish(ctx, c, accept ? Outcome::error_accepted : Outcome::error_tempfail, what);
     if (accept) return SMFIS_ACCEPT;
     smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.3.0"),

@@ -10,9 +10,12 @@
 #include <string_view>
 #include <vector>
 
-#include "signer/policy.h"
+#include "core/signing/policy.h"
 
 namespace dnsauth::signer {
+
+using signing::kAllReasons;
+using signing::Reason;
 
 // How a message ended, for counters and logs.
 enum class Outcome {

@@ -12,8 +12,8 @@
 #include "core/mail/address.h"
 #include "core/records/lint.h"
 #include "core/spf/check_host.h"
-#include "signer/policy.h"
-#include "signer/signing_session.h"
+#include "core/signing/policy.h"
+#include "core/signing/session.h"
 
 namespace dnsauth::validator {
 
@@ -38,7 +38,7 @@ std::string rfc5322_date(std::int64_t now) {
 }
 
 // A login and From address that the domain's auth mode allows, found by asking the signer's
-// own policy (signer::decide) about candidates built from the config, so the selftest can
+// own policy (signing::decide) about candidates built from the config, so the selftest can
 // never believe in a permission the milter would not grant.
 struct Sender {
   std::string login;
@@ -58,11 +58,11 @@ std::string concrete(std::string pattern, const std::string& domain) {
   return local + "@" + dom;
 }
 
-Sender find_sender(const config::Config& cfg, const config::Domain& d) {
+Sender find_sender(const signing::Config& cfg, const config::Domain& d) {
   std::vector<std::pair<std::string, std::string>> candidates;
   std::string self = "selftest@" + d.name;
   candidates.emplace_back(self, self);
-  for (const auto& [login, targets] : d.allow) {
+  for (const auto& [login, targets] : cfg.policy(d).allow) {
     for (const auto& target : targets) candidates.emplace_back(concrete(login, d.name), concrete(target, d.name));
   }
   // Addresses in the domain itself first: a subdomain address would still be signed with this
@@ -77,8 +77,8 @@ Sender find_sender(const config::Config& cfg, const config::Domain& d) {
     mail::AuthorDomain author;
     author.count = mail::FromCount::one;
     author.mailboxes = *list;
-    signer::Decision dec = signer::decide(cfg, login, author);
-    if (dec.action == signer::Action::sign && dec.signing_domain == d.name) return {login, from, {}};
+    signing::Decision dec = signing::decide(cfg, login, author);
+    if (dec.action == signing::Action::sign && dec.signing_domain == d.name) return {login, from, {}};
     last = dec.detail;
   }
   return {{}, {}, last.empty() ? "no login in the config may send as " + d.name : last};
@@ -118,7 +118,7 @@ bool inside_any(const dns::IpAddress& ip, const std::vector<std::string>& networ
   return false;
 }
 
-void check_dkim_keys(const config::Domain& d, const signer::KeySet::DomainKeys* keys, dns::Resolver& resolver,
+void check_dkim_keys(const config::Domain& d, const signing::KeySet::DomainKeys* keys, dns::Resolver& resolver,
                      DomainSelftest& out) {
   for (std::size_t i = 0; i < d.selectors.size(); ++i) {
     const auto& sel = d.selectors[i];
@@ -173,11 +173,11 @@ std::size_t SelftestReport::failed() const {
   return n;
 }
 
-SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Resolver& upstream,
+SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Resolver& upstream,
                             const SelftestOptions& opt) {
   SelftestReport report;
-  const config::Config& cfg = keys->config();
-  for (const auto& d : cfg.domains) {
+  const signing::Config& cfg = keys->config();
+  for (const auto& d : cfg.domains()) {
     dns::CachingResolver resolver(upstream);
     DomainSelftest out;
     out.domain = d.name;
@@ -197,8 +197,8 @@ SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Res
       out.checks.push_back({"dkim-sign-verify", "-", false, sender.why_not, {}});
     } else {
       std::string msg = synthetic_message(sender.from, d.name, opt.now);
-      auto signed_msg = signer::sign_offline(keys, sender.login, msg, opt.now);
-      if (!signed_msg || signed_msg->decision.action != signer::Action::sign) {
+      auto signed_msg = signing::sign_offline(keys, sender.login, msg, opt.now);
+      if (!signed_msg || signed_msg->decision.action != signing::Action::sign) {
         out.checks.push_back({"dkim-sign-verify", sender.login, false,
                               signed_msg ? "the signer would not sign: " + signed_msg->decision.detail
                                          : "signing failed: " + signed_msg.error().message(),

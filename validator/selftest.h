@@ -1,6 +1,6 @@
-// dnsauth-validate selftest (issue 7): proves, for every domain and selector of a dnsauth.toml,
-// that what the signer will sign verifies against what is published, through the same core:
-// the signer's own policy and signing path (dnsauth_signing), the DKIM verifier, SPF
+// dnsauth-validate selftest: proves, for every domain and selector of a dnsauth.toml, that what
+// the signer will sign verifies against what is published, through the same core: the signer's
+// own policy and signing path (core/signing), the DKIM verifier, SPF
 // check_host, DMARC evaluation and the lint catalog — against zone files before deployment or
 // live DNS after it.
 #pragma once
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/dns/resolver.h"
-#include "signer/key_store.h"
+#include "core/signing/key_store.h"
 
 namespace dnsauth::validator {
 
@@ -44,7 +44,7 @@ struct SelftestOptions {
 
 // Runs every check for every configured domain. `keys` is the signer's loaded key set (it
 // carries the config). Never throws for DNS trouble: that becomes a failed check.
-SelftestReport run_selftest(std::shared_ptr<const signer::KeySet> keys, dns::Resolver& resolver,
+SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Resolver& resolver,
                             const SelftestOptions& options);
 
 }  // namespace dnsauth::validator

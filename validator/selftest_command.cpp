@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "signer/key_store.h"
+#include "core/signing/key_store.h"
 #include "validator/commands.h"
 #include "validator/resolver_options.h"
 #include "validator/selftest.h"
@@ -39,7 +39,7 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
   if (!vm.count("config")) throw UsageError("--config is required");
   ResolverOptions ro = resolver_options_from(vm);
 
-  auto loaded = signer::load_key_set(vm["config"].as<std::string>());
+  auto loaded = signing::load_key_set(vm["config"].as<std::string>());
   if (!loaded.ok()) {
     for (const auto& f : loaded.findings) err << f.str() << "\n";
     throw InputError("the configuration or its keys cannot be used (see above)");

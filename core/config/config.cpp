@@ -1,5 +1,5 @@
 #include "core/config/config.h"
-
+#include "core/config/document.h"
 
 #include <fstream>
 #include <set>
@@ -13,107 +13,6 @@
 namespace dnsauth::config {
 
 namespace {
-
-// Thrown inside the loader only; load_config turns it into an Error. Keeps the many checks
-// below readable (one line each) without threading Result through every field.
-struct ConfigError {
-  std::string message;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void fail(const toml::node* node, const std::string& what) const {
-    fail_at(node ? node->source() : toml::source_region{}, what);
-  }
-  [[noreturn]] void fail_at(const toml::source_region& where, const std::string& what) const {
-    std::ostringstream os;
-    os << source_;
-    if (where.begin.line) os << ":" << where.begin.line << ":" << where.begin.column;
-    os << ": " << what;
-    throw ConfigError{os.str()};
-  }
-
-  // Every key of `table` must be one of `allowed` (DESIGN.md: --check-config is strict).
-  void only_keys(const toml::table& table, std::string_view where,
-                 std::initializer_list<std::string_view> allowed) const {
-    for (const auto& [key, node] : table) {
-      (void)node;
-      bool ok = false;
-      for (auto a : allowed) ok = ok || key.str() == a;
-      if (!ok) fail_at(key.source(), "unknown key '" + std::string(key.str()) + "' in " + std::string(where));
-    }
-  }
-
-  std::string string(const toml::table& t, std::string_view key, std::string_view where) const {
-    const toml::node* n = t.get(key);
-    if (!n) fail(&t, std::string(where) + " needs '" + std::string(key) + "'");
-    if (!n->is_string()) fail(n, "'" + std::string(key) + "' must be a string");
-    return n->as_string()->get();
-  }
-  std::optional<std::string> opt_string(const toml::table& t, std::string_view key) const {
-    const toml::node* n = t.get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_string()) fail(n, "'" + std::string(key) + "' must be a string");
-    return n->as_string()->get();
-  }
-  std::optional<std::int64_t> opt_int(const toml::table& t, std::string_view key) const {
-    const toml::node* n = t.get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_integer()) fail(n, "'" + std::string(key) + "' must be an integer");
-    return n->as_integer()->get();
-  }
-  std::optional<bool> opt_bool(const toml::table& t, std::string_view key) const {
-    const toml::node* n = t.get(key);
-    if (!n) return std::nullopt;
-    if (!n->is_boolean()) fail(n, "'" + std::string(key) + "' must be true or false");
-    return n->as_boolean()->get();
-  }
-  std::optional<std::vector<std::string>> opt_strings(const toml::table& t, std::string_view key) const {
-    const toml::node* n = t.get(key);
-    if (!n) return std::nullopt;
-    const toml::array* a = n->as_array();
-    if (!a) fail(n, "'" + std::string(key) + "' must be an array of strings");
-    std::vector<std::string> out;
-    for (const auto& e : *a) {
-      if (!e.is_string()) fail(&e, "'" + std::string(key) + "' must hold only strings");
-      out.push_back(e.as_string()->get());
-    }
-    return out;
-  }
-  std::vector<std::string> strings(const toml::table& t, std::string_view key) const {
-    return opt_strings(t, key).value_or(std::vector<std::string>{});
-  }
-  const toml::node* node(const toml::table& t, std::string_view key) const { return t.get(key); }
-
- private:
-  std::string source_;
-};
-
-// auth = "map" keys (DESIGN.md): "*", "*@domain", "*@*.domain" or one login "user@domain".
-bool valid_login_pattern(std::string_view k) {
-  if (k == "*") return true;
-  auto at = k.rfind('@');
-  if (at == std::string_view::npos || at == 0) return false;
-  std::string_view local = k.substr(0, at), domain = k.substr(at + 1);
-  if (local != "*" && local.find('*') != std::string_view::npos) return false;
-  if (domain.starts_with("*.")) domain.remove_prefix(2);
-  return dns::is_domain_name(domain, dns::NameSyntax::dns);
-}
-
-// auth = "map" targets: "user@domain", "domain", "*@domain", "*.domain", "*@*.domain", where
-// the domain is the configured one or below it (a map cannot grant another domain's name).
-bool valid_allow_target(std::string_view t, std::string_view configured) {
-  auto at = t.rfind('@');
-  std::string_view local = at == std::string_view::npos ? "*" : t.substr(0, at);
-  std::string domain = mail::to_lower(at == std::string_view::npos ? t : t.substr(at + 1));
-  if (local.empty() || (local != "*" && local.find('*') != std::string_view::npos)) return false;
-  bool wildcard = domain.starts_with("*.");
-  if (wildcard) domain.erase(0, 2);
-  if (!dns::is_domain_name(domain, dns::NameSyntax::dns)) return false;
-  return dns::is_at_or_below(domain, configured);
-}
 
 Selector read_selector(const Reader& r, const toml::table& t, const std::string& domain) {
   std::string where = "[[domain.selector]] of " + domain;
@@ -219,36 +118,7 @@ Domain read_domain(const Reader& r, const toml::table& t) {
   d.name = mail::to_lower(r.string(t, "name", "[[domain]]"));
   while (!d.name.empty() && d.name.back() == '.') d.name.pop_back();
   if (!dns::is_domain_name(d.name, dns::NameSyntax::dns)) r.fail(t.get("name"), "'" + d.name + "' is not a domain name (use the A-label form for IDNs)");
-  std::string auth = r.opt_string(t, "auth").value_or("domain");
-  if (auth == "address") d.auth = AuthMode::address;
-  else if (auth == "domain") d.auth = AuthMode::domain;
-  else if (auth == "map") d.auth = AuthMode::map;
-  else r.fail(t.get("auth"), "'auth' must be \"address\", \"domain\" or \"map\"");
-  if (const toml::node* allow = t.get("allow")) {
-    if (d.auth != AuthMode::map) r.fail(allow, "'allow' is used only with auth = \"map\"");
-    const toml::table* at = allow->as_table();
-    if (!at) r.fail(allow, "'allow' must be a table of login = [addresses or domains]");
-    for (const auto& [login, node] : *at) {
-      const toml::array* arr = node.as_array();
-      if (!arr) r.fail(&node, "allow entry '" + std::string(login.str()) + "' must be an array of strings");
-      if (!valid_login_pattern(login.str())) {
-        r.fail(&node, "allow key '" + std::string(login.str()) +
-                          "' must be a login (\"user@domain\"), \"*@domain\", \"*@*.domain\" or \"*\"");
-      }
-      std::vector<std::string> targets;
-      for (const auto& e : *arr) {
-        if (!e.is_string()) r.fail(&e, "allow entry '" + std::string(login.str()) + "' must hold strings");
-        std::string target = e.as_string()->get();
-        if (!valid_allow_target(target, d.name)) {
-          r.fail(&e, "allow target '" + target + "' must be an address, a domain or \"*.domain\" within " + d.name);
-        }
-        targets.push_back(std::move(target));
-      }
-      d.allow.emplace_back(std::string(login.str()), std::move(targets));
-    }
-  } else if (d.auth == AuthMode::map) {
-    r.fail(&t, "domain " + d.name + " has auth = \"map\" but no 'allow' table");
-  }
+  // auth and allow are the signer's: core/signing/settings.cpp reads them from this table.
   if (auto ttl = r.opt_int(t, "ttl")) {
     if (*ttl < 60 || *ttl > 604800) r.fail(t.get("ttl"), "'ttl' must be 60 to 604800 seconds");
     d.ttl = static_cast<std::uint32_t>(*ttl);
@@ -275,63 +145,14 @@ Domain read_domain(const Reader& r, const toml::table& t) {
   return d;
 }
 
-SignerSettings read_signer(const Reader& r, const toml::table& t, const std::filesystem::path& base) {
-  r.only_keys(t, "[signer]", {"socket", "user", "on_error", "on_mismatch", "key_dir", "canonicalization",
-                               "headers", "oversign", "expire", "authserv_id", "log", "stats_listen"});
-  SignerSettings s;
-  s.socket = r.opt_string(t, "socket").value_or(s.socket);
-  if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
-    r.fail(t.get("socket"), "'socket' must be \"inet:PORT@ADDR\", \"inet6:PORT@ADDR\" or \"unix:PATH\"");
-  }
-  s.user = r.opt_string(t, "user").value_or("");
-  std::string on_error = r.opt_string(t, "on_error").value_or("tempfail");
-  if (on_error == "tempfail") s.on_error = OnError::tempfail;
-  else if (on_error == "accept") s.on_error = OnError::accept;
-  else r.fail(t.get("on_error"), "'on_error' must be \"tempfail\" or \"accept\"");
-  std::string on_mismatch = r.opt_string(t, "on_mismatch").value_or("accept");
-  if (on_mismatch == "accept") s.on_mismatch = OnMismatch::accept;
-  else if (on_mismatch == "reject") s.on_mismatch = OnMismatch::reject;
-  else r.fail(t.get("on_mismatch"), "'on_mismatch' must be \"accept\" or \"reject\"");
-  std::filesystem::path kd = r.opt_string(t, "key_dir").value_or("keys");
-  s.key_dir = kd.is_absolute() ? kd : (base / kd).lexically_normal();
-  if (auto c = r.opt_string(t, "canonicalization")) {
-    auto slash = c->find('/');
-    auto one = [&](std::string_view v) {
-      if (v == "simple") return dkim::Canon::simple;
-      if (v == "relaxed") return dkim::Canon::relaxed;
-      r.fail(t.get("canonicalization"), "'canonicalization' must be like \"relaxed/relaxed\"");
-    };
-    s.canon.header = one(std::string_view(*c).substr(0, slash));
-    s.canon.body = slash == std::string::npos ? dkim::Canon::simple : one(std::string_view(*c).substr(slash + 1));
-  }
-  s.headers = r.opt_strings(t, "headers");
-  s.oversign = r.opt_strings(t, "oversign");
-  if (s.headers) {
-    bool from = false;
-    for (const auto& h : *s.headers) from = from || mail::iequals(h, "from");
-    if (!from) r.fail(t.get("headers"), "'headers' must include From (RFC 6376 5.4)");
-  }
-  if (auto x = r.opt_int(t, "expire")) {
-    if (*x < 3600) r.fail(t.get("expire"), "'expire' must be at least 3600 seconds (delivery can take hours)");
-    s.expire = *x;
-  }
-  s.authserv_id = r.opt_string(t, "authserv_id").value_or("");
-  s.log = r.opt_string(t, "log").value_or("syslog");
-  if (s.log != "syslog" && s.log != "stderr") r.fail(t.get("log"), "'log' must be \"syslog\" or \"stderr\"");
-  s.stats_listen = r.opt_string(t, "stats_listen").value_or("");
-  return s;
+// [signer] belongs to the signing library (core/signing/settings.cpp), apart from key_dir, which
+// the publisher needs as well.
+std::filesystem::path read_key_dir(const Reader& r, const toml::table* signer, const std::filesystem::path& base) {
+  std::filesystem::path kd = signer ? r.opt_string(*signer, "key_dir").value_or("keys") : "keys";
+  return kd.is_absolute() ? kd : (base / kd).lexically_normal();
 }
 
 }  // namespace
-
-std::string_view to_string(AuthMode m) noexcept {
-  switch (m) {
-    case AuthMode::address: return "address";
-    case AuthMode::domain: return "domain";
-    case AuthMode::map: return "map";
-  }
-  return "?";
-}
 
 const Domain* Config::find_domain(std::string_view name) const {
   for (const auto& d : domains)
@@ -343,16 +164,14 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
                             const std::filesystem::path& base_dir) {
   Reader r{std::string(source)};
   try {
-    toml::table root = toml::parse(text, source);
+    auto doc = std::make_shared<const Document>(toml::parse(text, source), std::string(source), base_dir);
+    const toml::table& root = doc->root();
     r.only_keys(root, "the top level", {"signer", "domain"});
     Config c;
     c.file = std::string(source);
-    if (const toml::node* s = root.get("signer")) {
-      if (!s->is_table()) r.fail(s, "'signer' must be a table ([signer])");
-      c.signer = read_signer(r, *s->as_table(), base_dir);
-    } else {
-      c.signer.key_dir = (base_dir / "keys").lexically_normal();
-    }
+    const toml::node* s = root.get("signer");
+    if (s && !s->is_table()) r.fail(s, "'signer' must be a table ([signer])");
+    c.key_dir = read_key_dir(r, doc->signer_table(), base_dir);
     if (const toml::node* d = root.get("domain")) {
       const toml::array* arr = d->as_array();
       if (!arr) r.fail(d, "'domain' must be an array of tables ([[domain]])");
@@ -365,11 +184,12 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
       }
     }
     for (auto& d : c.domains) {
-      for (auto& s : d.selectors) {
-        std::filesystem::path k = s.key;
-        s.key_path = k.is_absolute() ? k : (c.signer.key_dir / k).lexically_normal();
+      for (auto& sel : d.selectors) {
+        std::filesystem::path k = sel.key;
+        sel.key_path = k.is_absolute() ? k : (c.key_dir / k).lexically_normal();
       }
     }
+    c.document = std::move(doc);
     return c;
   } catch (const toml::parse_error& e) {
     std::ostringstream os;

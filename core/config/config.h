@@ -1,11 +1,14 @@
-// The deployment described once (DESIGN.md "The config's shape"): dnsauth.toml, read by the
-// signer, the publisher and the validator alike. Loaded and validated once; strict (an
-// unknown key is an error naming file:line) so that a typo never silently changes policy.
+// The deployment described once: dnsauth.toml, read by the signer, the publisher and the
+// validator alike. This is the shared part of the model -- the signing domains, their selectors
+// and the records to publish, and where keys live. The signer's own settings ([signer], each
+// domain's auth/allow) are read from the same document by core/signing/settings.h. Loaded and
+// validated once; strict (an unknown key is an error naming file:line) so that a typo never
+// silently changes policy.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,15 +17,6 @@
 #include "core/dkim/types.h"
 
 namespace dnsauth::config {
-
-// Who may sign as whom (the signer's policy, issue 5).
-enum class AuthMode {
-  address,  // the login equals the From address (local part exact, domain case-insensitive)
-  domain,   // the login's domain equals the From domain
-  map,      // `allow` lists, per login or login pattern, the addresses and domains it may use
-};
-enum class OnError { tempfail, accept };
-enum class OnMismatch { accept, reject };
 
 struct Selector {
   std::string name;
@@ -63,9 +57,6 @@ struct Dmarc {
 
 struct Domain {
   std::string name;                  // lowercase, A-label
-  AuthMode auth = AuthMode::domain;
-  // auth = "map": login or login pattern -> allowed addresses and "*.domain" / "domain" entries.
-  std::vector<std::pair<std::string, std::vector<std::string>>> allow;
   std::uint32_t ttl = 3600;
   std::vector<Selector> selectors;
   std::optional<Spf> spf;
@@ -73,36 +64,27 @@ struct Domain {
   int line = 0;
 };
 
-struct SignerSettings {
-  std::string socket = "inet:8891@127.0.0.1";
-  std::string user;                          // drop privileges to this user (empty: stay)
-  OnError on_error = OnError::tempfail;
-  OnMismatch on_mismatch = OnMismatch::accept;
-  std::filesystem::path key_dir;             // resolved against the config's folder
-  dkim::Canonicalization canon{dkim::Canon::relaxed, dkim::Canon::relaxed};
-  std::optional<std::vector<std::string>> headers;   // override of the signed header list
-  std::optional<std::vector<std::string>> oversign;  // override of the oversigned list
-  std::optional<std::int64_t> expire;        // x= = t= + expire seconds
-  std::string authserv_id;                   // our own Authentication-Results id (removed when forged)
-  std::string log = "syslog";                // "syslog" | "stderr"
-  std::string stats_listen;                  // "127.0.0.1:9480" for Prometheus text; empty: off
-};
+class Document;  // core/config/document.h
 
 struct Config {
-  std::filesystem::path file;    // the file it was read from
-  SignerSettings signer;
+  std::filesystem::path file;      // the file it was read from
+  // [signer] key_dir, resolved against the config's folder (default "keys"): where the publisher
+  // writes keys and the signer reads them.
+  std::filesystem::path key_dir;
   std::vector<Domain> domains;
+  // The parsed file, for core/signing/settings.h to read the signer's own tables from.
+  std::shared_ptr<const Document> document;
 
   const Domain* find_domain(std::string_view name) const;  // case-insensitive, exact name
 };
 
 // Errc::io when unreadable; Errc::syntax with "file:line:col: ..." in detail for TOML errors,
 // unknown keys, wrong types and invalid values. Relative paths resolve against the file's folder.
+// The keys inside [signer] other than key_dir, and a domain's auth/allow, are left to
+// signing::load_config (core/signing/settings.h), which every tool uses to read the file whole.
 Result<Config> load_config(const std::filesystem::path& file);
 // The same from text; `source` names it in messages, `base_dir` resolves relative paths.
 Result<Config> parse_config(std::string_view text, std::string_view source,
                             const std::filesystem::path& base_dir);
-
-std::string_view to_string(AuthMode m) noexcept;
 
 }  // namespace dnsauth::config

@@ -459,6 +459,9 @@ TEST_F(SignerMilter, DropsPrivilegesAfterBindingAndAReloadItCannotReadKeepsTheKe
   ::chmod(dir_.dir().c_str(), 0755);  // the config stays readable for nobody; the keys (0600, root) do not
   start("user = \"nobody\"\n");
   EXPECT_NE(proc_->log().find("owned by uid 0, not by user nobody"), std::string::npos) << proc_->log();
+  // The socket accepts connections as soon as it is bound, before root is dropped; "started on"
+  // is logged after the switch.
+  ASSERT_TRUE(proc_->wait_for_log("started on")) << proc_->log();
   std::string status = read_text("/proc/" + std::to_string(proc_->pid()) + "/status");
   EXPECT_NE(status.find("Uid:\t" + std::to_string(nobody->pw_uid) + "\t" + std::to_string(nobody->pw_uid)),
             std::string::npos)

@@ -1,6 +1,5 @@
-#include "signer/key_store.h"
+#include "core/signing/key_store.h"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -14,11 +13,11 @@
 
 #include "core/mail/message.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 
 struct KeySetBuilder {
   static std::shared_ptr<KeySet> make() { return std::shared_ptr<KeySet>(new KeySet()); }
-  static void set(KeySet& ks, std::shared_ptr<const config::Config> cfg, std::vector<KeySet::DomainKeys> d,
+  static void set(KeySet& ks, std::shared_ptr<const Config> cfg, std::vector<KeySet::DomainKeys> d,
                   std::size_t keys) {
     ks.config_ = std::move(cfg);
     ks.domains_ = std::move(d);
@@ -31,8 +30,8 @@ namespace {
 
 constexpr std::uintmax_t kMaxKeyFile = 64 * 1024;  // a 4096-bit RSA PEM is about 3.3 KB
 
-std::string where(const config::Config& cfg, int line) {
-  return cfg.file.string() + (line > 0 ? ":" + std::to_string(line) : std::string());
+std::string where(const Config& cfg, int line) {
+  return cfg.file().string() + (line > 0 ? ":" + std::to_string(line) : std::string());
 }
 
 std::string octal_mode(mode_t m) {
@@ -41,55 +40,8 @@ std::string octal_mode(mode_t m) {
   return buf;
 }
 
-bool parse_port(std::string_view s, unsigned& port) {
-  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
-  port = static_cast<unsigned>(std::stoul(std::string(s)));
-  return port >= 1 && port <= 65535;
-}
-
-// libmilter's forms (smfi_setconn(3)): inet:PORT[@HOST], inet6:PORT[@HOST], unix:PATH, local:PATH.
-std::string check_socket(std::string_view s) {
-  auto colon = s.find(':');
-  std::string_view kind = s.substr(0, colon), rest = colon == std::string_view::npos ? "" : s.substr(colon + 1);
-  if (kind == "unix" || kind == "local") {
-    if (rest.empty() || rest.front() != '/') return "socket '" + std::string(s) + "': the path must be absolute";
-    return "";
-  }
-  if (kind == "inet" || kind == "inet6") {
-    auto at = rest.find('@');
-    unsigned port = 0;
-    if (!parse_port(rest.substr(0, at), port)) return "socket '" + std::string(s) + "': the port must be 1 to 65535";
-    if (at != std::string_view::npos && at + 1 == rest.size()) return "socket '" + std::string(s) + "': empty host after '@'";
-    return "";
-  }
-  return "socket '" + std::string(s) + "' must be inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH";
-}
-
-std::string check_stats_listen(std::string_view s) {
-  std::string host;
-  std::string_view port;
-  if (s.starts_with("[")) {
-    auto close = s.find("]:");
-    if (close == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
-    host = std::string(s.substr(1, close - 1));
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
-    host = std::string(s.substr(0, colon));
-    port = s.substr(colon + 1);
-  }
-  unsigned char buf[16];
-  unsigned p = 0;
-  if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) {
-    return "stats_listen '" + std::string(s) + "': '" + host + "' is not an IP address";
-  }
-  if (!parse_port(port, p)) return "stats_listen '" + std::string(s) + "': the port must be 1 to 65535";
-  return "";
-}
-
 struct Loader {
-  const config::Config& cfg;
+  const Config& cfg;
   std::vector<Finding>& findings;
   std::map<std::string, std::shared_ptr<const dkim::PrivateKey>> cache;  // by path: parsed once
   const passwd* user = nullptr;
@@ -172,7 +124,7 @@ std::string LoadResult::errors() const {
   return out;
 }
 
-dkim::HeaderPolicy header_policy(const config::SignerSettings& s) {
+dkim::HeaderPolicy header_policy(const Settings& s) {
   dkim::HeaderPolicy p = dkim::HeaderPolicy::recommended();
   if (s.headers) {
     p.sign = *s.headers;
@@ -191,25 +143,19 @@ dkim::HeaderPolicy header_policy(const config::SignerSettings& s) {
   return p;
 }
 
-LoadResult build_key_set(config::Config cfg_in) {
+LoadResult build_key_set(Config cfg_in) {
   LoadResult result;
-  auto cfg = std::make_shared<const config::Config>(std::move(cfg_in));
+  auto cfg = std::make_shared<const Config>(std::move(cfg_in));
   Loader loader{*cfg, result.findings, {}, nullptr};
 
   const auto& s = cfg->signer;
-  if (auto e = check_socket(s.socket); !e.empty()) loader.error(cfg->file.string() + ": [signer] " + e);
-  if (!s.stats_listen.empty()) {
-    if (auto e = check_stats_listen(s.stats_listen); !e.empty()) loader.error(cfg->file.string() + ": [signer] " + e);
-  }
-  if (!s.user.empty()) {
-    loader.user = ::getpwnam(s.user.c_str());
-    if (!loader.user) loader.error(cfg->file.string() + ": [signer] user '" + s.user + "' does not exist");
-  }
+  for (const auto& problem : check_settings(s)) loader.error(cfg->file().string() + ": [signer] " + problem);
+  if (!s.user.empty()) loader.user = ::getpwnam(s.user.c_str());
 
   dkim::HeaderPolicy headers = header_policy(s);
   std::vector<KeySet::DomainKeys> domains;
   std::size_t keys = 0;
-  for (const auto& d : cfg->domains) {
+  for (const auto& d : cfg->domains()) {
     KeySet::DomainKeys dk;
     dk.domain = d.name;
     for (const auto& sel : d.selectors) {
@@ -231,7 +177,7 @@ LoadResult build_key_set(config::Config cfg_in) {
   if (keys == 0 && !std::any_of(result.findings.begin(), result.findings.end(), [](const Finding& f) {
         return f.severity == Finding::Severity::error;
       })) {
-    loader.warning(cfg->file.string() + ": no [[domain.selector]] is configured; the signer will sign nothing");
+    loader.warning(cfg->file().string() + ": no [[domain.selector]] is configured; the signer will sign nothing");
   }
   bool failed = std::any_of(result.findings.begin(), result.findings.end(),
                             [](const Finding& f) { return f.severity == Finding::Severity::error; });
@@ -244,7 +190,7 @@ LoadResult build_key_set(config::Config cfg_in) {
 }
 
 LoadResult load_key_set(const std::filesystem::path& config_file) {
-  auto cfg = config::load_config(config_file);
+  auto cfg = load_config(config_file);
   if (!cfg) {
     LoadResult r;
     r.findings.push_back({Finding::Severity::error, cfg.error().detail});
@@ -275,4 +221,4 @@ LoadResult KeyStore::reload(const std::filesystem::path& config_file) {
   return r;
 }
 
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

@@ -1,13 +1,12 @@
-#include "signer/signing_session.h"
+#include "core/signing/session.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "core/authres/authres.h"
-#include "core/dkim/signature.h"
 #include "core/mail/address.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 
 SigningSession::SigningSession(std::shared_ptr<const KeySet> keys, std::string login)
     : keys_(std::move(keys)), login_(std::move(login)) {}
@@ -40,34 +39,19 @@ Result<void> SigningSession::header(mail::HeaderField field) {
 }
 
 Result<Decision> SigningSession::end_of_headers() {
-  decision_ = decide(keys_->config(), login_, mail::author_from(headers_));
+  decision_ = decide(keys_->config(), login_, mail::author_from(headers_),
+                     existing_signatures(headers_.headers));
   if (decision_.action != Action::sign) return decision_;
 
   const KeySet::DomainKeys* dk = keys_->domain(decision_.signing_domain);
-  if (!dk || dk->specs.empty()) {
+  std::vector<dkim::SignerSpec> specs;
+  if (dk)
+    for (const auto& spec : dk->specs)
+      if (std::find(decision_.selectors.begin(), decision_.selectors.end(), spec.selector) != decision_.selectors.end())
+        specs.push_back(spec);
+  if (specs.size() != decision_.selectors.size()) {
     return make_error(Errc::key, "no usable key for domain " + decision_.signing_domain);
   }
-  // Issue 5: a message that already carries our signature for the same d= and s= (it passed
-  // this signer before, e.g. through a content filter) is not signed twice.
-  std::vector<std::string> already;
-  for (const auto* f : headers_.fields("DKIM-Signature")) {
-    auto sig = dkim::parse_signature(f->value());
-    if (!sig || !mail::iequals(sig->domain, dk->domain)) continue;
-    for (const auto& spec : dk->specs)
-      if (mail::iequals(sig->selector, spec.selector)) already.push_back(spec.selector);
-  }
-  std::vector<dkim::SignerSpec> specs;
-  for (const auto& spec : dk->specs)
-    if (std::find(already.begin(), already.end(), spec.selector) == already.end()) specs.push_back(spec);
-  if (specs.empty()) {
-    decision_.action = Action::skip;
-    decision_.reason = Reason::already_signed;
-    std::string list;
-    for (const auto& s : already) list += (list.empty() ? "" : ",") + s;
-    decision_.detail = "already signed with d=" + dk->domain + " s=" + list;
-    return decision_;
-  }
-  for (const auto& spec : specs) selectors_.push_back(spec.selector);
   auto signer = dkim::Signer::create(std::move(specs));
   if (!signer) return tl::unexpected(signer.error());
   signer_ = std::make_unique<dkim::Signer>(std::move(*signer));
@@ -173,4 +157,4 @@ Result<OfflineResult> sign_offline(std::shared_ptr<const KeySet> keys, std::stri
   return out;
 }
 
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

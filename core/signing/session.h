@@ -1,7 +1,7 @@
-// One message through the signer's policy and signing path (issue 5), fed as a milter gets it:
-// header fields, end of headers (the decision), body chunks (hashed as they arrive, never
-// buffered), finish (the DKIM-Signature fields to insert at the top). The milter and the
-// offline `sign` command both use it; so will the validator's selftest.
+// One message through the signer's policy and signing path, fed as a milter gets it: header
+// fields, end of headers (the decision), body chunks (hashed as they arrive, never buffered),
+// finish (the DKIM-Signature fields to insert at the top). The milter, the offline `sign`
+// command and the validator's selftest all use it.
 #pragma once
 
 #include <cstdint>
@@ -13,10 +13,10 @@
 #include "core/common/error.h"
 #include "core/dkim/signer.h"
 #include "core/mail/message.h"
-#include "signer/key_store.h"
-#include "signer/policy.h"
+#include "core/signing/key_store.h"
+#include "core/signing/policy.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 
 class SigningSession {
  public:
@@ -55,7 +55,7 @@ class SigningSession {
   const std::vector<std::size_t>& forged_authres() const noexcept { return forged_authres_; }
 
   const Decision& decision() const noexcept { return decision_; }
-  const std::vector<std::string>& selectors() const noexcept { return selectors_; }
+  const std::vector<std::string>& selectors() const noexcept { return decision_.selectors; }
   const std::string& login() const noexcept { return login_; }
   const KeySet& keys() const noexcept { return *keys_; }
 
@@ -67,7 +67,6 @@ class SigningSession {
   std::size_t authres_seen_ = 0;
   std::vector<std::size_t> forged_authres_;
   Decision decision_;
-  std::vector<std::string> selectors_;
   std::unique_ptr<dkim::Signer> signer_;
   bool pending_cr_ = false;  // the previous body chunk ended in CR
   std::string scratch_;      // a body chunk with bare LFs made CRLF (rare)
@@ -87,4 +86,4 @@ struct OfflineResult {
 Result<OfflineResult> sign_offline(std::shared_ptr<const KeySet> keys, std::string login,
                                    std::string_view message, std::int64_t now);
 
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

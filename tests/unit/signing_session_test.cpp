@@ -3,10 +3,10 @@
 // and errors instead of crashes on bad input.
 #include <gtest/gtest.h>
 
-#include "signer/signing_session.h"
+#include "core/signing/session.h"
 #include "support/signer_fixture.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 namespace {
 
 using test::SignerDir;
@@ -225,4 +225,4 @@ TEST(Rfc8601_5, ForgedFieldsAreNotSignedAndTheOfflineOutputLeavesThemOut) {
 }
 
 }  // namespace
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

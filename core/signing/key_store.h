@@ -1,5 +1,5 @@
-// The signer's keys (issue 5): dnsauth.toml and every private key it names, loaded, checked and
-// parsed once into an immutable KeySet. The milter takes a shared_ptr snapshot per message, so a
+// The signer's keys: dnsauth.toml and every private key it names, loaded, checked and parsed once
+// into an immutable KeySet. The milter takes a shared_ptr snapshot per message, so a
 // reload (SIGHUP) swaps in a new set while messages in flight finish with the one they started
 // with; a set that fails any check is never installed.
 #pragma once
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/config/config.h"
 #include "core/dkim/signer.h"
+#include "core/signing/settings.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 
 // One result of checking a configuration: an error refuses the whole set (the signer does not
 // start, a reload keeps the old set); a warning is printed and logged only.
@@ -33,7 +33,7 @@ class KeySet {
     std::vector<dkim::SignerSpec> specs;  // one per selector, in config order
   };
 
-  const config::Config& config() const noexcept { return *config_; }
+  const Config& config() const noexcept { return *config_; }
   // The signer specs of a configured domain (exact name, as in the config); nullptr when the
   // domain is not configured.
   const DomainKeys* domain(std::string_view name) const;
@@ -42,7 +42,7 @@ class KeySet {
 
  private:
   friend struct KeySetBuilder;
-  std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<const Config> config_;
   std::vector<DomainKeys> domains_;
   std::size_t key_count_ = 0;
   std::chrono::system_clock::time_point loaded_at_;
@@ -56,13 +56,13 @@ struct LoadResult {
 };
 
 // The header policy and signature options the config asks for (headers, oversign, canon, x=).
-dkim::HeaderPolicy header_policy(const config::SignerSettings& s);
+dkim::HeaderPolicy header_policy(const Settings& s);
 
 // Reads the config file, then checks and loads every key. Never throws; a config that does not
 // parse is one error finding with its file:line.
 LoadResult load_key_set(const std::filesystem::path& config_file);
 // The same for an already parsed config (tests, --check-config after parse).
-LoadResult build_key_set(config::Config cfg);
+LoadResult build_key_set(Config cfg);
 
 // The current KeySet, swapped atomically on reload.
 class KeyStore {
@@ -79,4 +79,4 @@ class KeyStore {
   std::shared_ptr<const KeySet> current_;
 };
 
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

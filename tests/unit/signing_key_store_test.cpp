@@ -3,11 +3,11 @@
 // keep the old set.
 #include <gtest/gtest.h>
 
-#include "signer/key_store.h"
-#include "signer/signing_session.h"
+#include "core/signing/key_store.h"
+#include "core/signing/session.h"
 #include "support/signer_fixture.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 namespace {
 
 using test::SignerDir;
@@ -130,7 +130,7 @@ TEST(SignerKeyStore, AConfigThatDoesNotParseIsOneErrorWithFileAndLine) {
 }
 
 TEST(SignerKeyStore, HeaderListFollowsTheConfig) {
-  config::SignerSettings s;
+  Settings s;
   dkim::HeaderPolicy p = header_policy(s);
   EXPECT_EQ(p.sign, dkim::HeaderPolicy::recommended().sign);
   EXPECT_EQ(p.oversign, dkim::HeaderPolicy::recommended().oversign);
@@ -198,4 +198,4 @@ TEST(SignerKeyStore, ABrokenReloadKeepsTheOldSetAndSaysWhy) {
 }
 
 }  // namespace
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

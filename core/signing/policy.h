@@ -1,16 +1,18 @@
-// Who may sign as whom (issue 5): the signer's policy, as a pure function of the loaded
-// configuration, the SMTP login ({auth_authen}) and the message's From. The milter and the
-// offline `sign` command both decide through here, so what an operator tests offline is what
-// the milter does.
+// Who may sign as whom: the signer's policy, as a pure function of the loaded configuration, the
+// SMTP login ({auth_authen}), the message's From and the signatures it already carries. The
+// milter, the offline `sign` command and the validator's selftest all decide through here, so
+// what an operator tests offline is what the milter does.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "core/config/config.h"
-#include "core/mail/address.h"
+#include <vector>
 
-namespace dnsauth::signer {
+#include "core/mail/address.h"
+#include "core/signing/settings.h"
+
+namespace dnsauth::signing {
 
 enum class Action { sign, skip, reject };
 
@@ -41,6 +43,7 @@ struct Decision {
   std::string from_domain;     // the From domain when there is exactly one author
   std::string from_address;    // the From address when there is exactly one author
   std::string signing_domain;  // d=: the configured domain that covers from_domain
+  std::vector<std::string> selectors;  // sign: the selectors to sign with, in config order
   std::string detail;          // one sentence for logs and the 550 text ("login ... may not ...")
 };
 
@@ -56,16 +59,27 @@ Login parse_login(std::string_view login);
 // The configured domain that covers `from_domain`: the domain itself, else its closest
 // configured parent (so that a map entry "*.example.com" can let a login use a subdomain
 // address, signed with d=example.com). nullptr when none.
-const config::Domain* covering_domain(const config::Config& cfg, std::string_view from_domain);
+const config::Domain* covering_domain(const Config& cfg, std::string_view from_domain);
 
 // Whether `login` may use `from` under the domain's auth mode. Map keys: "user@domain" (local
 // part exact, domain case-insensitive), "*@domain", "*@*.domain", "*". Map targets:
 // "user@domain", "domain" or "*@domain" (any address at that domain), "*.domain" or
 // "*@*.domain" (any address at a subdomain).
-bool login_may_use(const config::Domain& domain, const Login& login, const mail::Mailbox& from);
+bool login_may_use(const DomainPolicy& policy, const Login& login, const mail::Mailbox& from);
 
-// The whole decision: login (empty when the session did not authenticate) and the message's
-// author. Does not look at existing signatures (the signing session does: already_signed).
-Decision decide(const config::Config& cfg, std::string_view login, const mail::AuthorDomain& author);
+// A DKIM-Signature the message carries when it reaches the signer (d= and s=).
+struct ExistingSignature {
+  std::string domain;
+  std::string selector;
+};
+// The DKIM-Signature fields among `headers` that parse, in order.
+std::vector<ExistingSignature> existing_signatures(const std::vector<mail::HeaderField>& headers);
 
-}  // namespace dnsauth::signer
+// The whole decision: login (empty when the session did not authenticate), the message's author
+// and the signatures already on it. A selector whose d= and s= already signed the message (it
+// passed this signer before, e.g. through a content filter) does not sign again; when that
+// leaves none, the message is skipped as already_signed.
+Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author,
+                const std::vector<ExistingSignature>& existing = {});
+
+}  // namespace dnsauth::signing

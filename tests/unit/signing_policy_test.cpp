@@ -4,13 +4,13 @@
 
 #include "core/config/config.h"
 #include "core/mail/address.h"
-#include "signer/policy.h"
+#include "core/signing/policy.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 namespace {
 
-config::Config parse(const std::string& toml) {
-  auto c = config::parse_config(toml, "test.toml", "/tmp");
+Config parse(const std::string& toml) {
+  auto c = parse_config(toml, "test.toml", "/tmp");
   if (!c) throw std::runtime_error(c.error().message());
   return *c;
 }
@@ -24,7 +24,7 @@ mail::AuthorDomain author(std::vector<std::string> froms) {
 
 const char* kSelector = "  [[domain.selector]]\n  name = \"s1\"\n";
 
-config::Config with_domain(const std::string& body, const std::string& signer = "") {
+Config with_domain(const std::string& body, const std::string& signer = "") {
   return parse("[signer]\n" + signer + "\n[[domain]]\n" + body + kSelector);
 }
 
@@ -36,7 +36,7 @@ struct Case {
 };
 
 // Every case decided as expected; otherwise each one that was not, with its detail.
-::testing::AssertionResult check(const config::Config& cfg, const std::vector<Case>& cases) {
+::testing::AssertionResult check(const Config& cfg, const std::vector<Case>& cases) {
   std::string wrong;
   for (const auto& c : cases) {
     Decision d = decide(cfg, c.login, author({c.from}));
@@ -173,7 +173,7 @@ TEST(SignerPolicy, MapEntriesAreCheckedWhenTheConfigLoads) {
            {"{ \"alice@example.net\" = [\"*.example.org\"] }", "allow target '*.example.org'"},
            {"{ \"alice@example.net\" = [\"a*@example.com\"] }", "allow target 'a*@example.com'"},
        }) {
-    auto c = config::parse_config("[[domain]]\nname = \"example.com\"\nauth = \"map\"\nallow = " + b.allow + "\n",
+    auto c = parse_config("[[domain]]\nname = \"example.com\"\nauth = \"map\"\nallow = " + b.allow + "\n",
                                   "test.toml", "/tmp");
     ASSERT_FALSE(c) << b.allow;
     EXPECT_NE(c.error().detail.find(b.says), std::string::npos) << c.error().detail;
@@ -182,4 +182,4 @@ TEST(SignerPolicy, MapEntriesAreCheckedWhenTheConfigLoads) {
 }
 
 }  // namespace
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

@@ -1,8 +1,11 @@
-#include "signer/policy.h"
+#include "core/signing/policy.h"
 
+#include <algorithm>
+
+#include "core/dkim/signature.h"
 #include "core/mail/message.h"
 
-namespace dnsauth::signer {
+namespace dnsauth::signing {
 
 namespace {
 
@@ -89,7 +92,7 @@ Login parse_login(std::string_view text) {
   return l;
 }
 
-const config::Domain* covering_domain(const config::Config& cfg, std::string_view from_domain) {
+const config::Domain* covering_domain(const Config& cfg, std::string_view from_domain) {
   std::string_view d = from_domain;
   while (!d.empty()) {
     if (const config::Domain* found = cfg.find_domain(d)) return found;
@@ -100,16 +103,16 @@ const config::Domain* covering_domain(const config::Config& cfg, std::string_vie
   return nullptr;
 }
 
-bool login_may_use(const config::Domain& domain, const Login& login, const mail::Mailbox& from) {
-  switch (domain.auth) {
-    case config::AuthMode::address:
+bool login_may_use(const DomainPolicy& policy, const Login& login, const mail::Mailbox& from) {
+  switch (policy.auth) {
+    case AuthMode::address:
       // Local part exact (only the receiving host may interpret its case), domain not.
       return !login.domain.empty() && login.local == from.local_part &&
              mail::iequals(login.domain, from.domain);
-    case config::AuthMode::domain:
+    case AuthMode::domain:
       return !login.domain.empty() && mail::iequals(login.domain, from.domain);
-    case config::AuthMode::map:
-      for (const auto& [key, targets] : domain.allow) {
+    case AuthMode::map:
+      for (const auto& [key, targets] : policy.allow) {
         if (!key_matches(key, login)) continue;
         for (const auto& t : targets)
           if (target_matches(t, from)) return true;
@@ -119,7 +122,17 @@ bool login_may_use(const config::Domain& domain, const Login& login, const mail:
   return false;
 }
 
-Decision decide(const config::Config& cfg, std::string_view login, const mail::AuthorDomain& author) {
+std::vector<ExistingSignature> existing_signatures(const std::vector<mail::HeaderField>& headers) {
+  std::vector<ExistingSignature> out;
+  for (const auto& f : headers) {
+    if (!f.is("DKIM-Signature")) continue;
+    if (auto sig = dkim::parse_signature(f.value())) out.push_back({sig->domain, sig->selector});
+  }
+  return out;
+}
+
+Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author,
+                const std::vector<ExistingSignature>& existing) {
   if (login.empty()) return make(Action::skip, Reason::unauthenticated, "the SMTP session did not authenticate");
   switch (author.count) {
     case mail::FromCount::none:
@@ -138,15 +151,26 @@ Decision decide(const config::Config& cfg, std::string_view login, const mail::A
     d = make(Action::skip, Reason::domain_not_configured, "From domain " + from.domain + " is not a signing domain");
   } else if (domain->selectors.empty()) {
     d = make(Action::skip, Reason::no_selectors, "domain " + domain->name + " has no selectors");
-  } else if (!login_may_use(*domain, parse_login(login), from)) {
-    Action a = cfg.signer.on_mismatch == config::OnMismatch::reject ? Action::reject : Action::skip;
-    d = make(a, Reason::not_allowed,
-             "login " + std::string(login) + " may not send as " + from.address() + " (auth = " +
-                 std::string(config::to_string(domain->auth)) + " for " + domain->name + ")");
   } else {
-    d = make(Action::sign, Reason::allowed,
-             "login " + std::string(login) + " may send as " + from.address() + " (auth = " +
-                 std::string(config::to_string(domain->auth)) + " for " + domain->name + ")");
+    const DomainPolicy& policy = cfg.policy(*domain);
+    const std::string how = " (auth = " + std::string(to_string(policy.auth)) + " for " + domain->name + ")";
+    if (!login_may_use(policy, parse_login(login), from)) {
+      Action a = cfg.signer.on_mismatch == OnMismatch::reject ? Action::reject : Action::skip;
+      d = make(a, Reason::not_allowed, "login " + std::string(login) + " may not send as " + from.address() + how);
+    } else {
+      d = make(Action::sign, Reason::allowed, "login " + std::string(login) + " may send as " + from.address() + how);
+      std::string already;
+      for (const auto& sel : domain->selectors) {
+        bool signed_before = std::any_of(existing.begin(), existing.end(), [&](const ExistingSignature& e) {
+          return mail::iequals(e.domain, domain->name) && mail::iequals(e.selector, sel.name);
+        });
+        if (signed_before) already += (already.empty() ? "" : ",") + sel.name;
+        else d.selectors.push_back(sel.name);
+      }
+      if (d.selectors.empty()) {
+        d = make(Action::skip, Reason::already_signed, "already signed with d=" + domain->name + " s=" + already);
+      }
+    }
   }
   d.from_domain = from.domain;
   d.from_address = from.address();
@@ -154,4 +178,4 @@ Decision decide(const config::Config& cfg, std::string_view login, const mail::A
   return d;
 }
 
-}  // namespace dnsauth::signer
+}  // namespace dnsauth::signing

@@ -1,0 +1,222 @@
+#include "core/signing/settings.h"
+
+#include <arpa/inet.h>
+#include <pwd.h>
+
+#include <stdexcept>
+
+#include "core/config/document.h"
+#include "core/dns/name.h"
+#include "core/mail/message.h"
+
+namespace dnsauth::signing {
+
+namespace {
+
+using config::Reader;
+
+bool parse_port(std::string_view s, unsigned& port) {
+  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  port = static_cast<unsigned>(std::stoul(std::string(s)));
+  return port >= 1 && port <= 65535;
+}
+
+// libmilter's forms (smfi_setconn(3)): inet:PORT[@HOST], inet6:PORT[@HOST], unix:PATH, local:PATH.
+// Empty when the form is right, else what is wrong.
+std::string check_socket(std::string_view s) {
+  auto colon = s.find(':');
+  std::string_view kind = s.substr(0, colon), rest = colon == std::string_view::npos ? "" : s.substr(colon + 1);
+  if (kind == "unix" || kind == "local") {
+    if (rest.empty() || rest.front() != '/') return "socket '" + std::string(s) + "': the path must be absolute";
+    return "";
+  }
+  if (kind == "inet" || kind == "inet6") {
+    auto at = rest.find('@');
+    unsigned port = 0;
+    if (!parse_port(rest.substr(0, at), port)) return "socket '" + std::string(s) + "': the port must be 1 to 65535";
+    if (at != std::string_view::npos && at + 1 == rest.size()) return "socket '" + std::string(s) + "': empty host after '@'";
+    return "";
+  }
+  return "socket '" + std::string(s) + "' must be inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH";
+}
+
+std::string check_stats_listen(std::string_view s) {
+  std::string host;
+  std::string_view port;
+  if (s.starts_with("[")) {
+    auto close = s.find("]:");
+    if (close == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
+    host = std::string(s.substr(1, close - 1));
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
+    host = std::string(s.substr(0, colon));
+    port = s.substr(colon + 1);
+  }
+  unsigned char buf[16];
+  unsigned p = 0;
+  if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) {
+    return "stats_listen '" + std::string(s) + "': '" + host + "' is not an IP address";
+  }
+  if (!parse_port(port, p)) return "stats_listen '" + std::string(s) + "': the port must be 1 to 65535";
+  return "";
+}
+
+Settings read_settings(const Reader& r, const toml::table& t) {
+  r.only_keys(t, "[signer]", {"socket", "user", "on_error", "on_mismatch", "key_dir", "canonicalization",
+                               "headers", "oversign", "expire", "authserv_id", "log", "stats_listen"});
+  Settings s;
+  s.socket = r.opt_string(t, "socket").value_or(s.socket);
+  if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
+    r.fail(t.get("socket"), "'socket' must be \"inet:PORT@ADDR\", \"inet6:PORT@ADDR\" or \"unix:PATH\"");
+  }
+  s.user = r.opt_string(t, "user").value_or("");
+  std::string on_error = r.opt_string(t, "on_error").value_or("tempfail");
+  if (on_error == "tempfail") s.on_error = OnError::tempfail;
+  else if (on_error == "accept") s.on_error = OnError::accept;
+  else r.fail(t.get("on_error"), "'on_error' must be \"tempfail\" or \"accept\"");
+  std::string on_mismatch = r.opt_string(t, "on_mismatch").value_or("accept");
+  if (on_mismatch == "accept") s.on_mismatch = OnMismatch::accept;
+  else if (on_mismatch == "reject") s.on_mismatch = OnMismatch::reject;
+  else r.fail(t.get("on_mismatch"), "'on_mismatch' must be \"accept\" or \"reject\"");
+  if (auto c = r.opt_string(t, "canonicalization")) {
+    auto slash = c->find('/');
+    auto one = [&](std::string_view v) {
+      if (v == "simple") return dkim::Canon::simple;
+      if (v == "relaxed") return dkim::Canon::relaxed;
+      r.fail(t.get("canonicalization"), "'canonicalization' must be like \"relaxed/relaxed\"");
+    };
+    s.canon.header = one(std::string_view(*c).substr(0, slash));
+    s.canon.body = slash == std::string::npos ? dkim::Canon::simple : one(std::string_view(*c).substr(slash + 1));
+  }
+  s.headers = r.opt_strings(t, "headers");
+  s.oversign = r.opt_strings(t, "oversign");
+  if (s.headers) {
+    bool from = false;
+    for (const auto& h : *s.headers) from = from || mail::iequals(h, "from");
+    if (!from) r.fail(t.get("headers"), "'headers' must include From (RFC 6376 5.4)");
+  }
+  if (auto x = r.opt_int(t, "expire")) {
+    if (*x < 3600) r.fail(t.get("expire"), "'expire' must be at least 3600 seconds (delivery can take hours)");
+    s.expire = *x;
+  }
+  s.authserv_id = r.opt_string(t, "authserv_id").value_or("");
+  s.log = r.opt_string(t, "log").value_or("syslog");
+  if (s.log != "syslog" && s.log != "stderr") r.fail(t.get("log"), "'log' must be \"syslog\" or \"stderr\"");
+  s.stats_listen = r.opt_string(t, "stats_listen").value_or("");
+  return s;
+}
+
+// auth = "map" keys: "*", "*@domain", "*@*.domain" or one login "user@domain".
+bool valid_login_pattern(std::string_view k) {
+  if (k == "*") return true;
+  auto at = k.rfind('@');
+  if (at == std::string_view::npos || at == 0) return false;
+  std::string_view local = k.substr(0, at), domain = k.substr(at + 1);
+  if (local != "*" && local.find('*') != std::string_view::npos) return false;
+  if (domain.starts_with("*.")) domain.remove_prefix(2);
+  return dns::is_domain_name(domain, dns::NameSyntax::dns);
+}
+
+// auth = "map" targets: "user@domain", "domain", "*@domain", "*.domain", "*@*.domain", where
+// the domain is the configured one or below it (a map cannot grant another domain's name).
+bool valid_allow_target(std::string_view t, std::string_view configured) {
+  auto at = t.rfind('@');
+  std::string_view local = at == std::string_view::npos ? "*" : t.substr(0, at);
+  std::string domain = mail::to_lower(at == std::string_view::npos ? t : t.substr(at + 1));
+  if (local.empty() || (local != "*" && local.find('*') != std::string_view::npos)) return false;
+  bool wildcard = domain.starts_with("*.");
+  if (wildcard) domain.erase(0, 2);
+  if (!dns::is_domain_name(domain, dns::NameSyntax::dns)) return false;
+  return dns::is_at_or_below(domain, configured);
+}
+
+DomainPolicy read_policy(const Reader& r, const toml::table& t, const std::string& name) {
+  DomainPolicy p;
+  std::string auth = r.opt_string(t, "auth").value_or("domain");
+  if (auth == "address") p.auth = AuthMode::address;
+  else if (auth == "domain") p.auth = AuthMode::domain;
+  else if (auth == "map") p.auth = AuthMode::map;
+  else r.fail(t.get("auth"), "'auth' must be \"address\", \"domain\" or \"map\"");
+  const toml::node* allow = t.get("allow");
+  if (!allow) {
+    if (p.auth == AuthMode::map) r.fail(&t, "domain " + name + " has auth = \"map\" but no 'allow' table");
+    return p;
+  }
+  if (p.auth != AuthMode::map) r.fail(allow, "'allow' is used only with auth = \"map\"");
+  const toml::table* at = allow->as_table();
+  if (!at) r.fail(allow, "'allow' must be a table of login = [addresses or domains]");
+  for (const auto& [login, node] : *at) {
+    const toml::array* arr = node.as_array();
+    if (!arr) r.fail(&node, "allow entry '" + std::string(login.str()) + "' must be an array of strings");
+    if (!valid_login_pattern(login.str())) {
+      r.fail(&node, "allow key '" + std::string(login.str()) +
+                        "' must be a login (\"user@domain\"), \"*@domain\", \"*@*.domain\" or \"*\"");
+    }
+    std::vector<std::string> targets;
+    for (const auto& e : *arr) {
+      if (!e.is_string()) r.fail(&e, "allow entry '" + std::string(login.str()) + "' must hold strings");
+      std::string target = e.as_string()->get();
+      if (!valid_allow_target(target, name)) {
+        r.fail(&e, "allow target '" + target + "' must be an address, a domain or \"*.domain\" within " + name);
+      }
+      targets.push_back(std::move(target));
+    }
+    p.allow.emplace_back(std::string(login.str()), std::move(targets));
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string_view to_string(AuthMode m) noexcept {
+  switch (m) {
+    case AuthMode::address: return "address";
+    case AuthMode::domain: return "domain";
+    case AuthMode::map: return "map";
+  }
+  return "?";
+}
+
+std::vector<std::string> check_settings(const Settings& s) {
+  std::vector<std::string> problems;
+  if (auto e = check_socket(s.socket); !e.empty()) problems.push_back(e);
+  if (!s.stats_listen.empty())
+    if (auto e = check_stats_listen(s.stats_listen); !e.empty()) problems.push_back(e);
+  if (!s.user.empty() && !::getpwnam(s.user.c_str())) problems.push_back("user '" + s.user + "' does not exist");
+  return problems;
+}
+
+const DomainPolicy& Config::policy(const config::Domain& domain) const {
+  // Domain names are unique in a config (the loader refuses a second one).
+  for (std::size_t i = 0; i < deployment.domains.size(); ++i)
+    if (mail::iequals(deployment.domains[i].name, domain.name)) return policies.at(i);
+  throw std::out_of_range("domain " + domain.name + " is not in " + deployment.file.string());
+}
+
+Result<Config> read_config(config::Config deployment) {
+  if (!deployment.document) return make_error(Errc::invalid_argument, "the configuration was not read from a file");
+  const config::Document& doc = *deployment.document;
+  try {
+    Config c;
+    if (const toml::table* t = doc.signer_table()) c.signer = read_settings(doc.reader(), *t);
+    const auto& tables = doc.domain_tables();
+    for (std::size_t i = 0; i < deployment.domains.size(); ++i)
+      c.policies.push_back(read_policy(doc.reader(), *tables.at(i), deployment.domains[i].name));
+    c.deployment = std::move(deployment);
+    return c;
+  } catch (const config::ConfigError& e) {
+    return make_error(Errc::syntax, e.message);
+  }
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  return config::load_config(file).and_then(read_config);
+}
+
+Result<Config> parse_config(std::string_view text, std::string_view source, const std::filesystem::path& base_dir) {
+  return config::parse_config(text, source, base_dir).and_then(read_config);
+}
+
+}  // namespace dnsauth::signing

@@ -1,0 +1,70 @@
+#include "signer/listener.h"
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+namespace dnsauth::signer::listener {
+
+namespace {
+
+sockaddr_storage milter_address{};
+socklen_t milter_address_len = 0;
+
+std::vector<int> open_fds() {
+  std::vector<int> fds;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    int own = ::dirfd(d);
+    while (dirent* e = ::readdir(d)) {
+      int fd = -1;
+      const char* end = e->d_name + std::strlen(e->d_name);
+      if (std::from_chars(e->d_name, end, fd).ptr == end && fd != own) fds.push_back(fd);
+    }
+    ::closedir(d);
+  }
+  return fds;
+}
+
+}  // namespace
+
+void prepare(int except) {
+  for (int fd : open_fds()) {
+    if (fd == except) continue;
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) continue;
+    if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    milter_address = ss;
+    milter_address_len = sl;
+  }
+}
+
+void wake_after_stop() {
+  if (milter_address_len == 0) return;
+  std::thread([] {
+    for (int i = 0; i < 40; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      int fd = ::socket(milter_address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) return;
+      bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&milter_address), milter_address_len) == 0;
+      ::close(fd);
+      if (!ok) return;
+    }
+  }).detach();
+}
+
+}  // namespace dnsauth::signer::listener
