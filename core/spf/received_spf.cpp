@@ -3,6 +3,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mail/fold.h"
+
 namespace dnsauth::spf {
 
 namespace {
@@ -79,26 +81,6 @@ std::string comment(const Verdict& v, const Session& s) {
   return "(" + comment_text(text) + ")";
 }
 
-// Joins words with single spaces, folding (CRLF SP) before a word that would pass column 78.
-// Words are split at single spaces, so unfolding restores the text exactly.
-std::string fold(const std::vector<std::string>& words) {
-  std::string out;
-  std::size_t column = 0;
-  for (const auto& w : words) {
-    if (out.empty()) {
-      out = w;
-      column = w.size();
-    } else if (column + 1 + w.size() > 78) {
-      out += "\r\n " + w;
-      column = 1 + w.size();
-    } else {
-      out += " " + w;
-      column += 1 + w.size();
-    }
-  }
-  return out;
-}
-
 void split_words(std::vector<std::string>& words, const std::string& text) {
   std::size_t start = 0;
   while (true) {
@@ -116,7 +98,7 @@ bool null_reverse_path(std::string_view mail_from) {
 }  // namespace
 
 std::string received_spf(const Verdict& verdict, const Session& session) {
-  std::vector<std::string> words{"Received-SPF:", std::string(to_string(verdict.result))};
+  std::vector<std::string> words{std::string(to_string(verdict.result))};
   split_words(words, comment(verdict, session));
   std::vector<std::pair<std::string, std::string>> kv;
   kv.emplace_back("client-ip", session.client_ip.to_string());
@@ -132,7 +114,11 @@ std::string received_spf(const Verdict& verdict, const Session& session) {
   else if (!verdict.mechanism.empty()) kv.emplace_back("mechanism", verdict.mechanism);
   // Folding may fall inside a quoted-string too: unfolding gives its spaces back (RFC 5322 3.2.4).
   for (const auto& [key, val] : kv) split_words(words, key + "=" + value(val) + ";");
-  return fold(words);
+  // Words are split at single spaces and joined by one space or a fold (CRLF SP), so
+  // unfolding restores the text exactly.
+  mail::FieldFolder field("Received-SPF", mail::FoldStyle{.wsp = ' '});
+  for (const auto& w : words) field.word(w);
+  return field.field();
 }
 
 std::string authres_spf(const Verdict& verdict, const Session& session) {
