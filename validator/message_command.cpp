@@ -250,7 +250,7 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
     session.client_ip = *ip;
     if (vm.count("mail-from")) session.mail_from = vm["mail-from"].as<std::string>();
     if (vm.count("helo")) session.helo = vm["helo"].as<std::string>();
-    if (session.mail_from.find_first_not_of(" <>") == std::string::npos && session.helo.empty())
+    if (spf::is_null_reverse_path(session.mail_from) && session.helo.empty())
       throw UsageError("a null (or absent) --mail-from checks postmaster@<HELO>: give --helo");
     session.receiver = authserv_id;
     session.now = now;

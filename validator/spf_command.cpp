@@ -92,8 +92,7 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   session.client_ip = *ip;
   session.mail_from = vm["mail-from"].as<std::string>();
   if (vm.count("helo")) session.helo = vm["helo"].as<std::string>();
-  bool null_sender = session.mail_from.find_first_not_of(" <>") == std::string::npos;
-  if ((identity == "helo" || null_sender) && session.helo.empty())
+  if ((identity == "helo" || spf::is_null_reverse_path(session.mail_from)) && session.helo.empty())
     throw UsageError(identity == "helo" ? "--identity helo needs --helo"
                                         : "a null --mail-from checks postmaster@<HELO>: give --helo");
   session.receiver = vm.count("receiver") ? vm["receiver"].as<std::string>() : host_name();

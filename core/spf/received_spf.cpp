@@ -91,10 +91,6 @@ void split_words(std::vector<std::string>& words, const std::string& text) {
   }
 }
 
-bool null_reverse_path(std::string_view mail_from) {
-  return mail_from.find_first_not_of(" \t<>") == std::string_view::npos;
-}
-
 }  // namespace
 
 std::string received_spf(const Verdict& verdict, const Session& session) {
@@ -102,7 +98,7 @@ std::string received_spf(const Verdict& verdict, const Session& session) {
   split_words(words, comment(verdict, session));
   std::vector<std::pair<std::string, std::string>> kv;
   kv.emplace_back("client-ip", session.client_ip.to_string());
-  if (verdict.identity == Identity::mailfrom && !null_reverse_path(session.mail_from))
+  if (verdict.identity == Identity::mailfrom && !is_null_reverse_path(session.mail_from))
     kv.emplace_back("envelope-from", session.mail_from);
   if (!session.helo.empty()) kv.emplace_back("helo", session.helo);
   if (!session.receiver.empty() && session.receiver != "unknown")
@@ -125,7 +121,7 @@ std::string authres_spf(const Verdict& verdict, const Session& session) {
   std::string out = "spf=" + std::string(to_string(verdict.result));
   // RFC 8601 2.7.2: smtp.mailfrom carries the domain of the reverse-path; with a null one
   // SPF checked the HELO name (RFC 7208 2.4), which is reported as smtp.helo.
-  if (verdict.identity == Identity::helo || null_reverse_path(session.mail_from))
+  if (verdict.identity == Identity::helo || is_null_reverse_path(session.mail_from))
     return out + " smtp.helo=" + value(session.helo);
   return out + " smtp.mailfrom=" + value(verdict.domain);
 }
