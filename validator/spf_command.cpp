@@ -13,7 +13,7 @@
 #include "core/spf/check_host.h"
 #include "core/spf/received_spf.h"
 #include "validator/commands.h"
-#include "validator/resolver_options.h"
+#include "cli/resolver_options.h"
 
 namespace dnsauth::validator {
 
@@ -72,7 +72,7 @@ po::options_description spf_options() {
       ("json", "print one JSON object (result, identity, mechanism, dns_lookups, void_lookups, "
                "dns_queries, explanation, problem, received_spf, authentication_results) instead "
                "of text");
-  d.add(resolver_options());
+  d.add(cli::resolver_options());
   return d;
 }
 
@@ -101,7 +101,7 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   double limit = vm["time-limit"].as<double>();
   if (!(limit > 0.0) || limit > 3600.0) throw UsageError("--time-limit must be more than 0 and at most 3600 seconds");
 
-  ResolverStack dns = make_resolver(resolver_options_from(vm));
+  cli::ResolverStack dns = cli::make_resolver(cli::resolver_options_from(vm));
   spf::Options options;
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<long long>(limit * 1000.0));
