@@ -17,8 +17,23 @@ std::string HostPort::to_string() const {
   return address.is_v6() ? "[" + address.to_string() + "]" + port_text : address.to_string() + port_text;
 }
 
+Result<std::uint16_t> parse_port(std::string_view text) {
+  if (text.empty()) return make_error(Errc::invalid_argument, "empty port", 0);
+  unsigned value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || value > 65535) {
+      value = 0;
+      break;
+    }
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535)
+    return make_error(Errc::invalid_argument, "port '" + std::string(text) + "' is not a number from 1 to 65535", 0);
+  return static_cast<std::uint16_t>(value);
+}
+
 Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port) {
-  std::string_view addr = text, port;
+  std::string_view addr = text;
   std::size_t addr_at = 0, port_at = std::string_view::npos;
   if (!text.empty() && text.front() == '[') {
     std::size_t close = text.find(']');
@@ -41,19 +56,9 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
     if (default_port != kPortRequired) return out;
     return bad(text, ip->is_v6() ? "no port: write [ADDR6]:PORT" : "no port: write ADDR:PORT", text.size());
   }
-  port = text.substr(port_at);
-  if (port.empty()) return bad(text, "empty port", port_at);
-  unsigned value = 0;
-  for (char c : port) {
-    if (c < '0' || c > '9' || value > 65535) {
-      value = 0;
-      break;
-    }
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (value == 0 || value > 65535)
-    return bad(text, "port '" + std::string(port) + "' is not a number from 1 to 65535", port_at);
-  out.port = static_cast<std::uint16_t>(value);
+  auto port = parse_port(text.substr(port_at));
+  if (!port) return bad(text, port.error().detail, port_at);
+  out.port = *port;
   return out;
 }
 

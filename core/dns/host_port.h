@@ -21,6 +21,10 @@ struct HostPort {
   std::string to_string() const;
 };
 
+// A port alone, a decimal number from 1 to 65535 (port 0 is reserved, RFC 6335 6), as
+// libmilter's "inet:PORT@HOST" writes it too. Errc::invalid_argument naming the text.
+Result<std::uint16_t> parse_port(std::string_view text);
+
 // parse_host_port's default_port when the text must name a port.
 inline constexpr std::uint16_t kPortRequired = 0;
 

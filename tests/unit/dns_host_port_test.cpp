@@ -71,6 +71,18 @@ TEST(DnsHostPort, APortCanBeRequired) {
   EXPECT_NE(parse_host_port("::1:8080", kPortRequired).error().detail.find("[ADDR6]:PORT"), std::string::npos);
 }
 
+// The port alone (libmilter's inet:PORT@HOST), by the same rule.
+TEST(DnsHostPort, PortAlone) {
+  EXPECT_EQ(parse_port("1"), 1);
+  EXPECT_EQ(parse_port("8891"), 8891);
+  EXPECT_EQ(parse_port("65535"), 65535);
+  for (const char* bad : {"", "0", "65536", "00", "-1", "+80", " 80", "80 ", "8o", "4294967377"}) {
+    auto p = parse_port(bad);
+    ASSERT_FALSE(p) << bad;
+    EXPECT_EQ(p.error().code, Errc::invalid_argument);
+  }
+}
+
 TEST(DnsHostPort, WrittenBackInTheFormItReads) {
   for (const char* text : {"192.0.2.53:53", "[2001:db8::53]:5353"}) {
     auto hp = parse_host_port(text, kPortRequired);
