@@ -127,7 +127,7 @@ po::options_description lint_options() {
        "the mail domain to check: SPF at DOMAIN, DKIM at <selector>._domainkey.DOMAIN, DMARC at "
        "_dmarc.DOMAIN and its tree walk (required unless --record)")
       ("zone", po::value<std::vector<std::string>>()->value_name("FILE"),
-       "read the records from this RFC 1035 master file (repeatable; $ORIGIN honoured; a file named "
+       "read the records from this RFC 1035 master file (repeatable; $ORIGIN, $TTL and $INCLUDE honoured; a file named "
        "<name>.zone starts at <name>). Names outside the files are not looked up unless --resolver is "
        "also given. The DKIM selectors the files publish for DOMAIN are checked.")
       ("resolver", po::value<std::string>()->value_name("ADDR[:PORT]"),
