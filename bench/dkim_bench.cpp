@@ -28,6 +28,7 @@
 #include "core/common/base64.h"
 #include "core/dkim/canonicalize.h"
 #include "core/dkim/crypto.h"
+#include "core/dkim/key_record.h"
 #include "core/dkim/signer.h"
 #include "core/dkim/verifier.h"
 #include "core/dns/resolver.h"
@@ -199,7 +200,7 @@ SignedFixture& signed_fixture(const std::shared_ptr<const dkim::PrivateKey>& key
   const auto spec = specs_for(key).front();
   std::string record = std::string("v=DKIM1; k=") + (key->type() == dkim::KeyType::rsa ? "rsa" : "ed25519") +
                        "; p=" + encode_base64(key->public_key_record_bytes());
-  slot->resolver.add_txt(spec.selector + "._domainkey." + spec.domain, record);
+  slot->resolver.add_txt(dkim::key_record_name(spec.selector, spec.domain), record);
   return *slot;
 }
 

@@ -20,6 +20,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Input named on a valid command line that cannot be used (a config or zone file that does not
+// parse, with its FILE:LINE; an unreadable message): printed as one line.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct Command {
   const char* name;
   const char* synopsis;  // "spf --ip IP --mail-from ADDR [--helo NAME] ..."

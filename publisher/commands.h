@@ -3,7 +3,6 @@
 #pragma once
 
 #include <iosfwd>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,7 @@ inline constexpr int kExitError = 2;
 
 using cli::Command;
 using cli::parse_command_line;
+using cli::InputError;
 using cli::UsageError;
 
 // The tool and its commands, for cli::run (help.cpp).

@@ -6,8 +6,9 @@
 #include <boost/program_options.hpp>
 
 #include "core/config/config.h"
-#include "core/signing/settings.h"
+#include "core/dkim/key_record.h"
 #include "core/records/records.h"
+#include "core/signing/settings.h"
 #include "publisher/commands.h"
 #include "publisher/keys.h"
 #include "publisher/output.h"
@@ -23,7 +24,7 @@ namespace {
 // accepts a configuration the signer would refuse.
 config::Config load(const std::string& file) {
   auto c = signing::load_config(file);
-  if (!c) throw std::runtime_error(c.error().detail);
+  if (!c) throw InputError(c.error().detail);
   return std::move(c->deployment);
 }
 
@@ -146,13 +147,13 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
   if (vm.count("domain")) {
     for (const auto& name : vm["domain"].as<std::vector<std::string>>()) {
       const config::Domain* d = cfg.find_domain(name);
-      if (!d) throw std::runtime_error("domain " + name + " is not in " + vm["config"].as<std::string>());
+      if (!d) throw InputError("domain " + name + " is not in " + vm["config"].as<std::string>());
       domains.push_back(d);
     }
   } else {
     for (const auto& d : cfg.domains) domains.push_back(&d);
   }
-  if (domains.empty()) throw std::runtime_error(vm["config"].as<std::string>() + " configures no [[domain]]");
+  if (domains.empty()) throw InputError(vm["config"].as<std::string>() + " configures no [[domain]]");
 
   bool ok = true;
   for (const config::Domain* d : domains) {
@@ -175,7 +176,7 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
   const std::string config_file = vm["config"].as<std::string>();
   config::Config cfg = load(config_file);
   const config::Domain* found = cfg.find_domain(vm["domain"].as<std::string>());
-  if (!found) throw std::runtime_error("domain " + vm["domain"].as<std::string>() + " is not in " + config_file);
+  if (!found) throw InputError("domain " + vm["domain"].as<std::string>() + " is not in " + config_file);
   config::Domain domain = *found;
 
   std::vector<std::string> taken;
@@ -220,8 +221,8 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   const std::string ext = format == Format::zone ? ".zone" : format == Format::json ? ".json" : ".nsupdate";
   const fs::path fragment = out_dir / (domain.name + ext);
-  const std::string old_owner = records::dkim_owner(prev.name, domain.name);
-  const std::string new_owner = records::dkim_owner(next.name, domain.name);
+  const std::string old_owner = dkim::key_record_name(prev.name, domain.name);
+  const std::string new_owner = dkim::key_record_name(next.name, domain.name);
   out << "\nRotation of " << domain.name << ": selector " << prev.name << " -> " << next.name << " ("
       << to_string(next.algorithm) << (next.algorithm == dkim::Algorithm::rsa_sha256 ? ", " + std::to_string(next.bits) + " bits" : "")
       << ")\n\n"

@@ -1,23 +1,20 @@
 // lint and rules: the core's rule catalog (core/records/lint.h) on zone files, live DNS or
 // one record, printed for people or as JSON.
-#include <cstdio>
-#include <memory>
+#include <optional>
 #include <ostream>
 #include <set>
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
-// ldns/common.h would #define bool, true and false unless stdbool.h came first.
-#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
-#include <ldns/ldns.h>
-
+#include "cli/resolver_options.h"
 #include "core/config/config.h"
-#include "core/signing/settings.h"
-#include "core/dns/ldns_resolver.h"
+#include "core/dkim/key_record.h"
+#include "core/dns/name.h"
 #include "core/dns/zone_resolver.h"
 #include "core/records/lint.h"
 #include "core/records/zone_format.h"
+#include "core/signing/settings.h"
 #include "publisher/commands.h"
 #include "publisher/keys.h"
 #include "publisher/output.h"
@@ -30,39 +27,13 @@ using records::Report;
 
 namespace {
 
-// The selectors a set of zone files publishes for domain: the owners "<selector>._domainkey.
-// <domain>" (DKIM selectors cannot be asked of the DNS, but a zone file lists them). The
-// origin convention is the zone resolver's: "<name>.zone" starts at <name>.
-std::vector<std::string> zone_selectors(const std::vector<std::string>& files, const std::string& domain) {
+// The selectors the zone files publish for domain: the owners "<selector>._domainkey.<domain>"
+// of TXT records (the DNS cannot list them, a zone file can).
+std::vector<std::string> zone_selectors(const dns::ZoneResolver& zones, const std::string& domain) {
   std::set<std::string> found;
-  const std::string suffix = "._domainkey." + domain;
-  for (const auto& file : files) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> fp(std::fopen(file.c_str(), "r"), &std::fclose);
-    if (!fp) continue;
-    std::string name = std::filesystem::path(file).filename().string();
-    std::string origin = ".";
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".zone") == 0 &&
-        name.substr(0, name.size() - 5).find('.') != std::string::npos)
-      origin = name.substr(0, name.size() - 5) + ".";
-    ldns_rdf* rdf = nullptr;
-    if (ldns_str2rdf_dname(&rdf, origin.c_str()) != LDNS_STATUS_OK) continue;
-    ldns_zone* zone = nullptr;
-    int line = 0;
-    ldns_status st = ldns_zone_new_frm_fp_l(&zone, fp.get(), rdf, 3600, LDNS_RR_CLASS_IN, &line);
-    ldns_rdf_deep_free(rdf);
-    if (st != LDNS_STATUS_OK || !zone) continue;
-    const ldns_rr_list* rrs = ldns_zone_rrs(zone);
-    for (std::size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
-      const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-      if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT) continue;
-      char* owner_c = ldns_rdf2str(ldns_rr_owner(rr));
-      std::string owner = dns::normalize_name(owner_c ? owner_c : "");
-      free(owner_c);  // NOLINT(cppcoreguidelines-no-malloc)
-      if (owner.size() > suffix.size() && owner.compare(owner.size() - suffix.size(), suffix.size(), suffix) == 0)
-        found.insert(owner.substr(0, owner.size() - suffix.size()));
-    }
-    ldns_zone_deep_free(zone);
-  }
+  for (const auto& name : zones.names())
+    if (auto selector = dkim::selector_of_key_record_name(name, domain))
+      if (zones.records_at(name, dns::RRType::TXT).ok()) found.insert(*selector);
   return {found.begin(), found.end()};
 }
 
@@ -157,7 +128,7 @@ po::options_description lint_options() {
        "the mail domain to check: SPF at DOMAIN, DKIM at <selector>._domainkey.DOMAIN, DMARC at "
        "_dmarc.DOMAIN and its tree walk (required unless --record)")
       ("zone", po::value<std::vector<std::string>>()->value_name("FILE"),
-       "read the records from this RFC 1035 master file (repeatable; $ORIGIN honoured; a file named "
+       "read the records from this RFC 1035 master file (repeatable; $ORIGIN, $TTL and $INCLUDE honoured; a file named "
        "<name>.zone starts at <name>). Names outside the files are not looked up unless --resolver is "
        "also given. The DKIM selectors the files publish for DOMAIN are checked.")
       ("resolver", po::value<std::string>()->value_name("ADDR[:PORT]"),
@@ -192,41 +163,29 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (!vm.count("record") && domain.empty()) throw UsageError("give --domain DOMAIN or --record TEXT");
   if (vm.count("type") && !vm.count("record")) throw UsageError("--type applies to --record only");
 
-  // The resolver: zone files, a server, both (the server behind the files), or the system's.
-  std::unique_ptr<dns::LdnsResolver> live;
-  std::unique_ptr<dns::ZoneResolver> zones;
-  auto make_live = [&](const std::string& server) {
-    dns::LdnsOptions o;
-    o.server = server;
-    auto r = dns::LdnsResolver::create(o);
-    if (!r) throw std::runtime_error(r.error().detail);
-    live = std::move(*r);
-  };
-  if (has_resolver) make_live(vm["resolver"].as<std::string>());
+  // The resolver: zone files, a server, both (the server behind the files), or the system's;
+  // none for a --record alone, which is then linted without lookups.
+  std::optional<cli::ResolverStack> stack;
   records::LintOptions options;
-  if (has_zone) {
-    zones = std::make_unique<dns::ZoneResolver>();
-    for (const auto& f : vm["zone"].as<std::vector<std::string>>())
-      if (auto ok = zones->load_file(f); !ok) throw std::runtime_error(ok.error().detail);
-    if (live) {
-      zones->set_fallback(live.get());
-    } else {
-      std::set<std::string> apexes = zones->zones();
+  if (has_zone || has_resolver || !vm.count("record")) {
+    stack = cli::make_resolver(cli::resolver_options_from(vm));
+    if (stack->zones() && !stack->has_network()) {
+      std::set<std::string> apexes = stack->zones()->zones();
       options.in_scope = [apexes](std::string_view name) {
         for (const auto& a : apexes)
-          if (a.empty() || at_or_below(name, a)) return true;
+          if (dns::is_at_or_below(name, a)) return true;
         return false;
       };
     }
   }
-  dns::Resolver* resolver = zones ? static_cast<dns::Resolver*>(zones.get()) : live.get();
+  dns::Resolver* resolver = stack ? &stack->resolver() : nullptr;
 
   if (vm.count("config")) {
     if (domain.empty()) throw UsageError("--config needs --domain");
     auto cfg = signing::load_config(vm["config"].as<std::string>());
-    if (!cfg) throw std::runtime_error(cfg.error().detail);
+    if (!cfg) throw InputError(cfg.error().detail);
     const config::Domain* d = cfg->find_domain(domain);
-    if (!d) throw std::runtime_error(domain + " is not configured in " + vm["config"].as<std::string>());
+    if (!d) throw InputError(domain + " is not configured in " + vm["config"].as<std::string>());
     options = [&] {
       auto o = records::options_for(*d);
       o.in_scope = options.in_scope;
@@ -240,9 +199,8 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   if (vm.count("selector"))
     for (const auto& s : vm["selector"].as<std::vector<std::string>>()) options.selectors.push_back(s);
-  if (has_zone && !domain.empty())
-    for (const auto& s : zone_selectors(vm["zone"].as<std::vector<std::string>>(), domain))
-      options.selectors.push_back(s);
+  if (stack && stack->zones() && !domain.empty())
+    for (const auto& s : zone_selectors(*stack->zones(), domain)) options.selectors.push_back(s);
 
   Report report;
   if (vm.count("record")) {
@@ -255,10 +213,9 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
       type = records::detect_record_type(text);
       if (!type) throw UsageError("cannot tell the record's type from its text; give --type spf|dkim|dmarc");
     }
-    report = records::lint_record(text, *type, (has_zone || has_resolver) ? resolver : nullptr, domain, options);
+    report = records::lint_record(text, *type, resolver, domain, options);
   } else {
-    if (!resolver) make_live("");
-    report = records::lint_domain(resolver ? *resolver : *live, domain, options);
+    report = records::lint_domain(*resolver, domain, options);
   }
 
   if (json) out << report_json(report).dump(2) << "\n";

@@ -1,5 +1,6 @@
 #include "publisher/output.h"
 
+#include "core/dns/name.h"
 #include "core/records/zone_format.h"
 #include "publisher/keys.h"
 
@@ -14,12 +15,6 @@ std::optional<Format> parse_format(std::string_view text) {
   return std::nullopt;
 }
 
-bool at_or_below(std::string_view name, std::string_view domain) {
-  if (name.size() == domain.size()) return name == domain;
-  return name.size() > domain.size() && name.substr(name.size() - domain.size()) == domain &&
-         name[name.size() - domain.size() - 1] == '.';
-}
-
 nlohmann::ordered_json records_json(std::string_view domain, const std::vector<records::TxtRecord>& records) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& r : records) {
@@ -31,7 +26,7 @@ nlohmann::ordered_json records_json(std::string_view domain, const std::vector<r
                     {"kind", records::to_string(r.kind)},
                     {"text", r.text},
                     {"strings", records::split_character_strings(r.text)},
-                    {"in_zone", at_or_below(r.owner, domain)},
+                    {"in_zone", dns::is_at_or_below(r.owner, domain)},
                     {"zone_line", line ? *line : std::string()},
                     {"comment", r.comment}});
   }
@@ -42,7 +37,7 @@ Result<Written> write_records(const fs::path& out_dir, std::string_view domain,
                               const std::vector<records::TxtRecord>& records, Format format,
                               std::string_view header) {
   std::vector<records::TxtRecord> inside, outside;
-  for (const auto& r : records) (at_or_below(r.owner, domain) ? inside : outside).push_back(r);
+  for (const auto& r : records) (dns::is_at_or_below(r.owner, domain) ? inside : outside).push_back(r);
   Written w;
   w.records = records.size();
   w.external = outside.size();

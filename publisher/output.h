@@ -34,7 +34,4 @@ Result<Written> write_records(const std::filesystem::path& out_dir, std::string_
 // The JSON form of one domain's records (what <domain>.json holds).
 nlohmann::ordered_json records_json(std::string_view domain, const std::vector<records::TxtRecord>& records);
 
-// "a.b.example.com" is at or below "example.com".
-bool at_or_below(std::string_view name, std::string_view domain);
-
 }  // namespace dnsauth::publisher

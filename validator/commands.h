@@ -5,7 +5,6 @@
 #pragma once
 
 #include <iosfwd>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,12 +20,8 @@ inline constexpr int kExitNotPass = 1;
 inline constexpr int kExitError = 2;
 
 using cli::Command;
+using cli::InputError;
 using cli::UsageError;
-// Input that cannot be used (a zone file that does not parse, an unreadable message):
-// printed as one line, exit 2.
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // The tool and its commands, for cli::run (commands.cpp).
 const cli::Tool& tool();

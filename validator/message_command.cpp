@@ -28,7 +28,7 @@
 #include "core/spf/check_host.h"
 #include "core/spf/received_spf.h"
 #include "validator/commands.h"
-#include "validator/resolver_options.h"
+#include "cli/resolver_options.h"
 
 namespace dnsauth::validator {
 
@@ -216,7 +216,7 @@ po::options_description message_options() {
                "lookups), dmarc (result, policy requested and applied, reason, the record and its "
                "problems, every alignment check and _dmarc lookup), and dns (every query made and "
                "its answer)");
-  d.add(resolver_options());
+  d.add(cli::resolver_options());
   return d;
 }
 
@@ -250,7 +250,7 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
     session.client_ip = *ip;
     if (vm.count("mail-from")) session.mail_from = vm["mail-from"].as<std::string>();
     if (vm.count("helo")) session.helo = vm["helo"].as<std::string>();
-    if (session.mail_from.find_first_not_of(" <>") == std::string::npos && session.helo.empty())
+    if (spf::is_null_reverse_path(session.mail_from) && session.helo.empty())
       throw UsageError("a null (or absent) --mail-from checks postmaster@<HELO>: give --helo");
     session.receiver = authserv_id;
     session.now = now;
@@ -262,7 +262,7 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
                              " does not parse: " + msg.error().message());
   if (msg->headers.empty()) throw InputError("the message has no header fields");
 
-  ResolverStack stack = make_resolver(resolver_options_from(vm));
+  cli::ResolverStack stack = cli::make_resolver(cli::resolver_options_from(vm));
   RecordingResolver recorded(stack.resolver());
   dns::CachingResolver resolver(recorded);  // one question, one query, across the three checks
 

@@ -123,7 +123,7 @@ void check_dkim_keys(const config::Domain& d, const signing::KeySet::DomainKeys*
   for (std::size_t i = 0; i < d.selectors.size(); ++i) {
     const auto& sel = d.selectors[i];
     SelftestCheck c{"dkim-key", sel.name, false, {}, {}};
-    std::string name = sel.name + "._domainkey." + d.name;
+    std::string name = dkim::key_record_name(sel.name, d.name);
     dns::Answer a = resolver.query(name, dns::RRType::TXT);
     if (!a.ok()) {
       c.detail = "no key record at " + name + " (" + std::string(dns::to_string(a.status)) + ")";

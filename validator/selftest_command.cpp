@@ -9,7 +9,7 @@
 
 #include "core/signing/key_store.h"
 #include "validator/commands.h"
-#include "validator/resolver_options.h"
+#include "cli/resolver_options.h"
 #include "validator/selftest.h"
 
 namespace dnsauth::validator {
@@ -28,7 +28,7 @@ po::options_description selftest_options() {
        "the time of the synthetic signatures, in seconds since the Epoch (default: now)")
       ("json", "print one JSON object {domains: [{domain, ok, checks: [{id, subject, ok, detail, "
                "authentication_results}]}], passed, failed} instead of the checklist");
-  d.add(resolver_options());
+  d.add(cli::resolver_options());
   return d;
 }
 
@@ -37,14 +37,14 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
   po::store(po::command_line_parser(args).options(selftest_options()).run(), vm);
   po::notify(vm);
   if (!vm.count("config")) throw UsageError("--config is required");
-  ResolverOptions ro = resolver_options_from(vm);
+  cli::ResolverOptions ro = cli::resolver_options_from(vm);
 
   auto loaded = signing::load_key_set(vm["config"].as<std::string>());
   if (!loaded.ok()) {
     for (const auto& f : loaded.findings) err << f.str() << "\n";
     throw InputError("the configuration or its keys cannot be used (see above)");
   }
-  ResolverStack stack = make_resolver(ro);
+  cli::ResolverStack stack = cli::make_resolver(ro);
   SelftestOptions opt;
   opt.now = vm.count("now") ? vm["now"].as<long long>() : static_cast<long long>(std::time(nullptr));
   opt.authserv_id = vm["authserv-id"].as<std::string>();

@@ -13,7 +13,7 @@
 #include "core/spf/check_host.h"
 #include "core/spf/received_spf.h"
 #include "validator/commands.h"
-#include "validator/resolver_options.h"
+#include "cli/resolver_options.h"
 
 namespace dnsauth::validator {
 
@@ -72,7 +72,7 @@ po::options_description spf_options() {
       ("json", "print one JSON object (result, identity, mechanism, dns_lookups, void_lookups, "
                "dns_queries, explanation, problem, received_spf, authentication_results) instead "
                "of text");
-  d.add(resolver_options());
+  d.add(cli::resolver_options());
   return d;
 }
 
@@ -92,8 +92,7 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   session.client_ip = *ip;
   session.mail_from = vm["mail-from"].as<std::string>();
   if (vm.count("helo")) session.helo = vm["helo"].as<std::string>();
-  bool null_sender = session.mail_from.find_first_not_of(" <>") == std::string::npos;
-  if ((identity == "helo" || null_sender) && session.helo.empty())
+  if ((identity == "helo" || spf::is_null_reverse_path(session.mail_from)) && session.helo.empty())
     throw UsageError(identity == "helo" ? "--identity helo needs --helo"
                                         : "a null --mail-from checks postmaster@<HELO>: give --helo");
   session.receiver = vm.count("receiver") ? vm["receiver"].as<std::string>() : host_name();
@@ -102,7 +101,7 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   double limit = vm["time-limit"].as<double>();
   if (!(limit > 0.0) || limit > 3600.0) throw UsageError("--time-limit must be more than 0 and at most 3600 seconds");
 
-  ResolverStack dns = make_resolver(resolver_options_from(vm));
+  cli::ResolverStack dns = cli::make_resolver(cli::resolver_options_from(vm));
   spf::Options options;
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<long long>(limit * 1000.0));

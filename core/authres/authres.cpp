@@ -1,6 +1,7 @@
 #include "core/authres/authres.h"
 
 #include "core/common/ascii.h"
+#include "core/mail/fold.h"
 
 namespace dnsauth::authres {
 namespace {
@@ -425,28 +426,23 @@ std::string format_value(const AuthenticationResults& ar) {
 }
 
 std::string format_field(const AuthenticationResults& ar, const FormatOptions& options) {
-  std::string out = "Authentication-Results: " + format_head(ar);
-  if (ar.results.empty()) return out + "; none\r\n";
-  for (std::size_t i = 0; i < ar.results.size(); ++i) {
-    out += ";\r\n\t";
-    std::size_t column = 8;  // a tab
+  // Each resinfo on a line of its own, its elements folded between them; the tab counts as
+  // the 8 columns a reader sees.
+  mail::FieldFolder field("Authentication-Results",
+                          mail::FoldStyle{.width = options.width, .wsp = '\t', .wsp_columns = 8});
+  field.append(" " + format_head(ar));
+  if (ar.results.empty()) field.append("; none");
+  for (const ResInfo& r : ar.results) {
+    field.append(";");
+    field.fold();
     bool first = true;
-    for (const std::string& e : elements(ar.results[i])) {
-      if (!first) {
-        if (column + 1 + e.size() > options.width) {
-          out += "\r\n\t";
-          column = 8;
-        } else {
-          out += ' ';
-          ++column;
-        }
-      }
-      out += e;
-      column += e.size();
+    for (const std::string& e : elements(r)) {
+      if (first) field.append(e);
+      else field.word(e);
       first = false;
     }
   }
-  return out + "\r\n";
+  return field.field() + "\r\n";
 }
 
 bool claims_authserv_id(const mail::HeaderField& field, std::string_view authserv_id) {

@@ -2,6 +2,7 @@
 
 #include "core/common/base64.h"
 #include "core/dkim/tag_list.h"
+#include "core/dns/name.h"
 
 namespace dnsauth::dkim {
 
@@ -20,7 +21,22 @@ std::vector<std::string> split_colon_list(std::string_view value) {
   return out;
 }
 
+constexpr std::string_view kKeyLabel = "_domainkey";  // RFC 6376 3.6.2.1
+
 }  // namespace
+
+std::string key_record_name(std::string_view selector, std::string_view domain) {
+  std::string name;
+  name.reserve(selector.size() + kKeyLabel.size() + domain.size() + 2);
+  name.append(selector).append(".").append(kKeyLabel).append(".").append(domain);
+  return name;
+}
+
+std::optional<std::string> selector_of_key_record_name(std::string_view name, std::string_view domain) {
+  const std::string parent = std::string(kKeyLabel) + "." + std::string(domain);
+  if (!dns::is_below(name, parent)) return std::nullopt;
+  return std::string(name.substr(0, name.size() - parent.size() - 1));
+}
 
 bool KeyRecord::allows_hash(std::string_view hash) const {
   if (hashes.empty()) return true;

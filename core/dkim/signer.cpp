@@ -6,12 +6,11 @@
 #include "core/dkim/header_hash.h"
 #include "core/dkim/signature.h"
 #include "core/dns/name.h"
+#include "core/mail/fold.h"
 
 namespace dnsauth::dkim {
 
 namespace {
-
-constexpr std::size_t kMaxLine = 78;  // RFC 5322 2.1.1 SHOULD
 
 // RFC 6376 2.11 dkim-quoted-printable for i=: everything outside printable ASCII, and ';',
 // '=' and whitespace, is written as =XX.
@@ -30,61 +29,15 @@ std::string qp_encode(std::string_view s) {
   return out;
 }
 
-// Builds a folded header value; `col` tracks the length of the current line, which starts
-// with "DKIM-Signature:".
-class Folder {
- public:
-  explicit Folder(std::size_t start_col) : col_(start_col) {}
-
-  // A token that must not be split ("v=1;"). Preceded by a space or a fold.
-  void word(std::string_view w) {
-    if (col_ + 1 + w.size() > kMaxLine) fold();
-    else append(" ");
-    append(w);
-  }
-  // A list "h=from:to:..." that may be folded after any colon.
-  void list(std::string_view prefix, const std::vector<std::string>& items, std::string_view suffix) {
-    std::string first = std::string(prefix) + (items.empty() ? "" : items[0]);
-    if (items.size() == 1) first += suffix;
-    else first += ":";
-    word(first);
-    for (std::size_t i = 1; i < items.size(); ++i) {
-      std::string item = items[i] + (i + 1 == items.size() ? std::string(suffix) : std::string(":"));
-      if (col_ + item.size() > kMaxLine) fold();
-      append(item);
-    }
-  }
-  // base64 may be broken anywhere (3.5: FWS in b= and bh= is ignored). Starts after a space
-  // or a fold; fills lines to the limit.
-  void base64(std::string_view prefix, std::string_view data, std::string_view suffix) {
-    std::size_t whole = prefix.size() + data.size() + suffix.size();
-    // Keep a value whole when a fresh line can hold it (bh=); fill lines otherwise (b=).
-    if (col_ + 1 + whole > kMaxLine && (whole + 1 < kMaxLine || col_ + 1 + prefix.size() + 4 > kMaxLine)) fold();
-    else append(" ");
-    append(prefix);
-    std::string rest = std::string(data) + std::string(suffix);
-    std::string_view r(rest);
-    while (!r.empty()) {
-      if (col_ >= kMaxLine) fold();
-      std::size_t room = kMaxLine - col_;
-      append(r.substr(0, room));
-      r.remove_prefix(std::min(room, r.size()));
-    }
-  }
-  const std::string& text() const { return out_; }
-
- private:
-  void fold() {
-    out_ += "\r\n\t";
-    col_ = 1;
-  }
-  void append(std::string_view s) {
-    out_ += s;
-    col_ += s.size();
-  }
-  std::string out_;
-  std::size_t col_;
-};
+// h=from:to:...: the list may be folded after any colon (RFC 6376 3.5 allows FWS around ':').
+void fold_list(mail::FieldFolder& f, std::string_view prefix, const std::vector<std::string>& items,
+               std::string_view suffix) {
+  std::string first = std::string(prefix) + (items.empty() ? "" : items[0]);
+  first += items.size() == 1 ? suffix : ":";
+  f.word(first);
+  for (std::size_t i = 1; i < items.size(); ++i)
+    f.glue(items[i] + std::string(i + 1 == items.size() ? suffix : ":"));
+}
 
 // The h= list for this message: every `sign` name once per field present, every `oversign`
 // name once more than present (5.4.2, 8.15). One pass counts the fields by name; the policy
@@ -206,7 +159,7 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
     std::vector<std::string> h_list = header_list(spec.headers, headers_);
     Algorithm alg = spec.key->type() == KeyType::ed25519 ? Algorithm::ed25519_sha256 : Algorithm::rsa_sha256;
 
-    Folder f(std::string_view("DKIM-Signature:").size());
+    mail::FieldFolder f("DKIM-Signature");
     f.word("v=1;");
     f.word("a=" + std::string(to_string(alg)) + ";");
     f.word("c=" + std::string(to_string(spec.canon.header)) + "/" + std::string(to_string(spec.canon.body)) + ";");
@@ -215,10 +168,10 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
     f.word("t=" + std::to_string(now) + ";");
     if (spec.expire_after) f.word("x=" + std::to_string(now + *spec.expire_after) + ";");
     if (spec.identity) f.word("i=" + qp_encode(*spec.identity) + ";");
-    f.list("h=", h_list, ";");
-    f.base64("bh=", body_hashes[hasher_of_spec_[k]], ";");
-    f.base64("b=", "", "");
-    std::string unsigned_value = f.text();
+    fold_list(f, "h=", h_list, ";");
+    f.breakable("bh=", body_hashes[hasher_of_spec_[k]] + ";");
+    f.breakable("b=", "");
+    std::string unsigned_value(f.value());
 
     auto field = mail::HeaderField::from_parts("DKIM-Signature", unsigned_value);
     if (!field) return tl::unexpected(field.error());
@@ -226,25 +179,10 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
     auto sig = spec.key->sign_digest(digest);
     if (!sig) return tl::unexpected(sig.error());
 
-    // Append b= by refolding from the end of the unsigned text: the verifier deletes the b=
-    // value with its whitespace, which gives back exactly the text signed above.
-    std::string b64 = encode_base64(*sig);
-    std::size_t last_line = unsigned_value.rfind('\n');
-    std::size_t col = last_line == std::string::npos
-                          ? std::string_view("DKIM-Signature:").size() + unsigned_value.size()
-                          : unsigned_value.size() - last_line - 1;  // from the TAB (one column) on
-    std::string value = unsigned_value;
-    std::string_view r(b64);
-    while (!r.empty()) {
-      if (col >= kMaxLine) {
-        value += "\r\n\t";
-        col = 1;
-      }
-      std::size_t room = kMaxLine - col;
-      value.append(r.substr(0, room));
-      col += std::min(room, r.size());
-      r.remove_prefix(std::min(room, r.size()));
-    }
+    // b= goes on from where the signed text ends: the verifier deletes the b= value with its
+    // whitespace, which gives back exactly the text signed above.
+    f.fill(encode_base64(*sig));
+    std::string value(f.value());
     out.push_back(SignatureField{"DKIM-Signature", std::move(value)});
   }
   return out;

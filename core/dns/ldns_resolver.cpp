@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/dns/ip_address.h"
+#include "core/dns/host_port.h"
 #include "core/dns/ldns_records.h"
 
 namespace dnsauth::dns {
@@ -23,55 +23,6 @@ std::string rcode_name(ldns_pkt_rcode rcode) {
 }
 
 }  // namespace
-
-Result<ServerAddress> parse_server_address(std::string_view text) {
-  ServerAddress out;
-  std::string_view addr = text, port;
-  if (!text.empty() && text.front() == '[') {
-    // "[2001:db8::53]:5353"
-    std::size_t close = text.find(']');
-    if (close == std::string_view::npos)
-      return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': missing ']'");
-    addr = text.substr(1, close - 1);
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':')
-        return make_error(Errc::invalid_argument,
-                          "server '" + std::string(text) + "': expected ':PORT' after ']'");
-      port = rest.substr(1);
-      if (port.empty())
-        return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': empty port");
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    // "192.0.2.53:5353"; more than one colon is a bare IPv6 address.
-    std::size_t colon = text.find(':');
-    addr = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (port.empty())
-      return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': empty port");
-  }
-  auto ip = IpAddress::parse(addr);
-  if (!ip)
-    return make_error(Errc::invalid_argument,
-                      "server '" + std::string(text) + "': " + ip.error().detail);
-  out.address = ip->to_string();
-  if (!port.empty()) {
-    unsigned value = 0;
-    for (char c : port) {
-      if (c < '0' || c > '9' || value > 65535)
-        return make_error(Errc::invalid_argument,
-                          "server '" + std::string(text) + "': port '" + std::string(port) +
-                              "' is not a number from 1 to 65535");
-      value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (value == 0 || value > 65535)
-      return make_error(Errc::invalid_argument, "server '" + std::string(text) + "': port '" +
-                                                    std::string(port) +
-                                                    "' is not a number from 1 to 65535");
-    out.port = static_cast<std::uint16_t>(value);
-  }
-  return out;
-}
 
 struct LdnsResolver::Impl {
   ldns_resolver* res = nullptr;
@@ -106,20 +57,22 @@ Result<std::unique_ptr<LdnsResolver>> LdnsResolver::create(const LdnsOptions& op
     }
     description += ")";
   } else {
-    auto server = parse_server_address(options.server);
-    if (!server) return tl::unexpected(server.error());
+    constexpr std::uint16_t kDnsPort = 53;  // RFC 1035 4.2
+    auto server = parse_host_port(options.server, kDnsPort);
+    if (!server) {
+      return make_error(Errc::invalid_argument, "server " + server.error().detail, server.error().offset);
+    }
     impl->res = ldns_resolver_new();
-    bool v6 = server->address.find(':') != std::string::npos;
+    const std::string address = server->address.to_string();
     ldns_rdf* addr =
-        ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, server->address.c_str());
+        ldns_rdf_new_frm_str(server->address.is_v6() ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, address.c_str());
     if (!impl->res || !addr || ldns_resolver_push_nameserver(impl->res, addr) != LDNS_STATUS_OK) {
       if (addr) ldns_rdf_deep_free(addr);
       return make_error(Errc::invalid_argument, "server '" + options.server + "' is unusable");
     }
     ldns_rdf_deep_free(addr);  // push_nameserver stored a copy
     ldns_resolver_set_port(impl->res, server->port);
-    description = v6 ? "[" + server->address + "]:" + std::to_string(server->port)
-                     : server->address + ":" + std::to_string(server->port);
+    description = server->to_string();
   }
   ldns_resolver* r = impl->res;
   timeval tv{};

@@ -17,8 +17,8 @@
 namespace dnsauth::dns {
 
 struct LdnsOptions {
-  // "ADDR" or "ADDR:PORT" ("192.0.2.53:5353", "[2001:db8::53]:53", "::1"); empty: the
-  // nameservers of resolv_conf.
+  // "ADDR" or "ADDR:PORT" ("192.0.2.53:5353", "[2001:db8::53]:53", "::1"; port 53 when
+  // absent), as dns::parse_host_port reads it; empty: the nameservers of resolv_conf.
   std::string server;
   std::string resolv_conf = "/etc/resolv.conf";
   std::chrono::milliseconds timeout{3000};  // per attempt
@@ -27,14 +27,6 @@ struct LdnsOptions {
   std::uint16_t edns_udp_size = 1232;       // 0: no EDNS0 on the first attempt
   bool recursion_desired = true;
 };
-
-// Splits "ADDR[:PORT]" into address and port (53 when absent); Errc::invalid_argument
-// naming the text when the address or the port is not valid.
-struct ServerAddress {
-  std::string address;
-  std::uint16_t port = 53;
-};
-Result<ServerAddress> parse_server_address(std::string_view text);
 
 class LdnsResolver : public Resolver {
  public:

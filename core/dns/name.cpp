@@ -30,4 +30,8 @@ bool is_at_or_below(std::string_view name, std::string_view domain) noexcept {
          ascii::iequals(name.substr(name.size() - domain.size()), domain);
 }
 
+bool is_below(std::string_view name, std::string_view domain) noexcept {
+  return name.size() > domain.size() && is_at_or_below(name, domain);
+}
+
 }  // namespace dnsauth::dns

@@ -1,6 +1,7 @@
 // Domain names as text: the one syntax check and the one "at or below" relation that the
 // modules share (DKIM d= and i=, the configuration's names and map targets, DMARC report
-// hosts, the zone-file resolver), so none of them keeps a slightly different copy.
+// hosts, the zone-file resolver, the publisher's zone fragments, the signer's "*.domain"
+// map entries), so none of them keeps a slightly different copy.
 #pragma once
 
 #include <string_view>
@@ -22,8 +23,11 @@ enum class NameSyntax {
 bool is_domain_name(std::string_view name, NameSyntax syntax = NameSyntax::host, bool final_dot = false) noexcept;
 
 // `name` is `domain` or a name below it, at a label boundary ("a.b.example.com" is below
-// "example.com", "badexample.com" is not), ASCII case-insensitively. Every name is at or below
-// the root (an empty `domain`).
+// "example.com", "badexample.com" is not), ASCII case-insensitively (RFC 4343 2: "Example.COM"
+// and "example.com" are one name). Every name is at or below the root (an empty `domain`).
 bool is_at_or_below(std::string_view name, std::string_view domain) noexcept;
+// The same without `domain` itself: "mail.example.com" is below "example.com", "example.com"
+// is not (a "*.example.com" pattern). Every name but the root is below the root.
+bool is_below(std::string_view name, std::string_view domain) noexcept;
 
 }  // namespace dnsauth::dns

@@ -281,6 +281,19 @@ const ZoneResolver::Node* ZoneResolver::lookup(const std::string& name, const st
   return nullptr;
 }
 
+std::vector<std::string> ZoneResolver::names() const {
+  std::vector<std::string> out;
+  out.reserve(nodes_.size());
+  for (const auto& [name, node] : nodes_) out.push_back(name);
+  return out;
+}
+
+Answer ZoneResolver::records_at(std::string_view name, RRType type) const {
+  if (auto it = nodes_.find(normalize_name(name)); it != nodes_.end())
+    if (auto a = it->second.answers.find(type); a != it->second.answers.end()) return a->second;
+  return Answer{Status::nodata, {}, {}, {}, {}};
+}
+
 Answer ZoneResolver::query(std::string_view name, RRType type) {
   std::string current = normalize_name(name);
   for (int hops = 0; hops < 16; ++hops) {

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/error.h"
 #include "core/dns/resolver.h"
@@ -46,6 +47,14 @@ class ZoneResolver : public Resolver {
   // The apexes of the zones loaded so far.
   const std::set<std::string>& zones() const { return apexes_; }
   std::size_t record_count() const { return record_count_; }
+  // The owner names of the records loaded so far, lowercase without the final dot, sorted;
+  // wildcard owners ("*.example.com") as written. What a linter walks: the DNS cannot list
+  // names (DKIM selectors, for one), a zone file can.
+  std::vector<std::string> names() const;
+  // The records of `type` that `name` owns itself, as loaded: ok with the records, or nodata
+  // (no records of that type at that name). Unlike query(), no CNAME is followed, no wildcard
+  // answers and the fallback is not asked.
+  Answer records_at(std::string_view name, RRType type) const;
 
  private:
   struct Node {

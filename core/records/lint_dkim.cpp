@@ -69,7 +69,7 @@ void lint_dkim_text(Context& ctx, const std::string& name, const std::string& te
 
 void lint_dkim(Context& ctx, std::string_view selector, std::string_view domain,
                const ExpectedSelector* expected) {
-  std::string name = std::string(selector) + "._domainkey." + std::string(domain);
+  std::string name = dkim::key_record_name(selector, domain);
   if (!ctx.followable(name, "the key record of selector " + std::string(selector))) return;
   dns::Answer a = ctx.ask(name, dns::RRType::TXT);
   if (a.status == dns::Status::tempfail) return;

@@ -1,6 +1,7 @@
 #include "core/records/records.h"
 
 #include "core/common/base64.h"
+#include "core/dkim/key_record.h"
 
 namespace dnsauth::records {
 
@@ -105,9 +106,6 @@ std::string dmarc_record(const config::Dmarc& d) {
   return r;
 }
 
-std::string dkim_owner(std::string_view selector, std::string_view domain) {
-  return std::string(selector) + "._domainkey." + std::string(domain);
-}
 std::string dmarc_owner(std::string_view domain) { return "_dmarc." + std::string(domain); }
 std::string report_authorization_owner(std::string_view reported_domain, std::string_view receiver) {
   return std::string(reported_domain) + "._report._dmarc." + std::string(receiver);
@@ -121,7 +119,7 @@ std::vector<TxtRecord> domain_records(const config::Domain& domain,
     bool have = key != public_keys.end() && !key->second.empty();
     DkimKeySpec spec{dkim::key_type_of(s.algorithm), have ? key->second : std::string(), s.hashes,
                      s.testing, s.notes, s.services};
-    out.push_back({dkim_owner(s.name, domain.name), domain.ttl, dkim_key_record(spec), Kind::dkim,
+    out.push_back({dkim::key_record_name(s.name, domain.name), domain.ttl, dkim_key_record(spec), Kind::dkim,
                    key_comment(s, have)});
   }
   if (domain.spf) {

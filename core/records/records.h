@@ -63,8 +63,7 @@ std::string dmarc_record(const config::Dmarc& dmarc);
 // accepts reports about <domain>.
 inline constexpr std::string_view kReportAuthorizationRecord = "v=DMARC1";
 
-// Owner names.
-std::string dkim_owner(std::string_view selector, std::string_view domain);
+// Owner names (a DKIM key's is dkim::key_record_name, core/dkim/key_record.h).
 std::string dmarc_owner(std::string_view domain);
 std::string report_authorization_owner(std::string_view reported_domain, std::string_view receiver);
 

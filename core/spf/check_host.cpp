@@ -433,12 +433,21 @@ class Evaluation {
   std::optional<PtrNames> ptr_names_;
 };
 
-std::string strip_angle_brackets(std::string_view s) {
+// The path inside its angle brackets, spaces and tabs around it removed.
+std::string_view strip_angle_brackets(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
-  return std::string(s);
+  return s;
 }
+
+}  // namespace
+
+bool is_null_reverse_path(std::string_view mail_from) noexcept {
+  return strip_angle_brackets(mail_from).empty();
+}
+
+namespace {
 
 Verdict run_identity(dns::Resolver& resolver, const Session& session, const Options& options,
                      Identity identity, std::string sender, std::string domain) {
@@ -475,8 +484,7 @@ Verdict check_host(dns::Resolver& resolver, const Request& request, const Option
 }
 
 Verdict verify_mail_from(dns::Resolver& resolver, const Session& session, const Options& options) {
-  std::string mail_from = strip_angle_brackets(session.mail_from);
-  if (mail_from.empty()) {
+  if (is_null_reverse_path(session.mail_from)) {
     // RFC 7208 2.4: a null reverse-path is checked as postmaster@<HELO>.
     if (session.helo.empty()) {
       Verdict v;
@@ -486,6 +494,7 @@ Verdict verify_mail_from(dns::Resolver& resolver, const Session& session, const 
     return run_identity(resolver, session, options, Identity::mailfrom,
                         "postmaster@" + session.helo, session.helo);
   }
+  std::string mail_from(strip_angle_brackets(session.mail_from));
   std::size_t at = mail_from.rfind('@');
   std::string domain = at == std::string::npos ? mail_from : mail_from.substr(at + 1);
   return run_identity(resolver, session, options, Identity::mailfrom, mail_from, domain);

@@ -84,6 +84,12 @@ struct Session {
   std::int64_t now = 0;
 };
 
+// RFC 5321 4.1.1.2: Reverse-path = Path / "<>". The session's mail_from is the null
+// reverse-path when it is "<>" or empty (an MTA may hand over the address without its
+// brackets), spaces and tabs around it aside; "<<>>" or "<" are not null but malformed paths.
+// RFC 7208 2.4 then checks postmaster@<HELO>, and no envelope-from is recorded (9.1).
+bool is_null_reverse_path(std::string_view mail_from) noexcept;
+
 // The MAIL FROM identity (2.4): the domain of the reverse-path; when that is null, the
 // mailbox postmaster@<HELO> (identity still "mailfrom").
 Verdict verify_mail_from(dns::Resolver& resolver, const Session& session,

@@ -3,6 +3,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/mail/fold.h"
+
 namespace dnsauth::spf {
 
 namespace {
@@ -79,26 +81,6 @@ std::string comment(const Verdict& v, const Session& s) {
   return "(" + comment_text(text) + ")";
 }
 
-// Joins words with single spaces, folding (CRLF SP) before a word that would pass column 78.
-// Words are split at single spaces, so unfolding restores the text exactly.
-std::string fold(const std::vector<std::string>& words) {
-  std::string out;
-  std::size_t column = 0;
-  for (const auto& w : words) {
-    if (out.empty()) {
-      out = w;
-      column = w.size();
-    } else if (column + 1 + w.size() > 78) {
-      out += "\r\n " + w;
-      column = 1 + w.size();
-    } else {
-      out += " " + w;
-      column += 1 + w.size();
-    }
-  }
-  return out;
-}
-
 void split_words(std::vector<std::string>& words, const std::string& text) {
   std::size_t start = 0;
   while (true) {
@@ -109,18 +91,14 @@ void split_words(std::vector<std::string>& words, const std::string& text) {
   }
 }
 
-bool null_reverse_path(std::string_view mail_from) {
-  return mail_from.find_first_not_of(" \t<>") == std::string_view::npos;
-}
-
 }  // namespace
 
 std::string received_spf(const Verdict& verdict, const Session& session) {
-  std::vector<std::string> words{"Received-SPF:", std::string(to_string(verdict.result))};
+  std::vector<std::string> words{std::string(to_string(verdict.result))};
   split_words(words, comment(verdict, session));
   std::vector<std::pair<std::string, std::string>> kv;
   kv.emplace_back("client-ip", session.client_ip.to_string());
-  if (verdict.identity == Identity::mailfrom && !null_reverse_path(session.mail_from))
+  if (verdict.identity == Identity::mailfrom && !is_null_reverse_path(session.mail_from))
     kv.emplace_back("envelope-from", session.mail_from);
   if (!session.helo.empty()) kv.emplace_back("helo", session.helo);
   if (!session.receiver.empty() && session.receiver != "unknown")
@@ -132,14 +110,18 @@ std::string received_spf(const Verdict& verdict, const Session& session) {
   else if (!verdict.mechanism.empty()) kv.emplace_back("mechanism", verdict.mechanism);
   // Folding may fall inside a quoted-string too: unfolding gives its spaces back (RFC 5322 3.2.4).
   for (const auto& [key, val] : kv) split_words(words, key + "=" + value(val) + ";");
-  return fold(words);
+  // Words are split at single spaces and joined by one space or a fold (CRLF SP), so
+  // unfolding restores the text exactly.
+  mail::FieldFolder field("Received-SPF", mail::FoldStyle{.wsp = ' '});
+  for (const auto& w : words) field.word(w);
+  return field.field();
 }
 
 std::string authres_spf(const Verdict& verdict, const Session& session) {
   std::string out = "spf=" + std::string(to_string(verdict.result));
   // RFC 8601 2.7.2: smtp.mailfrom carries the domain of the reverse-path; with a null one
   // SPF checked the HELO name (RFC 7208 2.4), which is reported as smtp.helo.
-  if (verdict.identity == Identity::helo || null_reverse_path(session.mail_from))
+  if (verdict.identity == Identity::helo || is_null_reverse_path(session.mail_from))
     return out + " smtp.helo=" + value(session.helo);
   return out + " smtp.mailfrom=" + value(verdict.domain);
 }

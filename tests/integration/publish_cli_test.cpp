@@ -128,6 +128,38 @@ TEST(PublishCli, LintExitsZeroOneTwoForCleanWarningsErrors) {
   }
 }
 
+// --zone is read by the zone resolver the validator uses (core/dns/zone_resolver.h): RFC 1035
+// 5.1 $INCLUDE is followed, the selectors are found in every file read, and a record that
+// does not parse stops lint with FILE:LINE (exit 2) instead of being skipped.
+TEST(PublishCli, LintReadsZoneFilesWithIncludesAndNamesTheLineOfAnError) {
+  Workspace ws;
+  const std::string head =
+      "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\n"
+      "@ IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+      "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n";
+  ws.write("z/example.com.zone", head + "$INCLUDE keys.inc\n");
+  // Owner names compare without case (RFC 4343): this is selector s1 of example.com.
+  ws.write("z/keys.inc", "S1._DomainKey IN TXT \"v=DKIM1; k=ed25519; p=\"\n");
+  const std::string zone = (ws.dir() / "z/example.com.zone").string();
+  Ran r = publish({"lint", "--zone", zone, "--domain", "example.com", "--json"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> seen;
+  for (const auto& f : j["findings"]) seen.push_back(f["rule"].get<std::string>() + " " + f["name"].get<std::string>());
+  EXPECT_EQ(seen, std::vector<std::string>{"dkim-revoked s1._domainkey.example.com"}) << r.out;
+
+  ws.write("z/keys.inc", "s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=\"\ns2._domainkey IN BOGUS x\n");
+  Ran included = publish({"lint", "--zone", zone, "--domain", "example.com"});
+  EXPECT_EQ(included.status, 2) << included.out;
+  EXPECT_NE(included.err.find("keys.inc:2: "), std::string::npos) << included.err;
+  EXPECT_EQ(included.out, "");
+
+  ws.write("z/example.com.zone", head + "mail IN A 192.0.2.300\n");
+  Ran broken = publish({"lint", "--zone", zone, "--domain", "example.com"});
+  EXPECT_EQ(broken.status, 2) << broken.out;
+  EXPECT_NE(broken.err.find("example.com.zone:6: "), std::string::npos) << broken.err;
+}
+
 TEST(PublishCli, LintRecordHumanOutputPointsAtTheError) {
   Ran r = publish({"lint", "--record", "v=spf1 ip4:192.0.2.1 bogus -all"});
   EXPECT_EQ(r.status, 2);

@@ -45,6 +45,20 @@ std::string rsa_record(std::string_view tags_before_p) {
 
 // ---- 3.6.1 parsing ----
 
+// RFC 6376 3.6.2.1: "<selector>._domainkey.<domain>"; 3.1: a selector may have several labels.
+TEST(Rfc6376_3_6_2_1, KeyRecordNameAndBack) {
+  EXPECT_EQ(key_record_name("s2026r", "example.com"), "s2026r._domainkey.example.com");
+  EXPECT_EQ(key_record_name("july.2005", "mail.example.com"), "july.2005._domainkey.mail.example.com");
+  EXPECT_EQ(selector_of_key_record_name("s2026r._domainkey.example.com", "example.com"), "s2026r");
+  EXPECT_EQ(selector_of_key_record_name("july.2005._DomainKey.Example.COM", "example.com"), "july.2005");
+  EXPECT_EQ(selector_of_key_record_name(key_record_name("a.b", "example.org"), "example.org"), "a.b");
+  // Another domain's key, the _domainkey node itself, a name elsewhere: no selector.
+  EXPECT_EQ(selector_of_key_record_name("s1._domainkey.sub.example.com", "example.com"), std::nullopt);
+  EXPECT_EQ(selector_of_key_record_name("_domainkey.example.com", "example.com"), std::nullopt);
+  EXPECT_EQ(selector_of_key_record_name("s1.x_domainkey.example.com", "example.com"), std::nullopt);
+  EXPECT_EQ(selector_of_key_record_name("_dmarc.example.com", "example.com"), std::nullopt);
+}
+
 TEST(Rfc6376_3_6_1, Rfc8463Ed25519Record) {
   auto rec = parse_key_record(kBrisbane);
   ASSERT_TRUE(rec) << rec.error().message();

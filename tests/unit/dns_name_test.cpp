@@ -10,6 +10,7 @@
 namespace {
 
 using dnsauth::dns::is_at_or_below;
+using dnsauth::dns::is_below;
 using dnsauth::dns::is_domain_name;
 using dnsauth::dns::NameSyntax;
 
@@ -47,14 +48,34 @@ TEST(DnsName, AFinalDotOnlyWhenAskedFor) {
   EXPECT_FALSE(is_domain_name(".", NameSyntax::host, true));
 }
 
-TEST(DnsName, AtOrBelowFollowsLabelBoundariesWithoutCase) {
-  EXPECT_TRUE(is_at_or_below("example.com", "example.com"));
-  EXPECT_TRUE(is_at_or_below("Mail.EXAMPLE.com", "example.COM"));
-  EXPECT_TRUE(is_at_or_below("a.b.example.com", "example.com"));
-  EXPECT_FALSE(is_at_or_below("badexample.com", "example.com"));
-  EXPECT_FALSE(is_at_or_below("example.com", "mail.example.com"));
-  EXPECT_FALSE(is_at_or_below("", "example.com"));
-  EXPECT_TRUE(is_at_or_below("example.com", ""));  // the root
+// At or below a domain at a label boundary, and strictly below it (a "*.example.com" entry
+// of the signer's map covers only the names below). RFC 4343 2: names compare without ASCII
+// case, whichever side carries it; the publisher sorts records into a domain's zone fragment
+// by this relation, so "_DMARC.Example.COM" goes into example.com's zone.
+TEST(DnsName, AtOrBelowAndBelowFollowLabelBoundariesWithoutCase) {
+  struct Case {
+    const char* name;
+    const char* domain;
+    bool at_or_below;
+    bool below;
+  };
+  for (const Case& c : {Case{"example.com", "example.com", true, false},
+                        Case{"Example.COM", "example.com", true, false},
+                        Case{"Mail.EXAMPLE.com", "example.COM", true, true},
+                        Case{"a.b.example.com", "example.com", true, true},
+                        Case{"_DMARC.Example.COM", "example.com", true, true},
+                        Case{"s1._domainkey.example.com", "EXAMPLE.COM", true, true},
+                        Case{"badexample.com", "example.com", false, false},
+                        Case{"BadExample.com", "example.com", false, false},
+                        Case{"_dmarc.Example.NET", "example.com", false, false},
+                        Case{"example.com", "mail.example.com", false, false},
+                        Case{"com", "example.com", false, false},
+                        Case{"", "example.com", false, false},
+                        Case{"example.com", "", true, true},  // the root
+                        Case{"", "", true, false}}) {
+    EXPECT_EQ(is_at_or_below(c.name, c.domain), c.at_or_below) << c.name << " / " << c.domain;
+    EXPECT_EQ(is_below(c.name, c.domain), c.below) << c.name << " / " << c.domain;
+  }
 }
 
 }  // namespace

@@ -60,6 +60,29 @@ TEST(DnsZoneResolver, RecordsAndTypes) {
   EXPECT_EQ(z.query("_spf.example.com", RRType::TXT).records.size(), 1u);
 }
 
+// A zone file, unlike the DNS, can list its names (a linter finds the DKIM selectors there),
+// and tell what a name holds itself, before wildcards and CNAMEs answer for it.
+TEST(DnsZoneResolver, ListsItsNamesAndTheRecordsEachOwns) {
+  ZoneResolver z = loaded();
+  EXPECT_EQ(z.names(), (std::vector<std::string>{"*.wild.example.com", "_spf.example.com", "a.b.c.example.com",
+                                                 "example.com", "loop1.example.com", "loop2.example.com",
+                                                 "mail.example.com", "ns1.example.com", "sub.wild.example.com",
+                                                 "www.example.com"}));
+  Answer spf = z.records_at("_SPF.Example.COM.", RRType::TXT);
+  ASSERT_EQ(spf.status, Status::ok);
+  EXPECT_EQ(spf.records, std::vector<std::string>{"v=spf1 ip4:192.0.2.0/24 ~all"});
+  // What query() would answer through a CNAME, a wildcard or from an empty non-terminal is
+  // not owned by the name.
+  EXPECT_EQ(z.query("www.example.com", RRType::A).status, Status::ok);
+  EXPECT_EQ(z.records_at("www.example.com", RRType::A).status, Status::nodata);
+  EXPECT_EQ(z.records_at("www.example.com", RRType::CNAME).records, std::vector<std::string>{"mail.example.com"});
+  EXPECT_EQ(z.query("x.wild.example.com", RRType::TXT).status, Status::ok);
+  EXPECT_EQ(z.records_at("x.wild.example.com", RRType::TXT).status, Status::nodata);
+  EXPECT_EQ(z.records_at("*.wild.example.com", RRType::TXT).records, std::vector<std::string>{"wildcard"});
+  EXPECT_EQ(z.records_at("b.c.example.com", RRType::TXT).status, Status::nodata);
+  EXPECT_EQ(z.records_at("elsewhere.example.net", RRType::TXT).status, Status::nodata);
+}
+
 TEST(DnsZoneResolver, NodataNxdomainAndEmptyNonTerminals) {
   ZoneResolver z = loaded();
   EXPECT_EQ(z.query("mail.example.com", RRType::TXT).status, Status::nodata);
@@ -183,6 +206,9 @@ TEST(DnsZoneResolver, IncludeFiles) {
   EXPECT_EQ(z.query("mx._spf.example.com", RRType::TXT).status, Status::ok);
   EXPECT_EQ(z.query("www.example.com", RRType::A).records, std::vector<std::string>{"192.0.2.80"});
   EXPECT_EQ(z.query("after.example.com", RRType::TXT).records, std::vector<std::string>{"origin unchanged"});
+  // The included names are the zone's names like any other.
+  EXPECT_EQ(z.names(), (std::vector<std::string>{"_spf.example.com", "after.example.com", "example.com",
+                                                 "mx._spf.example.com", "www.example.com"}));
 
   auto loop = z.load_file(dir / "loop.zone");
   ASSERT_FALSE(loop);

@@ -172,7 +172,6 @@ TEST(DmarcRecord, PctIsWrittenOnlyWhenConfigured) {
 // ---- Owners and a whole domain ----
 
 TEST(Owners, FollowTheRfcNames) {
-  EXPECT_EQ(dkim_owner("s1", "example.com"), "s1._domainkey.example.com");
   EXPECT_EQ(dmarc_owner("example.com"), "_dmarc.example.com");
   // RFC 7489 7.1: <reported domain>._report._dmarc.<report receiver>
   EXPECT_EQ(report_authorization_owner("example.com", "example.net"), "example.com._report._dmarc.example.net");

@@ -131,4 +131,27 @@ TEST(SpfReceivedSpf, AuthenticationResultsResinfo) {
   EXPECT_EQ(authres_spf(verify_mail_from(f.dns, f.session), f.session), "spf=pass smtp.helo=mx.example.net");
 }
 
+// RFC 5321 4.1.1.2: Reverse-path = Path / "<>"; RFC 7208 2.4: a null one is checked as
+// postmaster@<HELO>. The check, the Received-SPF field and the resinfo read the session's
+// mail_from by one rule (is_null_reverse_path), so they never disagree about what was checked.
+TEST(SpfReceivedSpf, NullReversePathIsReadOneWay) {
+  struct Case {
+    const char* mail_from;
+    bool null;
+  };
+  for (const Case& c : {Case{"", true}, Case{"<>", true}, Case{" <> ", true}, Case{"\t<>", true},
+                        Case{"  ", true}, Case{"<<>>", false}, Case{"<", false}, Case{">", false},
+                        Case{"<myname@example.com>", false}, Case{"myname@example.com", false}}) {
+    SCOPED_TRACE(std::string("mail_from '") + c.mail_from + "'");
+    EXPECT_EQ(is_null_reverse_path(c.mail_from), c.null);
+    Fixture f;
+    f.session.mail_from = c.mail_from;
+    Verdict v = verify_mail_from(f.dns, f.session);
+    EXPECT_EQ(v.sender == "postmaster@mx.example.net", c.null) << v.sender;
+    std::string field = unfold(received_spf(v, f.session));
+    EXPECT_EQ(field.find("envelope-from=") == std::string::npos, c.null) << field;
+    EXPECT_EQ(authres_spf(v, f.session).find("smtp.helo=") != std::string::npos, c.null);
+  }
+}
+
 }  // namespace

@@ -1,10 +1,10 @@
-#include "validator/resolver_options.h"
+#include "cli/resolver_options.h"
 
 #include <boost/program_options/value_semantic.hpp>
 
-#include "validator/commands.h"
+#include "cli/subcommands.h"
 
-namespace dnsauth::validator {
+namespace dnsauth::cli {
 
 namespace po = boost::program_options;
 
@@ -32,8 +32,8 @@ ResolverOptions resolver_options_from(const po::variables_map& vm) {
   ResolverOptions o;
   if (vm.count("zone")) o.zones = vm["zone"].as<std::vector<std::string>>();
   if (vm.count("resolver")) o.resolver = vm["resolver"].as<std::string>();
-  o.timeout_seconds = vm["timeout"].as<double>();
-  o.retries = vm["retries"].as<unsigned>();
+  if (vm.count("timeout")) o.timeout_seconds = vm["timeout"].as<double>();
+  if (vm.count("retries")) o.retries = vm["retries"].as<unsigned>();
   if (!(o.timeout_seconds > 0.0) || o.timeout_seconds > 300.0)
     throw UsageError("--timeout must be more than 0 and at most 300 seconds");
   if (o.retries > 10) throw UsageError("--retries must be from 0 to 10");
@@ -73,4 +73,4 @@ ResolverStack make_resolver(const ResolverOptions& options) {
   return stack;
 }
 
-}  // namespace dnsauth::validator
+}  // namespace dnsauth::cli
