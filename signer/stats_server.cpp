@@ -10,38 +10,28 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/dns/host_port.h"
 #include "signer/log.h"
 
 namespace dnsauth::signer {
 
 Result<std::unique_ptr<StatsServer>> StatsServer::bind(const std::string& listen, const Stats& stats) {
-  std::string host, port;
-  if (!listen.empty() && listen.front() == '[') {
-    auto close = listen.find("]:");
-    if (close == std::string::npos) return make_error(Errc::invalid_argument, "stats_listen '" + listen + "': bad form");
-    host = listen.substr(1, close - 1);
-    port = listen.substr(close + 2);
-  } else {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return make_error(Errc::invalid_argument, "stats_listen '" + listen + "': bad form");
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-  }
+  auto where = dns::parse_host_port(listen, dns::kPortRequired);
+  if (!where) return make_error(Errc::invalid_argument, "stats_listen: " + where.error().detail);
   sockaddr_storage ss{};
   socklen_t len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  int p = std::atoi(port.c_str());
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+  if (where->address.is_v4()) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
     v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(p));
+    v4->sin_port = htons(where->port);
+    std::memcpy(&v4->sin_addr, where->address.data(), 4);
     len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(p));
-    len = sizeof *v6;
   } else {
-    return make_error(Errc::invalid_argument, "stats_listen '" + listen + "': not an IP address");
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(where->port);
+    std::memcpy(&v6->sin6_addr, where->address.data(), 16);
+    len = sizeof *v6;
   }
   int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return make_error(Errc::io, "stats_listen " + listen + ": socket: " + std::strerror(errno));

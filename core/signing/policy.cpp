@@ -3,18 +3,12 @@
 #include <algorithm>
 
 #include "core/dkim/signature.h"
+#include "core/dns/name.h"
 #include "core/mail/message.h"
 
 namespace dnsauth::signing {
 
 namespace {
-
-// `sub` is `parent` or one of its subdomains (labels compare case-insensitively).
-bool is_subdomain(std::string_view sub, std::string_view parent) {
-  if (sub.size() <= parent.size()) return false;
-  return sub[sub.size() - parent.size() - 1] == '.' &&
-         mail::iequals(sub.substr(sub.size() - parent.size()), parent);
-}
 
 // One map key against the login.
 bool key_matches(std::string_view key, const Login& login) {
@@ -22,7 +16,7 @@ bool key_matches(std::string_view key, const Login& login) {
   auto at = key.rfind('@');
   if (at == std::string_view::npos || login.domain.empty()) return false;
   std::string_view local = key.substr(0, at), domain = key.substr(at + 1);
-  bool domain_ok = domain.starts_with("*.") ? is_subdomain(login.domain, domain.substr(2))
+  bool domain_ok = domain.starts_with("*.") ? dns::is_below(login.domain, domain.substr(2))
                                             : mail::iequals(login.domain, domain);
   return domain_ok && (local == "*" || local == login.local);
 }
@@ -32,7 +26,7 @@ bool target_matches(std::string_view target, const mail::Mailbox& from) {
   auto at = target.rfind('@');
   std::string_view local = at == std::string_view::npos ? "*" : target.substr(0, at);
   std::string_view domain = at == std::string_view::npos ? target : target.substr(at + 1);
-  bool domain_ok = domain.starts_with("*.") ? is_subdomain(from.domain, domain.substr(2))
+  bool domain_ok = domain.starts_with("*.") ? dns::is_below(from.domain, domain.substr(2))
                                             : mail::iequals(from.domain, domain);
   return domain_ok && (local == "*" || local == from.local_part);
 }

@@ -1,11 +1,11 @@
 #include "core/signing/settings.h"
 
-#include <arpa/inet.h>
 #include <pwd.h>
 
 #include <stdexcept>
 
 #include "core/config/document.h"
+#include "core/dns/host_port.h"
 #include "core/dns/name.h"
 #include "core/mail/message.h"
 
@@ -14,12 +14,6 @@ namespace dnsauth::signing {
 namespace {
 
 using config::Reader;
-
-bool parse_port(std::string_view s, unsigned& port) {
-  if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
-  port = static_cast<unsigned>(std::stoul(std::string(s)));
-  return port >= 1 && port <= 65535;
-}
 
 // libmilter's forms (smfi_setconn(3)): inet:PORT[@HOST], inet6:PORT[@HOST], unix:PATH, local:PATH.
 // Empty when the form is right, else what is wrong.
@@ -32,35 +26,17 @@ std::string check_socket(std::string_view s) {
   }
   if (kind == "inet" || kind == "inet6") {
     auto at = rest.find('@');
-    unsigned port = 0;
-    if (!parse_port(rest.substr(0, at), port)) return "socket '" + std::string(s) + "': the port must be 1 to 65535";
+    if (!dns::parse_port(rest.substr(0, at))) return "socket '" + std::string(s) + "': the port must be 1 to 65535";
     if (at != std::string_view::npos && at + 1 == rest.size()) return "socket '" + std::string(s) + "': empty host after '@'";
     return "";
   }
   return "socket '" + std::string(s) + "' must be inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH";
 }
 
+// ADDR:PORT or [ADDR6]:PORT, the port required.
 std::string check_stats_listen(std::string_view s) {
-  std::string host;
-  std::string_view port;
-  if (s.starts_with("[")) {
-    auto close = s.find("]:");
-    if (close == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
-    host = std::string(s.substr(1, close - 1));
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string_view::npos) return "stats_listen '" + std::string(s) + "' must be ADDR:PORT or [ADDR6]:PORT";
-    host = std::string(s.substr(0, colon));
-    port = s.substr(colon + 1);
-  }
-  unsigned char buf[16];
-  unsigned p = 0;
-  if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) {
-    return "stats_listen '" + std::string(s) + "': '" + host + "' is not an IP address";
-  }
-  if (!parse_port(port, p)) return "stats_listen '" + std::string(s) + "': the port must be 1 to 65535";
-  return "";
+  auto where = dns::parse_host_port(s, dns::kPortRequired);
+  return where ? "" : "stats_listen: " + where.error().detail;
 }
 
 Settings read_settings(const Reader& r, const toml::table& t) {

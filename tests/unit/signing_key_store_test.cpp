@@ -82,7 +82,7 @@ TEST(SignerKeyStore, ReportsEveryProblemWithItsPlace) {
                     "user = \"no-such-user-dnsauth\"\n")));
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(has_finding(r, Finding::Severity::error, "port must be 1 to 65535")) << all(r);
-  EXPECT_TRUE(has_finding(r, Finding::Severity::error, "'localhost' is not an IP address")) << all(r);
+  EXPECT_TRUE(has_finding(r, Finding::Severity::error, "'localhost' is not an IPv4 address")) << all(r);
   EXPECT_TRUE(has_finding(r, Finding::Severity::error, "user 'no-such-user-dnsauth' does not exist")) << all(r);
   EXPECT_TRUE(has_finding(r, Finding::Severity::error, d.key_path("rsa.pem").string() + " for selector r1 of example.com (" +
                                                            (d.dir() / "dnsauth.toml").string() + ":")) << all(r);

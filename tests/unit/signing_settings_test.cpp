@@ -106,7 +106,7 @@ TEST(SigningSettings, AddressesAndTheUserAreCheckedAllAtOnce) {
   auto problems = check_settings(c->signer);
   ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0], "socket 'inet:70000@127.0.0.1': the port must be 1 to 65535");
-  EXPECT_EQ(problems[1], "stats_listen 'localhost:9480': 'localhost' is not an IP address");
+  EXPECT_EQ(problems[1], "stats_listen: 'localhost:9480': 'localhost' is not an IPv4 address (four octets a.b.c.d)");
   EXPECT_EQ(problems[2], "user 'no-such-user-dnsauth' does not exist");
   struct Case {
     const char* socket;
@@ -119,8 +119,9 @@ TEST(SigningSettings, AddressesAndTheUserAreCheckedAllAtOnce) {
       {"inet:0@127.0.0.1", "", "the port must be 1 to 65535"},
       {"inet:8891@", "", "empty host after '@'"},
       {"unix:run/x.sock", "", "the path must be absolute"},
-      {"inet:8891", "9480", "must be ADDR:PORT"},
-      {"inet:8891", "127.0.0.1:99999", "the port must be 1 to 65535"},
+      {"inet:8891", "9480", "'9480' is not an IPv4 address"},
+      {"inet:8891", "127.0.0.1:99999", "port '99999' is not a number from 1 to 65535"},
+      {"inet:8891", "::1:9480", "stats_listen: '::1:9480'"},
   };
   for (const auto& k : cases) {
     Settings s;
