@@ -125,7 +125,7 @@ struct PolicyDiscovery {
   Record record;              // the record applied, when found
   bool psd_record = false;    // RFC 9989: a Public Suffix Domain's record (psd=y) applies
   Cause cause = Cause::no_record;
-  std::string detail;         // the names looked up and what they said
+  std::string detail;         // in full: the names looked up and what they said
 
   // For people: the detail, or else describe(cause).
   std::string reason() const;

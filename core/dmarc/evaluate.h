@@ -85,7 +85,7 @@ struct AlignmentCheck {
   Outcome outcome = Outcome::not_authenticated;
   std::string organizational_domain;  // relaxed mode, when it was needed
   Cause cause = Cause::not_passed;
-  std::string detail;  // which mechanism did not pass
+  std::string detail;  // not_passed: "dkim did not pass", "spf did not pass"; else empty
 
   // For people: the detail, or else describe(cause).
   std::string reason() const;
@@ -129,8 +129,8 @@ struct Evaluation {
   Status status = Status::none;
   Policy requested = Policy::none;  // the strictest requested among failing domains
   Policy applied = Policy::none;    // the strictest applied among failing domains
-  // With one Author Domain, its cause and detail; with several, the deciding domain's cause
-  // and a detail naming each domain's status.
+  // With one Author Domain, its cause and reason; with several, the deciding domain's cause
+  // and a detail naming each domain's status; with none, why none was evaluated.
   Cause cause = Cause::no_record;
   std::string detail;
   std::vector<DomainResult> domains;  // one per distinct Author Domain evaluated, From order

@@ -91,7 +91,9 @@ struct Verdict {
   // was evaluated (none, and errors before any mechanism).
   std::string mechanism;
   Cause cause = Cause::none;  // temperror/permerror/none: what went wrong
-  std::string detail;         // ... and where: the names, terms and the resolver's or parser's words
+  // The problem in full, naming where: the domain, the term, the resolver's or parser's words
+  // ("more than 10 DNS-querying terms (RFC 7208 4.6.4), exceeded at 'mx' in example.com").
+  std::string detail;
   std::string explanation;  // fail: the expanded exp= text or the default explanation
   std::size_t dns_lookups = 0;    // terms counted towards the limit of 10 (4.6.4)
   std::size_t void_lookups = 0;   // lookups answered NXDOMAIN or with no records (4.6.4)
