@@ -59,7 +59,7 @@ void run(benchmark::State& state, const char* ip, spf::Result want, std::size_t 
   if (first.result != want || first.dns_lookups != lookups)
     throw std::logic_error("the benchmark policy no longer evaluates as designed: " +
                            std::string(spf::to_string(first.result)) + ", " +
-                           std::to_string(first.dns_lookups) + " lookups, " + first.problem);
+                           std::to_string(first.dns_lookups) + " lookups, " + first.problem());
   for (auto _ : state) {
     spf::Verdict v = spf::verify_mail_from(dns, s);
     benchmark::DoNotOptimize(v);

@@ -98,6 +98,9 @@ std::string this_host() {
 json nullable(const std::string& s) { return s.empty() ? json() : json(s); }
 template <class T>
 json nullable(const std::optional<T>& v) { return v ? json(*v) : json(); }
+// A DKIM or SPF cause's machine name, null when there is none (pass; SPF fail too).
+template <class Cause>
+json cause_json(Cause c) { return c == Cause::none ? json() : json(std::string(to_string(c))); }
 
 json answer_json(const RecordingResolver::Entry& e) {
   json j = {{"name", e.name},
@@ -148,11 +151,14 @@ json dmarc_json(const dmarc::Evaluation& e, dmarc::Mode mode) {
                         {"mode", c.mode == dmarc::AlignmentMode::strict ? "strict" : "relaxed"},
                         {"outcome", std::string(dmarc::to_string(c.outcome))},
                         {"organizational_domain", nullable(c.organizational_domain)},
-                        {"reason", c.reason}});
+                        {"cause", std::string(dmarc::to_string(c.cause))},
+                        {"reason", c.reason()}});
     json jd = {{"author_domain", d.author_domain},
                {"status", std::string(dmarc::to_string(d.status))},
-               {"reason", d.reason},
-               {"discovery", d.discovery.reason},
+               {"cause", std::string(dmarc::to_string(d.cause))},
+               {"reason", d.reason()},
+               {"discovery_cause", std::string(dmarc::to_string(d.discovery.cause))},
+               {"discovery", d.discovery.reason()},
                {"policy_domain", nullable(d.discovery.policy_domain)},
                {"psd_record", d.discovery.psd_record},
                {"record", d.discovery.found() ? record_json(d.discovery.record) : json()},
@@ -174,7 +180,8 @@ json dmarc_json(const dmarc::Evaluation& e, dmarc::Mode mode) {
           {"result", std::string(dmarc::to_string(e.status))},
           {"requested", std::string(dmarc::to_string(e.requested))},
           {"applied", std::string(dmarc::to_string(e.applied))},
-          {"reason", e.reason},
+          {"cause", std::string(dmarc::to_string(e.cause))},
+          {"reason", e.reason()},
           {"domains", domains},
           {"lookups", lookups}};
 }
@@ -212,10 +219,10 @@ po::options_description message_options() {
        "seed for RFC 7489 pct= sampling, for repeatable runs (default: a random seed)")
       ("crlf", "print the fields with CRLF line ends, as they go into a message")
       ("json", "print one JSON object instead: exit, authentication_results, received_spf, "
-               "from, dkim (each signature with its reason), spf (result, mechanism, problem, "
-               "lookups), dmarc (result, policy requested and applied, reason, the record and its "
-               "problems, every alignment check and _dmarc lookup), and dns (every query made and "
-               "its answer)");
+               "from, dkim (each signature with its cause and reason), spf (result, mechanism, "
+               "cause, problem, lookups), dmarc (result, policy requested and applied, cause, "
+               "reason, the record and its problems, every alignment check and _dmarc lookup), and "
+               "dns (every query made and its answer)");
   d.add(cli::resolver_options());
   return d;
 }
@@ -296,15 +303,7 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
   if (signatures.empty()) ar.results.push_back(authres::ResInfo{"dkim", std::nullopt, "none", "no signatures", {}, {}});
   std::string received_spf;
   if (verdict) {
-    // The SPF module writes its own resinfo; read it back so the field is built in one place.
-    auto spf_part = authres::parse("x; " + spf::authres_spf(*verdict, session));
-    if (spf_part && spf_part->results.size() == 1) {
-      ar.results.push_back(spf_part->results.front());
-    } else {
-      bool helo = verdict->identity == spf::Identity::helo;
-      ar.results.push_back(authres::spf_resinfo(spf::to_string(verdict->result),
-                                                helo ? session.helo : verdict->domain, helo));
-    }
+    ar.results.push_back(authres::spf_resinfo(*verdict, session));
     received_spf = spf::received_spf(*verdict, session);
   }
   for (auto& r : authres::dmarc_resinfos(evaluation)) ar.results.push_back(std::move(r));
@@ -336,7 +335,8 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
   json dkim_list = json::array();
   for (const auto& s : signatures)
     dkim_list.push_back({{"result", std::string(dkim::to_string(s.status))},
-                         {"reason", nullable(s.reason)},
+                         {"cause", cause_json(s.cause)},
+                         {"reason", nullable(s.reason())},
                          {"domain", s.domain},
                          {"selector", s.selector},
                          {"identity", s.identity},
@@ -354,7 +354,8 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
                 {"sender", verdict->sender},
                 {"domain", verdict->domain},
                 {"mechanism", nullable(verdict->mechanism)},
-                {"problem", nullable(verdict->problem)},
+                {"cause", cause_json(verdict->cause)},
+                {"problem", nullable(verdict->problem())},
                 {"explanation", nullable(verdict->explanation)},
                 {"dns_lookups", verdict->dns_lookups},
                 {"void_lookups", verdict->void_lookups}};

@@ -28,6 +28,11 @@ std::string ar_line(const std::string& authserv_id, std::vector<ResInfo> results
   return "Authentication-Results: " + authres::format_value(ar);
 }
 
+// " (<problem>)" for an SPF verdict that has one (none, temperror, permerror), else "".
+std::string problem_note(const spf::Verdict& v) {
+  return v.cause == spf::Cause::none ? "" : " (" + v.problem() + ")";
+}
+
 std::string rfc5322_date(std::int64_t now) {
   std::time_t t = static_cast<std::time_t>(now);
   std::tm tm{};
@@ -217,7 +222,7 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
           SelftestCheck c{"dkim-sign-verify", r.selector, r.status == dkim::Status::pass && aligned, {},
                           ar_line(opt.authserv_id, {authres::dkim_resinfo(r)})};
           c.detail = "From " + sender.from + " (login " + sender.login + "), d=" + r.domain + " s=" + r.selector +
-                     ": dkim=" + std::string(dkim::to_string(r.status)) + (r.reason.empty() ? "" : " (" + r.reason + ")") +
+                     ": dkim=" + std::string(dkim::to_string(r.status)) + (r.cause == dkim::Cause::none ? "" : " (" + r.reason() + ")") +
                      (aligned ? "" : ", d= does not match the configured domain");
           out.checks.push_back(std::move(c));
         }
@@ -227,6 +232,7 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
     // 3. SPF: every configured network passes for the domain's MAIL FROM and for each HELO
     //    name; an address outside them does not.
     std::optional<dmarc::SpfInput> spf_for_dmarc;
+    std::optional<std::pair<spf::Verdict, spf::Session>> spf_pass;  // its resinfo for the DMARC line
     if (!d.spf) {
       out.checks.push_back({"spf-pass", "-", false, "no [domain.spf] in the config: nothing authorizes the outbound addresses", {}});
     } else {
@@ -243,18 +249,21 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
         spf::Session s{ip, mail_from, d.spf->helo.empty() ? "selftest." + d.name : d.spf->helo.front(), "selftest", opt.now};
         spf::Verdict v = spf::verify_mail_from(resolver, s);
         bool ok = v.result == spf::Result::Pass;
-        if (ok && !spf_for_dmarc) spf_for_dmarc = dmarc::SpfInput{d.name, "pass"};
+        if (ok && !spf_for_dmarc) {
+          spf_for_dmarc = dmarc::SpfInput{d.name, "pass"};
+          spf_pass.emplace(v, s);
+        }
         out.checks.push_back({"spf-pass", ip.to_string(), ok,
                               "MAIL FROM " + mail_from + " from " + ip.to_string() + " (" + n + "): spf=" +
-                                  std::string(spf::to_string(v.result)) + (v.problem.empty() ? "" : " (" + v.problem + ")"),
-                              ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(v.result), mail_from, false, v.problem)})});
+                                  std::string(spf::to_string(v.result)) + problem_note(v),
+                              ar_line(opt.authserv_id, {authres::spf_resinfo(v, s)})});
         for (const auto& helo : d.spf->helo) {
           spf::Session hs{ip, "", helo, "selftest", opt.now};
           spf::Verdict hv = spf::verify_helo(resolver, hs);
           out.checks.push_back({"spf-helo", helo + " " + ip.to_string(), hv.result == spf::Result::Pass,
                                 "HELO " + helo + " from " + ip.to_string() + ": spf=" + std::string(spf::to_string(hv.result)) +
-                                    (hv.problem.empty() ? "" : " (" + hv.problem + ")"),
-                                ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(hv.result), helo, true, hv.problem)})});
+                                    problem_note(hv),
+                                ar_line(opt.authserv_id, {authres::spf_resinfo(hv, hs)})});
         }
       }
       for (const char* candidate : {"192.0.2.1", "198.51.100.1", "203.0.113.1"}) {
@@ -266,7 +275,7 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
                               "MAIL FROM " + mail_from + " from " + std::string(candidate) + " (not configured): spf=" +
                                   std::string(spf::to_string(v.result)) +
                                   (v.result == spf::Result::Pass ? ": the record authorizes more than the config lists" : ""),
-                              ar_line(opt.authserv_id, {authres::spf_resinfo(spf::to_string(v.result), mail_from, false, v.problem)})});
+                              ar_line(opt.authserv_id, {authres::spf_resinfo(v, s)})});
         break;
       }
     }
@@ -281,17 +290,17 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
     bool found = dr && dr->discovery.found();
     out.checks.push_back({"dmarc-record", "_dmarc." + d.name, found,
                           found ? "policy found at _dmarc." + dr->discovery.policy_domain
-                                : "no DMARC record applies to " + d.name + (dr ? " (" + dr->discovery.reason + ")" : ""),
+                                : "no DMARC record applies to " + d.name + (dr ? " (" + dr->discovery.reason() + ")" : ""),
                           {}});
     if (found) {
       bool ok = ev.status == dmarc::Status::pass && dr->spf_aligned && dr->dkim_aligned;
       std::string detail = "dmarc=" + std::string(dmarc::to_string(ev.status)) + "; SPF " +
                            (dr->spf_aligned ? "aligned" : "not aligned") + ", DKIM " +
                            (dr->dkim_aligned ? "aligned" : "not aligned");
-      if (!ev.reason.empty() && !ok) detail += " (" + ev.reason + ")";
+      if (!ok) detail += " (" + ev.reason() + ")";
       std::vector<ResInfo> all;
       for (const auto& r : dkim_results) all.push_back(authres::dkim_resinfo(r));
-      if (spf_for_dmarc) all.push_back(authres::spf_resinfo("pass", "selftest@" + d.name, false));
+      if (spf_pass) all.push_back(authres::spf_resinfo(spf_pass->first, spf_pass->second));
       for (auto& r : authres::dmarc_resinfos(ev)) all.push_back(std::move(r));
       out.checks.push_back({"dmarc-aligned", d.name, ok, detail, ar_line(opt.authserv_id, std::move(all))});
     }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "core/authres/results.h"
 #include "core/spf/check_host.h"
 #include "core/spf/received_spf.h"
 #include "validator/commands.h"
@@ -70,7 +71,7 @@ po::options_description spf_options() {
       ("now", po::value<long long>()->value_name("SECONDS"),
        "the time for the %{t} macro, in seconds since the Epoch (default: the current time)")
       ("json", "print one JSON object (result, identity, mechanism, dns_lookups, void_lookups, "
-               "dns_queries, explanation, problem, received_spf, authentication_results) instead "
+               "dns_queries, explanation, cause, problem, received_spf, authentication_results) instead "
                "of text");
   d.add(cli::resolver_options());
   return d;
@@ -109,7 +110,7 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   spf::Verdict v = identity == "helo" ? spf::verify_helo(dns.resolver(), session, options)
                                       : spf::verify_mail_from(dns.resolver(), session, options);
   std::string field = spf::received_spf(v, session);
-  std::string authres = spf::authres_spf(v, session);
+  std::string authres = authres::format_resinfo(authres::spf_resinfo(v, session));
 
   if (vm.count("json")) {
     nlohmann::ordered_json j = {
@@ -125,7 +126,9 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         {"void_lookups", v.void_lookups},
         {"dns_queries", v.dns_queries},
         {"explanation", optional_text(v.explanation)},
-        {"problem", optional_text(v.problem)},
+        {"cause", v.cause == spf::Cause::none ? nlohmann::ordered_json()
+                                              : nlohmann::ordered_json(std::string(spf::to_string(v.cause)))},
+        {"problem", optional_text(v.problem())},
         {"received_spf", replace_crlf(field, "")},
         {"authentication_results", authres},
         {"dns", dns.description()},
@@ -136,9 +139,7 @@ int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << replace_crlf(field, "\n") << "\n";
     out << "result: " << spf::to_string(v.result) << "\n";
     if (!v.explanation.empty()) out << "explanation: " << v.explanation << "\n";
-    if (!v.problem.empty() && v.result != spf::Result::Pass && v.result != spf::Result::Fail &&
-        v.result != spf::Result::SoftFail && v.result != spf::Result::Neutral)
-      out << "problem: " << v.problem << "\n";
+    if (v.cause != spf::Cause::none) out << "problem: " << v.problem() << "\n";
   }
   return v.result == spf::Result::Pass ? kExitPass : kExitNotPass;
 }

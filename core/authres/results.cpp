@@ -8,7 +8,7 @@ ResInfo dkim_resinfo(const dkim::SignatureResult& s) {
   r.result = std::string(dkim::to_string(s.status));
   if (s.key_bits > 0) r.comment = std::to_string(s.key_bits) + "-bit key";
   if (s.testing) r.comment += std::string(r.comment.empty() ? "" : "; ") + "key in test mode";
-  if (s.status != dkim::Status::pass && !s.reason.empty()) r.reason = s.reason;
+  if (s.status != dkim::Status::pass && s.cause != dkim::Cause::none) r.reason = s.reason();
   if (!s.domain.empty()) r.properties.push_back({"header", "d", s.domain});
   if (!s.identity.empty()) r.properties.push_back({"header", "i", s.identity});
   if (!s.selector.empty()) r.properties.push_back({"header", "s", s.selector});
@@ -30,7 +30,7 @@ ResInfo dmarc_resinfo(const dmarc::DomainResult& d) {
     if (d.sampled) r.comment += *d.sampled ? " sampled" : " not-sampled";
   }
   if (d.status == dmarc::Status::temperror || d.status == dmarc::Status::permerror)
-    r.reason = d.reason;
+    r.reason = d.reason();
   if (!d.author_domain.empty()) r.properties.push_back({"header", "from", d.author_domain});
   if (d.status == dmarc::Status::fail)
     r.properties.push_back({"policy", "dmarc", std::string(dmarc::to_string(d.applied))});
@@ -44,19 +44,23 @@ std::vector<ResInfo> dmarc_resinfos(const dmarc::Evaluation& e) {
     ResInfo r;
     r.method = "dmarc";
     r.result = std::string(dmarc::to_string(e.status));
-    if (!e.reason.empty()) r.reason = e.reason;
+    if (std::string reason = e.reason(); !reason.empty()) r.reason = std::move(reason);
     out.push_back(std::move(r));
   }
   return out;
 }
 
-ResInfo spf_resinfo(std::string_view result, std::string_view identity_value, bool helo_identity,
-                    std::string_view reason) {
+ResInfo spf_resinfo(const spf::Verdict& v, const spf::Session& session) {
   ResInfo r;
   r.method = "spf";
-  r.result = std::string(result);
-  if (!reason.empty()) r.reason = std::string(reason);
-  r.properties.push_back({"smtp", helo_identity ? "helo" : "mailfrom", std::string(identity_value)});
+  r.result = std::string(spf::to_string(v.result));
+  if (v.cause != spf::Cause::none) r.reason = v.problem();
+  // RFC 7208 2.4: with a null reverse-path the mailfrom identity is postmaster@<HELO>, so what
+  // was authenticated is the HELO name.
+  if (v.identity == spf::Identity::helo || spf::is_null_reverse_path(session.mail_from))
+    r.properties.push_back({"smtp", "helo", spf::to_a_labels(session.helo)});
+  else
+    r.properties.push_back({"smtp", "mailfrom", v.domain});
   return r;
 }
 

@@ -9,11 +9,12 @@
 #include "core/authres/authres.h"
 #include "core/dkim/verifier.h"
 #include "core/dmarc/evaluate.h"
+#include "core/spf/check_host.h"
 
 namespace dnsauth::authres {
 
 // dkim=<status> (<bits>-bit key) [reason="..."] header.d= header.i= header.s= header.a= header.b=
-// The reason is given for every result but pass.
+// The reason (SignatureResult::reason()) is given for every result but pass.
 ResInfo dkim_resinfo(const dkim::SignatureResult& signature);
 
 // dmarc=<status> (p=<requested> dis=<applied>) header.from=<Author Domain> policy.dmarc=<applied>
@@ -24,9 +25,11 @@ ResInfo dmarc_resinfo(const dmarc::DomainResult& result);
 // domains), a single dmarc=permerror with the reason.
 std::vector<ResInfo> dmarc_resinfos(const dmarc::Evaluation& evaluation);
 
-// spf=<result> [reason="..."] smtp.mailfrom=<sender> or smtp.helo=<name> (RFC 8601 2.7.2: the
-// property names the identity that was checked).
-ResInfo spf_resinfo(std::string_view result, std::string_view identity_value, bool helo_identity,
-                    std::string_view reason = {});
+// spf=<result> [reason="..."] smtp.mailfrom=<domain> or smtp.helo=<name> (RFC 8601 2.7.2: the
+// property names the identity that was checked). smtp.mailfrom is the domain of the
+// reverse-path; for the HELO identity, and for a null reverse-path where SPF checked the HELO
+// name (RFC 7208 2.4), smtp.helo is that name. Domains are the A-labels SPF checked (RFC 8616
+// 4). The reason (Verdict::problem()) is given for none, temperror and permerror.
+ResInfo spf_resinfo(const spf::Verdict& verdict, const spf::Session& session);
 
 }  // namespace dnsauth::authres

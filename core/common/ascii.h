@@ -11,6 +11,13 @@ namespace dnsauth::ascii {
 inline bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+// Every byte below 0x80 (no UTF-8 in it).
+inline bool is_ascii(std::string_view s) noexcept {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 inline char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 inline bool iequals(std::string_view a, std::string_view b) noexcept {

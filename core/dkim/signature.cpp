@@ -188,9 +188,10 @@ Result<Signature> parse_signature(std::string_view field_value) {
     // 3.5: "Unrecognized tags MUST be ignored." z= is diagnostic only.
   }
   if (sig.identity.empty()) sig.identity = "@" + sig.domain;
-  if (sig.timestamp && sig.expiration && *sig.expiration < *sig.timestamp) {
-    // 3.5: "the value of the x= tag MUST be greater than the value of the t= tag".
-    return make_error(Errc::syntax, "tag x=: expiration is before the timestamp t=");
+  if (sig.timestamp && sig.expiration && *sig.expiration <= *sig.timestamp) {
+    // 3.5: "the value of the x= tag MUST be greater than the value of the t= tag": an x=
+    // equal to t= is as invalid as one before it.
+    return make_error(Errc::syntax, "tag x=: expiration is not after the timestamp t=");
   }
   return sig;
 }

@@ -27,9 +27,50 @@ struct VerifyOptions {
   std::int64_t clock_skew = 300;         // x= slack
 };
 
+// Why a signature got its status: every distinct reason the Verifier gives, named after the
+// RFC 6376 6 step (or RFC 8301 / RFC 8463 rule) that decided it. `none` for pass.
+enum class Cause {
+  none,
+  too_many_signatures,           // policy: beyond VerifyOptions::max_signatures, not checked
+  // neutral, RFC 8601 2.7.1: the field does not parse (RFC 6376 3.5)
+  signature_syntax,              // a tag list, tag value, base64 or x=/t= error; a missing tag
+  unsupported_version,           // v= is not 1
+  unsupported_algorithm,         // a= unknown; also (permerror) rsa-sha1, refused by RFC 8301 3.1
+  unsupported_canonicalization,  // c= unknown
+  unsupported_query_method,      // q= without dns/txt
+  // permerror, RFC 6376 6.1.1: the signature parsed but cannot be accepted
+  from_not_signed,               // h= lacks From
+  identity_mismatch,             // i= is not d= or a subdomain of it
+  expired,                       // x= (plus clock skew) is in the past
+  // RFC 6376 6.1.2: the key
+  dns_temperror,                 // temperror: the key lookup failed
+  key_not_found,                 // no key record (NXDOMAIN, or no TXT records)
+  key_syntax,                    // no TXT record there parses as a key record (3.6.1)
+  key_revoked,                   // p= is empty
+  unsupported_key_type,          // k= names a key type we do not know
+  key_type_mismatch,             // k= is not the key type of a=
+  hash_not_permitted,            // h= of the key record does not list sha256
+  service_not_email,             // s= of the key record does not include email
+  strict_identity_mismatch,      // t=s, and i= is a subdomain of d=
+  key_unusable,                  // p= does not decode to a public key of type k=
+  key_too_small,                 // an RSA key below VerifyOptions::min_rsa_bits (RFC 8301 3.2)
+  // RFC 6376 6.1.3: the hashes
+  length_exceeds_body,           // permerror: l= is more than the canonicalized body
+  body_hash_mismatch,            // fail: bh= does not match the body
+  signature_mismatch,            // fail: b= does not verify over the header hash
+};
+// A stable machine name for JSON: "body_hash_mismatch", "key_revoked", ...
+std::string_view to_string(Cause cause) noexcept;
+// The cause in general, in words ("key revoked"); "" for none.
+std::string_view describe(Cause cause) noexcept;
+
 struct SignatureResult {
   Status status = Status::permerror;
-  std::string reason;         // "body hash did not verify", "key revoked", "signature expired"
+  Cause cause = Cause::none;
+  // The reason in full when the cause alone does not say it: the names, numbers and the
+  // resolver's or parser's words of this signature ("no key for signature
+  // (sel._domainkey.example.com: NXDOMAIN)"). Empty when describe(cause) says it all.
+  std::string detail;
   std::string domain;         // d=
   std::string selector;       // s=
   std::string identity;       // i= (or "@d" when absent)
@@ -38,6 +79,10 @@ struct SignatureResult {
   unsigned key_bits = 0;
   bool testing = false;       // key record t=y
   std::size_t field_index = 0;  // position of the DKIM-Signature among the message's fields
+
+  // For people (Authentication-Results reason=, JSON "reason"): the detail, or else
+  // describe(cause). Empty for pass.
+  std::string reason() const;
 };
 
 class Verifier : public mail::MessageSink {

@@ -227,47 +227,45 @@ PolicyDiscovery PolicyFinder::discover(std::string_view author_in) {
   PolicyDiscovery d;
   d.author_domain = normalize_domain(author_in);
   const std::string& author = d.author_domain;
-  auto found = [&](const RecordLookup& l, std::string why) {
+  auto found = [&](const RecordLookup& l, Cause cause, std::string detail) {
     d.outcome = PolicyDiscovery::Outcome::found;
     d.policy_domain = l.domain;
     d.record = *l.record;
-    d.reason = std::move(why);
+    d.cause = cause;
+    d.detail = std::move(detail);
     return d;
   };
   auto temperror = [&](const RecordLookup& l) {
     d.outcome = PolicyDiscovery::Outcome::temperror;
-    d.reason = "DNS failure looking up " + l.summary();
+    d.cause = Cause::dns_temperror;
+    d.detail = "DNS failure looking up " + l.summary();
     return d;
   };
-  if (author.empty() || author.front() == '[') {
-    d.reason = "the Author Domain is not a domain name";
+  auto none = [&](Cause cause, std::string detail) {
+    d.cause = cause;
+    d.detail = std::move(detail);
     return d;
-  }
+  };
+  if (author.empty() || author.front() == '[') return none(Cause::invalid_author_domain, {});
 
   const RecordLookup& first = lookup(author);
   if (first.tempfail()) return temperror(first);
-  if (first.record) return found(first, "record at " + first.name);
+  if (first.record) return found(first, Cause::record_at_author_domain, "record at " + first.name);
 
   if (options_.mode == Mode::rfc7489) {
     // RFC 7489 6.6.3 steps 3 and 5: only an empty set moves on to the Organizational Domain;
     // several records at the Author Domain end discovery.
-    if (first.dmarc_records > 1) {
-      d.reason = first.summary() + ": DMARC not applied (RFC 7489 6.6.3 step 5)";
-      return d;
-    }
+    if (first.dmarc_records > 1)
+      return none(Cause::several_records, first.summary() + ": DMARC not applied (RFC 7489 6.6.3 step 5)");
     std::string org = psl().organizational_domain(author);
-    if (org == author) {
-      d.reason = "no DMARC record at " + first.name;
-      return d;
-    }
+    if (org == author) return none(Cause::no_record, "no DMARC record at " + first.name);
     const RecordLookup& second = lookup(org);
     if (second.tempfail()) return temperror(second);
     if (second.record)
-      return found(second, "no record at " + first.name +
-                               "; record at the Organizational Domain (PSL) " + org);
-    d.reason = "no DMARC record at " + first.name + " or " + second.name +
-               (second.dmarc_records > 1 ? " (several records there, all discarded)" : "");
-    return d;
+      return found(second, Cause::record_at_organizational_domain,
+                   "no record at " + first.name + "; record at the Organizational Domain (PSL) " + org);
+    return none(Cause::no_record, "no DMARC record at " + first.name + " or " + second.name +
+                                      (second.dmarc_records > 1 ? " (several records there, all discarded)" : ""));
   }
 
   // RFC 9989 4.10.1: the tree walk from the parent (the Author Domain was asked first).
@@ -277,19 +275,64 @@ PolicyDiscovery PolicyFinder::discover(std::string_view author_in) {
   const RecordLookup* psd = nullptr;
   for (const RecordLookup* l : walk) {
     if (l->domain == org.domain && l->record)
-      return found(*l, "no record at " + first.name + "; record at the Organizational Domain " +
-                           org.domain + " (" + org.reason + ")");
+      return found(*l, Cause::record_at_organizational_domain,
+                   "no record at " + first.name + "; record at the Organizational Domain " + org.domain +
+                       " (" + org.reason + ")");
     if (l->record && l->record->psd == PsdFlag::yes) psd = l;
   }
   if (psd) {
     d.psd_record = true;
-    return found(*psd, "no record at " + first.name + " or its Organizational Domain " +
-                           org.domain + "; record at the Public Suffix Domain " + psd->domain);
+    return found(*psd, Cause::record_at_public_suffix_domain,
+                 "no record at " + first.name + " or its Organizational Domain " + org.domain +
+                     "; record at the Public Suffix Domain " + psd->domain);
   }
   std::string names;
   for (const RecordLookup* l : walk) names += (names.empty() ? "" : ", ") + l->name;
-  d.reason = "no DMARC record on the tree walk (" + names + ")";
-  return d;
+  return none(Cause::no_record, "no DMARC record on the tree walk (" + names + ")");
+}
+
+std::string_view to_string(Cause cause) noexcept {
+  switch (cause) {
+    case Cause::no_record: return "no_record";
+    case Cause::several_records: return "several_records";
+    case Cause::invalid_author_domain: return "invalid_author_domain";
+    case Cause::no_author_domain: return "no_author_domain";
+    case Cause::record_at_author_domain: return "record_at_author_domain";
+    case Cause::record_at_organizational_domain: return "record_at_organizational_domain";
+    case Cause::record_at_public_suffix_domain: return "record_at_public_suffix_domain";
+    case Cause::dns_temperror: return "dns_temperror";
+    case Cause::existence_temperror: return "existence_temperror";
+    case Cause::alignment_temperror: return "alignment_temperror";
+    case Cause::unusable_record: return "unusable_record";
+    case Cause::too_many_author_domains: return "too_many_author_domains";
+    case Cause::aligned_pass: return "aligned_pass";
+    case Cause::no_aligned_pass: return "no_aligned_pass";
+  }
+  return "?";
+}
+
+std::string_view describe(Cause cause) noexcept {
+  switch (cause) {
+    case Cause::no_record: return "no DMARC record";
+    case Cause::several_records: return "several DMARC records, all discarded";
+    case Cause::invalid_author_domain: return "the Author Domain is not a domain name";
+    case Cause::no_author_domain: return "no Author Domain";
+    case Cause::record_at_author_domain: return "record at the Author Domain";
+    case Cause::record_at_organizational_domain: return "record at the Organizational Domain";
+    case Cause::record_at_public_suffix_domain: return "record at the Public Suffix Domain";
+    case Cause::dns_temperror: return "DNS failure looking up a DMARC record";
+    case Cause::existence_temperror: return "cannot tell whether the Author Domain exists (np=)";
+    case Cause::alignment_temperror: return "no aligned pass and a temporary error";
+    case Cause::unusable_record: return "the DMARC record is unusable and has no valid rua";
+    case Cause::too_many_author_domains: return "From names more domains than are evaluated (RFC 9989 11.5)";
+    case Cause::aligned_pass: return "aligned pass";
+    case Cause::no_aligned_pass: return "no aligned pass";
+  }
+  return "";
+}
+
+std::string PolicyDiscovery::reason() const {
+  return detail.empty() ? std::string(describe(cause)) : detail;
 }
 
 // ---- External destinations ------------------------------------------------------------------

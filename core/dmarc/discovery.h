@@ -87,6 +87,36 @@ struct OrganizationalDomain {
   std::string reason;      // how it was chosen
 };
 
+// Why policy discovery (PolicyDiscovery) or a DMARC evaluation (DomainResult, Evaluation in
+// core/dmarc/evaluate.h) came out as it did.
+enum class Cause {
+  // none
+  no_record,                        // no DMARC record applies (RFC 9989 4.10.1, RFC 7489 6.6.3)
+  several_records,                  // RFC 7489 6.6.3 step 5: several at the Author Domain
+  invalid_author_domain,            // an address literal, or not a domain name
+  no_author_domain,                 // for the message: permerror, From gives none (RFC 9989 5.3.1)
+  // found (policy discovery only)
+  record_at_author_domain,
+  record_at_organizational_domain,
+  record_at_public_suffix_domain,   // RFC 9989 4.10.1: a record with psd=y
+  // temperror
+  dns_temperror,                    // a _dmarc lookup failed
+  existence_temperror,              // RFC 9989 3.2.13: np= needs to know whether the Author
+                                    // Domain exists, and the query failed
+  alignment_temperror,              // no aligned pass, and a temporary error on an identifier
+                                    // that would have aligned (RFC 7489 6.6.2, RFC 9989 5.3.6)
+  // permerror
+  unusable_record,                  // p, sp or np invalid and no valid rua (RFC 9989 4.10.1)
+  too_many_author_domains,          // RFC 9989 11.5: more than EvaluateOptions allows
+  // pass and fail
+  aligned_pass,                     // an authenticated identifier aligns (RFC 9989 4.4)
+  no_aligned_pass,                  // none does
+};
+// A stable machine name for JSON: "no_record", "aligned_pass", ...
+std::string_view to_string(Cause cause) noexcept;
+// The cause in general, in words.
+std::string_view describe(Cause cause) noexcept;
+
 struct PolicyDiscovery {
   enum class Outcome { found, none, temperror };
   Outcome outcome = Outcome::none;
@@ -94,7 +124,11 @@ struct PolicyDiscovery {
   std::string policy_domain;  // where the record applied was found
   Record record;              // the record applied, when found
   bool psd_record = false;    // RFC 9989: a Public Suffix Domain's record (psd=y) applies
-  std::string reason;
+  Cause cause = Cause::no_record;
+  std::string detail;         // in full: the names looked up and what they said
+
+  // For people: the detail, or else describe(cause).
+  std::string reason() const;
 
   bool found() const noexcept { return outcome == Outcome::found; }
   // The Author Domain is a subdomain of the policy domain: sp/np rather than p (RFC 9989

@@ -23,7 +23,7 @@ Policy one_level_down(Policy p) noexcept {
   return p == Policy::reject ? Policy::quarantine : Policy::none;
 }
 
-std::string describe(const AlignmentCheck& c) {
+std::string summary(const AlignmentCheck& c) {
   std::string out(to_string(c.method));
   out += c.method == AlignmentCheck::Method::dkim ? " d=" + c.domain : " " + c.domain;
   out += " " + c.result;
@@ -36,7 +36,7 @@ std::string describe(const AlignmentCheck& c) {
              ")";
       break;
     case AlignmentCheck::Outcome::temperror:
-      out += ", " + c.reason;
+      out += ", " + c.reason();
       break;
     case AlignmentCheck::Outcome::not_authenticated:
       break;
@@ -56,26 +56,29 @@ AlignmentCheck check(AlignmentCheck::Method method, std::string_view author, std
   const bool pass = c.result == "pass";
   // Only a pass authenticates (RFC 9989 4.4.1, 4.4.2). A temporary error matters when the
   // identifier would have aligned: then DMARC cannot conclude (RFC 7489 6.6.2).
+  using Cause = AlignmentCheck::Cause;
+  using Outcome = AlignmentCheck::Outcome;
   if (!pass && c.result != "temperror") {
-    c.outcome = AlignmentCheck::Outcome::not_authenticated;
-    c.reason = std::string(to_string(method)) + " did not pass";
+    c.outcome = Outcome::not_authenticated;
+    c.cause = Cause::not_passed;
+    c.detail = std::string(to_string(method)) + " did not pass";
     return c;
   }
   if (c.domain.empty()) {
-    c.outcome = AlignmentCheck::Outcome::not_authenticated;
-    c.reason = "no domain to align";
+    c.outcome = Outcome::not_authenticated;
+    c.cause = Cause::no_domain;
     return c;
   }
   std::optional<bool> a = aligned(author, c.domain, mode, finder, &c.organizational_domain);
   if (!a) {
-    c.outcome = AlignmentCheck::Outcome::temperror;
-    c.reason = "Organizational Domain lookup failed";
+    c.outcome = Outcome::temperror;
+    c.cause = Cause::organizational_domain_temperror;
   } else if (!pass) {
-    c.outcome = *a ? AlignmentCheck::Outcome::temperror : AlignmentCheck::Outcome::not_authenticated;
-    c.reason = *a ? "temporary error on an aligned identifier" : "temperror, not aligned anyway";
+    c.outcome = *a ? Outcome::temperror : Outcome::not_authenticated;
+    c.cause = *a ? Cause::temperror_aligned : Cause::temperror_not_aligned;
   } else {
-    c.outcome = *a ? AlignmentCheck::Outcome::aligned : AlignmentCheck::Outcome::not_aligned;
-    c.reason = *a ? "aligned" : "not aligned";
+    c.outcome = *a ? Outcome::aligned : Outcome::not_aligned;
+    c.cause = *a ? Cause::aligned : Cause::not_aligned;
   }
   return c;
 }
@@ -107,8 +110,46 @@ std::string_view to_string(AlignmentCheck::Outcome outcome) noexcept {
   return "not-authenticated";
 }
 
+std::string_view to_string(AlignmentCheck::Cause cause) noexcept {
+  switch (cause) {
+    case AlignmentCheck::Cause::aligned: return "aligned";
+    case AlignmentCheck::Cause::not_aligned: return "not_aligned";
+    case AlignmentCheck::Cause::not_passed: return "not_passed";
+    case AlignmentCheck::Cause::no_domain: return "no_domain";
+    case AlignmentCheck::Cause::temperror_not_aligned: return "temperror_not_aligned";
+    case AlignmentCheck::Cause::temperror_aligned: return "temperror_aligned";
+    case AlignmentCheck::Cause::organizational_domain_temperror: return "organizational_domain_temperror";
+  }
+  return "?";
+}
+
+std::string_view describe(AlignmentCheck::Cause cause) noexcept {
+  switch (cause) {
+    case AlignmentCheck::Cause::aligned: return "aligned";
+    case AlignmentCheck::Cause::not_aligned: return "not aligned";
+    case AlignmentCheck::Cause::not_passed: return "did not pass";
+    case AlignmentCheck::Cause::no_domain: return "no domain to align";
+    case AlignmentCheck::Cause::temperror_not_aligned: return "temperror, not aligned anyway";
+    case AlignmentCheck::Cause::temperror_aligned: return "temporary error on an aligned identifier";
+    case AlignmentCheck::Cause::organizational_domain_temperror: return "Organizational Domain lookup failed";
+  }
+  return "";
+}
+
+std::string AlignmentCheck::reason() const {
+  return detail.empty() ? std::string(describe(cause)) : detail;
+}
+
+std::string DomainResult::reason() const {
+  return detail.empty() ? std::string(describe(cause)) : detail;
+}
+
+std::string Evaluation::reason() const {
+  return detail.empty() ? std::string(describe(cause)) : detail;
+}
+
 DkimInput dkim_input(const dkim::SignatureResult& s) {
-  return DkimInput{s.domain, s.selector, std::string(dkim::to_string(s.status)), s.reason};
+  return DkimInput{s.domain, s.selector, std::string(dkim::to_string(s.status))};
 }
 
 std::vector<DkimInput> dkim_inputs(const std::vector<dkim::SignatureResult>& signatures) {
@@ -140,26 +181,23 @@ DomainResult evaluate_domain(std::string_view author_in, const std::vector<DkimI
   DomainResult r;
   r.author_domain = normalize_domain(author_in);
   const std::string& author = r.author_domain;
-  if (author.empty() || author.front() == '[') {
-    r.status = Status::none;
-    r.reason = author.empty() ? "no Author Domain"
-                              : "the Author Domain " + author + " is an address literal: no DMARC "
-                                                                "record can exist for it";
+  auto decide = [&r](Status status, Cause cause, std::string detail) {
+    r.status = status;
+    r.cause = cause;
+    r.detail = std::move(detail);
     return r;
-  }
+  };
+  if (author.empty()) return decide(Status::none, Cause::no_author_domain, {});
+  if (author.front() == '[')
+    return decide(Status::none, Cause::invalid_author_domain,
+                  "the Author Domain " + author + " is an address literal: no DMARC record can exist for it");
 
   // RFC 9989 5.3.2: does the DMARC mechanism apply?
   r.discovery = finder.discover(author);
-  if (r.discovery.outcome == PolicyDiscovery::Outcome::temperror) {
-    r.status = Status::temperror;
-    r.reason = r.discovery.reason;
-    return r;
-  }
-  if (r.discovery.outcome == PolicyDiscovery::Outcome::none) {
-    r.status = Status::none;
-    r.reason = r.discovery.reason;
-    return r;
-  }
+  if (r.discovery.outcome == PolicyDiscovery::Outcome::temperror)
+    return decide(Status::temperror, r.discovery.cause, r.discovery.reason());
+  if (r.discovery.outcome == PolicyDiscovery::Outcome::none)
+    return decide(Status::none, r.discovery.cause, r.discovery.reason());
   const Record& rec = r.discovery.record;
   const std::string where = "_dmarc." + r.discovery.policy_domain;
 
@@ -175,11 +213,10 @@ DomainResult evaluate_domain(std::string_view author_in, const std::vector<DkimI
   std::string policy_note;
   if (!invalid.empty()) {
     if (rec.rua.empty()) {
-      r.status = Status::permerror;
-      r.reason = "the record at " + where + " is unusable (" + invalid +
-                 ") and has no valid rua: DMARC not applied (" +
-                 (bis ? "RFC 9989 4.10.1" : "RFC 7489 6.6.3") + ")";
-      return r;
+      return decide(Status::permerror, Cause::unusable_record,
+                    "the record at " + where + " is unusable (" + invalid +
+                        ") and has no valid rua: DMARC not applied (" +
+                        (bis ? "RFC 9989 4.10.1" : "RFC 7489 6.6.3") + ")");
     }
     as_none = true;
     policy_note = "record at " + where + ": " + invalid + "; treated as p=none because rua is valid";
@@ -221,11 +258,9 @@ DomainResult evaluate_domain(std::string_view author_in, const std::vector<DkimI
       // RFC 9989 3.2.13: non-existent means NXDOMAIN (RFC 8020).
       dns::Answer a = finder.resolver().query(author, dns::RRType::A);
       if (a.status == dns::Status::tempfail) {
-        r.status = Status::temperror;
-        r.reason = "cannot tell whether " + author + " exists (np=" +
-                   std::string(to_string(*rec.np.value)) + " at " + where +
-                   "): DNS failure" + (a.detail.empty() ? "" : " (" + a.detail + ")");
-        return r;
+        return decide(Status::temperror, Cause::existence_temperror,
+                      "cannot tell whether " + author + " exists (np=" + std::string(to_string(*rec.np.value)) +
+                          " at " + where + "): DNS failure" + (a.detail.empty() ? "" : " (" + a.detail + ")"));
       }
       r.author_exists = a.status != dns::Status::nxdomain;
       use_np = !*r.author_exists;
@@ -243,7 +278,7 @@ DomainResult evaluate_domain(std::string_view author_in, const std::vector<DkimI
   }
 
   std::string ids;
-  for (const AlignmentCheck& c : r.checks) ids += (ids.empty() ? "" : "; ") + describe(c);
+  for (const AlignmentCheck& c : r.checks) ids += (ids.empty() ? "" : "; ") + summary(c);
   if (ids.empty()) ids = "no SPF or DKIM result";
 
   std::string policy = std::string(r.policy_tag) + "=" + std::string(to_string(*r.requested)) +
@@ -252,14 +287,11 @@ DomainResult evaluate_domain(std::string_view author_in, const std::vector<DkimI
   if (r.author_exists.has_value() && !*r.author_exists) policy += " (" + author + " does not exist)";
   if (!policy_note.empty()) policy += "; " + policy_note;
 
-  if (r.status == Status::pass) {
-    r.reason = "aligned pass for " + author + ": " + ids + "; " + policy;
-    return r;
-  }
-  if (r.status == Status::temperror) {
-    r.reason = "no aligned pass and a temporary error for " + author + ": " + ids + "; " + policy;
-    return r;
-  }
+  if (r.status == Status::pass)
+    return decide(Status::pass, Cause::aligned_pass, "aligned pass for " + author + ": " + ids + "; " + policy);
+  if (r.status == Status::temperror)
+    return decide(Status::temperror, Cause::alignment_temperror,
+                  "no aligned pass and a temporary error for " + author + ": " + ids + "; " + policy);
 
   // RFC 9989 5.3.6: apply the policy, with t=y one level down (4.7 "t"); RFC 7489 6.6.4:
   // pct sampling, the unselected message treated one level down.
@@ -289,8 +321,8 @@ DomainResult evaluate_domain(std::string_view author_in, const std::vector<DkimI
                      std::string(to_string(r.applied)) + " applied";
     }
   }
-  r.reason = "no aligned pass for " + author + ": " + ids + "; " + policy + applied_note;
-  return r;
+  return decide(Status::fail, Cause::no_aligned_pass,
+                "no aligned pass for " + author + ": " + ids + "; " + policy + applied_note);
 }
 
 const DomainResult* Evaluation::deciding() const {
@@ -312,28 +344,28 @@ Evaluation evaluate(const mail::AuthorDomain& author, const std::vector<DkimInpu
   };
 
   // RFC 9989 5.3.1 / RFC 7489 6.6.1: exactly one Author Domain, or a clear verdict.
-  if (author.count == mail::FromCount::none || author.count == mail::FromCount::malformed) {
+  auto permerror = [&](Cause cause, std::string detail) {
     e.status = Status::permerror;
-    e.reason = "no Author Domain: " + (author.reason.empty() ? std::string("no From field") : author.reason) +
-               " (RFC 9989 5.3.1: DMARC validation is not possible)";
+    e.cause = cause;
+    e.detail = std::move(detail);
     return finish();
+  };
+  if (author.count == mail::FromCount::none || author.count == mail::FromCount::malformed) {
+    return permerror(Cause::no_author_domain,
+                     "no Author Domain: " + (author.reason.empty() ? std::string("no From field") : author.reason) +
+                         " (RFC 9989 5.3.1: DMARC validation is not possible)");
   }
   std::vector<std::string> domains;
   for (const mail::Mailbox& m : author.mailboxes) {
     std::string d = normalize_domain(m.domain);
     if (std::find(domains.begin(), domains.end(), d) == domains.end()) domains.push_back(d);
   }
-  if (domains.empty()) {
-    e.status = Status::permerror;
-    e.reason = "no Author Domain: the From field names no mailbox";
-    return finish();
-  }
+  if (domains.empty()) return permerror(Cause::no_author_domain, "no Author Domain: the From field names no mailbox");
   if (domains.size() > options.max_author_domains) {
-    e.status = Status::permerror;
-    e.reason = "From names " + std::to_string(domains.size()) + " domains, more than the " +
-               std::to_string(options.max_author_domains) +
-               " evaluated (RFC 9989 11.5); DMARC evaluation incomplete";
-    return finish();
+    return permerror(Cause::too_many_author_domains,
+                     "From names " + std::to_string(domains.size()) + " domains, more than the " +
+                         std::to_string(options.max_author_domains) +
+                         " evaluated (RFC 9989 11.5); DMARC evaluation incomplete");
   }
 
   for (const std::string& d : domains) e.domains.push_back(evaluate_domain(d, dkim, spf, finder, options));
@@ -360,15 +392,17 @@ Evaluation evaluate(const mail::AuthorDomain& author, const std::vector<DkimInpu
     if (first && first->requested) e.requested = *first->requested;
   }
 
+  const DomainResult* dec = e.deciding();
+  e.cause = dec->cause;
   if (e.domains.size() == 1) {
-    e.reason = e.domains.front().reason;
+    e.detail = dec->reason();
   } else {
-    e.reason = (author.count == mail::FromCount::several && !author.reason.empty() ? author.reason + ", "
+    e.detail = (author.count == mail::FromCount::several && !author.reason.empty() ? author.reason + ", "
                                                                                     : std::string()) +
                std::to_string(e.domains.size()) + " Author Domains, each evaluated (RFC 7489 6.6.1):";
     for (const DomainResult& d : e.domains)
-      e.reason += " [" + d.author_domain + ": " + std::string(to_string(d.status)) + "]";
-    if (const DomainResult* dec = e.deciding()) e.reason += "; " + dec->reason;
+      e.detail += " [" + d.author_domain + ": " + std::string(to_string(d.status)) + "]";
+    e.detail += "; " + dec->reason();
   }
   return finish();
 }

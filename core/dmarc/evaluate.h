@@ -28,7 +28,6 @@ struct DkimInput {
   std::string domain;    // d=
   std::string selector;  // s=
   std::string result;    // RFC 8601 2.7.1 name: "pass", "fail", "temperror", ...
-  std::string reason;
 };
 DkimInput dkim_input(const dkim::SignatureResult& signature);
 std::vector<DkimInput> dkim_inputs(const std::vector<dkim::SignatureResult>& signatures);
@@ -68,6 +67,16 @@ struct AlignmentCheck {
     not_authenticated,  // the mechanism did not pass
     temperror,          // a temporary error where an aligned pass was possible
   };
+  // What decided the outcome.
+  enum class Cause {
+    aligned,                          // aligned: passed, and aligned under `mode`
+    not_aligned,                      // not_aligned: passed, another organization's domain
+    not_passed,                       // not_authenticated: the result is neither pass nor temperror
+    no_domain,                        // not_authenticated: no identifier to compare
+    temperror_not_aligned,            // not_authenticated: temperror, but it would not align anyway
+    temperror_aligned,                // temperror: temperror on an identifier that would align
+    organizational_domain_temperror,  // temperror: an Organizational Domain lookup failed
+  };
   Method method = Method::spf;
   std::string domain;    // d= or the SPF domain
   std::string selector;  // DKIM s=
@@ -75,10 +84,18 @@ struct AlignmentCheck {
   AlignmentMode mode = AlignmentMode::relaxed;
   Outcome outcome = Outcome::not_authenticated;
   std::string organizational_domain;  // relaxed mode, when it was needed
-  std::string reason;
+  Cause cause = Cause::not_passed;
+  std::string detail;  // not_passed: "dkim did not pass", "spf did not pass"; else empty
+
+  // For people: the detail, or else describe(cause).
+  std::string reason() const;
 };
 std::string_view to_string(AlignmentCheck::Method method) noexcept;
 std::string_view to_string(AlignmentCheck::Outcome outcome) noexcept;
+// A stable machine name for JSON: "aligned", "not_passed", ...
+std::string_view to_string(AlignmentCheck::Cause cause) noexcept;
+// The cause in general, in words ("aligned", "Organizational Domain lookup failed").
+std::string_view describe(AlignmentCheck::Cause cause) noexcept;
 
 // The evaluation of one Author Domain.
 struct DomainResult {
@@ -99,20 +116,31 @@ struct DomainResult {
   bool testing = false;              // RFC 9989 t=y lowered the policy
   std::optional<bool> sampled;       // RFC 7489 pct<100: whether this message was selected
   std::optional<bool> author_exists; // asked when np= could apply (RFC 9989 3.2.13)
-  std::string reason;
+  Cause cause = Cause::no_record;
+  // The evaluation in full: every identifier checked, the policy and where it came from.
+  std::string detail;
+
+  // For people (reason= on temperror and permerror, JSON "reason"): the detail, or else
+  // describe(cause).
+  std::string reason() const;
 };
 
 struct Evaluation {
   Status status = Status::none;
   Policy requested = Policy::none;  // the strictest requested among failing domains
   Policy applied = Policy::none;    // the strictest applied among failing domains
-  std::string reason;
+  // With one Author Domain, its cause and reason; with several, the deciding domain's cause
+  // and a detail naming each domain's status; with none, why none was evaluated.
+  Cause cause = Cause::no_record;
+  std::string detail;
   std::vector<DomainResult> domains;  // one per distinct Author Domain evaluated, From order
   std::vector<RecordLookup> lookups;  // every _dmarc lookup made, in order
 
   // The domain whose result decided `status` (the first failing one, or the first), or
   // nullptr when no domain was evaluated.
   const DomainResult* deciding() const;
+  // For people: the detail, or else describe(cause).
+  std::string reason() const;
 };
 
 // The whole message: RFC 9989 5.3.1 -- no From, or an unreadable one, is permerror; several

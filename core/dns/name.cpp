@@ -1,5 +1,7 @@
 #include "core/dns/name.h"
 
+#include <idn2.h>
+
 #include "core/common/ascii.h"
 
 namespace dnsauth::dns {
@@ -32,6 +34,17 @@ bool is_at_or_below(std::string_view name, std::string_view domain) noexcept {
 
 bool is_below(std::string_view name, std::string_view domain) noexcept {
   return name.size() > domain.size() && is_at_or_below(name, domain);
+}
+
+Result<std::string> to_a_labels(std::string_view name) {
+  if (ascii::is_ascii(name)) return ascii::to_lower(name);
+  std::string in(name);
+  char* out = nullptr;
+  int rc = idn2_to_ascii_8z(in.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  if (rc != IDN2_OK) return make_error(Errc::syntax, "domain '" + in + "' is not a valid IDN: " + idn2_strerror(rc));
+  std::string ace = ascii::to_lower(out);
+  idn2_free(out);
+  return ace;
 }
 
 }  // namespace dnsauth::dns

@@ -4,7 +4,10 @@
 // map entries), so none of them keeps a slightly different copy.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "core/common/error.h"
 
 namespace dnsauth::dns {
 
@@ -29,5 +32,11 @@ bool is_at_or_below(std::string_view name, std::string_view domain) noexcept;
 // The same without `domain` itself: "mail.example.com" is below "example.com", "example.com"
 // is not (a "*.example.com" pattern). Every name but the root is below the root.
 bool is_below(std::string_view name, std::string_view domain) noexcept;
+
+// A domain name as DNS holds it: U-labels become A-labels (RFC 5890 2.3.2.1: a U-label is
+// compared and looked up as its A-label; IDNA2008 with UTS #46 nontransitional mapping, as
+// browsers and current MTAs do, "ß" stays "ß"), everything lowercased. ASCII names are only
+// lowercased. Errc::syntax naming the name when it is not a valid IDN.
+Result<std::string> to_a_labels(std::string_view name);
 
 }  // namespace dnsauth::dns

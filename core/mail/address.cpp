@@ -1,8 +1,8 @@
 #include "core/mail/address.h"
 
-#include <idn2.h>
-
 #include <cstring>
+
+#include "core/dns/name.h"
 
 namespace dnsauth::mail {
 
@@ -55,20 +55,10 @@ bool is_dot_atom_text(std::string_view s) {
   return true;
 }
 
-// RFC 5890 2.3.2.1: a U-label is compared and looked up in DNS as its A-label; IDNA2008
-// with UTS #46 nontransitional mapping, as browsers and current MTAs do ("ß" stays "ß").
+// RFC 5890 2.3.2.1: a U-label is compared and looked up in DNS as its A-label.
 Result<std::string> normalize_domain(const std::string& domain, std::size_t offset) {
-  bool ascii = true;
-  for (char c : domain) ascii = ascii && !is_utf8_byte(static_cast<unsigned char>(c));
-  if (ascii) return to_lower(domain);
-  char* out = nullptr;
-  int rc = idn2_to_ascii_8z(domain.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-  if (rc != IDN2_OK) {
-    return make_error(Errc::syntax,
-                      "domain '" + domain + "' is not a valid IDN: " + idn2_strerror(rc), offset);
-  }
-  std::string ace = to_lower(out);
-  idn2_free(out);
+  auto ace = dns::to_a_labels(domain);
+  if (!ace) return make_error(Errc::syntax, ace.error().detail, offset);
   return ace;
 }
 

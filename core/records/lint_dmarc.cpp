@@ -164,7 +164,7 @@ void lint_dmarc(Context& ctx, std::string_view domain_in) {
     return;
   }
   if (!found.found())
-    ctx.add("dmarc-missing", name, "", "no DMARC policy for " + domain + ": " + found.reason);
+    ctx.add("dmarc-missing", name, "", "no DMARC policy for " + domain + ": " + found.reason());
 
   dmarc::PolicyFinder old(ctx.resolver(), {dmarc::Mode::rfc7489});
   dmarc::PolicyDiscovery found7489 = old.discover(domain);
@@ -176,7 +176,7 @@ void lint_dmarc(Context& ctx, std::string_view domain_in) {
     };
     ctx.add("dmarc-discovery-differs", name, "",
             "RFC 9989 readers apply " + where(found) + ", RFC 7489 readers " + where(found7489) +
-                " (" + found7489.reason + ")");
+                " (" + found7489.reason() + ")");
   }
 
   // Records that discovery for this domain never applies.

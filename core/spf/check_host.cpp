@@ -1,8 +1,11 @@
 #include "core/spf/check_host.h"
 
+
 #include <array>
 #include <vector>
 
+#include "core/common/ascii.h"
+#include "core/dns/name.h"
 #include "core/spf/macro.h"
 #include "core/spf/record.h"
 
@@ -87,21 +90,34 @@ std::string ascii_only(std::string s) {
   return s;
 }
 
+// A problem text as Verdict::problem() renders it.
+std::string problem_text(Cause cause, const std::string& detail) {
+  return detail.empty() ? std::string(describe(cause)) : detail;
+}
+
 struct Outcome {
   Result result = Result::None;
   std::string mechanism;
-  std::string problem;
+  Cause cause = Cause::none;
+  std::string detail;
   std::optional<MacroString> exp;  // the exp= of the record that produced a fail
   std::string exp_domain;          // that record's <domain>, for %{d} in the explanation
+
+  static Outcome problem(Result r, Cause cause, std::string detail, std::string mechanism = {}) {
+    return {r, std::move(mechanism), cause, std::move(detail), {}, {}};
+  }
 };
 
 struct MechanismOutcome {
   enum class Kind { match, no_match, error } kind = Kind::no_match;
   Result error = Result::PermError;
-  std::string problem;
-  static MechanismOutcome match() { return {Kind::match, Result::Pass, {}}; }
-  static MechanismOutcome no_match() { return {Kind::no_match, Result::Pass, {}}; }
-  static MechanismOutcome fail(Result r, std::string why) { return {Kind::error, r, std::move(why)}; }
+  Cause cause = Cause::none;
+  std::string detail;
+  static MechanismOutcome match() { return {Kind::match, Result::Pass, Cause::none, {}}; }
+  static MechanismOutcome no_match() { return {Kind::no_match, Result::Pass, Cause::none, {}}; }
+  static MechanismOutcome fail(Result r, Cause cause, std::string detail) {
+    return {Kind::error, r, cause, std::move(detail)};
+  }
 };
 
 class Evaluation {
@@ -128,7 +144,8 @@ class Evaluation {
     Outcome o = check_host(request_.domain);
     v.result = o.result;
     v.mechanism = o.mechanism;
-    v.problem = o.problem;
+    v.cause = o.cause;
+    v.detail = std::move(o.detail);
     if (o.result == Result::Fail) v.explanation = explanation(o);
     v.dns_lookups = terms_;
     v.void_lookups = voids_;
@@ -154,12 +171,13 @@ class Evaluation {
   // check_host(<ip>, <domain>, <sender>), RFC 7208 4.3-4.7.
   Outcome check_host(const std::string& domain) {
     if (std::string why = malformed_domain(domain); !why.empty())
-      return {Result::None, {}, why, {}, {}};
+      return Outcome::problem(Result::None, Cause::invalid_domain, why);
     dns::Answer answer = ask(domain, dns::RRType::TXT);
     if (answer.status == dns::Status::tempfail)
-      return {Result::TempError, {}, "DNS failure looking up TXT for " + domain + ": " + answer.detail, {}, {}};
+      return Outcome::problem(Result::TempError, failure_cause(),
+                              "DNS failure looking up TXT for " + domain + ": " + answer.detail);
     if (answer.status == dns::Status::nxdomain)
-      return {Result::None, {}, "domain " + domain + " does not exist", {}, {}};
+      return Outcome::problem(Result::None, Cause::domain_not_found, "domain " + domain + " does not exist");
     const std::string* text = nullptr;
     std::size_t count = 0;
     for (const auto& r : answer.records)
@@ -167,12 +185,14 @@ class Evaluation {
         text = &r;
         ++count;
       }
-    if (count == 0) return {Result::None, {}, "no SPF record at " + domain, {}, {}};
+    if (count == 0) return Outcome::problem(Result::None, Cause::no_record, "no SPF record at " + domain);
     if (count > 1)
-      return {Result::PermError, {}, std::to_string(count) + " SPF records at " + domain + " (RFC 7208 4.5 allows one)", {}, {}};
+      return Outcome::problem(Result::PermError, Cause::several_records,
+                              std::to_string(count) + " SPF records at " + domain + " (RFC 7208 4.5 allows one)");
     auto record = parse_record(*text);
     if (!record)
-      return {Result::PermError, {}, "invalid SPF record at " + domain + ": " + record.error().message(), {}, {}};
+      return Outcome::problem(Result::PermError, Cause::record_syntax,
+                              "invalid SPF record at " + domain + ": " + record.error().message());
     return evaluate(*record, domain);
   }
 
@@ -184,7 +204,8 @@ class Evaluation {
       o.mechanism = m.text;
       if (r.kind == MechanismOutcome::Kind::error) {
         o.result = r.error;
-        o.problem = std::move(r.problem);
+        o.cause = r.cause;
+        o.detail = std::move(r.detail);
         return o;
       }
       o.result = qualifier_result(m.qualifier);
@@ -197,24 +218,29 @@ class Evaluation {
     // RFC 7208 6.1: redirect applies when nothing matched and the record has no "all".
     if (record.redirect && !record.has_all()) {
       std::string term = "redirect=" + record.redirect->text;
-      if (auto limit = count_term(term, domain)) return {limit->error, term, limit->problem, {}, {}};
+      if (auto limit = count_term(term, domain))
+        return Outcome::problem(limit->error, limit->cause, std::move(limit->detail), term);
       std::string target = to_target_name(expand(*record.redirect, values(domain)));
       Outcome o = check_host(target);
       // RFC 7208 6.1: no record, or a malformed target, is a permerror rather than none.
       if (o.result == Result::None)
-        return {Result::PermError, term, term + " in " + domain + ": " + o.problem, {}, {}};
+        return Outcome::problem(Result::PermError, Cause::redirect_no_record,
+                                term + " in " + domain + ": " + problem_text(o.cause, o.detail), term);
       return o;
     }
-    return {Result::Neutral, "default", {}, {}, {}};
+    Outcome neutral;
+    neutral.result = Result::Neutral;
+    neutral.mechanism = "default";
+    return neutral;
   }
 
   // RFC 7208 4.6.4: at most max_dns_terms terms that query the DNS, per evaluation.
   std::optional<MechanismOutcome> count_term(const std::string& term, const std::string& domain) {
     if (terms_ >= options_.max_dns_terms)
       return MechanismOutcome::fail(
-          Result::PermError, "more than " + std::to_string(options_.max_dns_terms) +
-                                 " DNS-querying terms (RFC 7208 4.6.4), exceeded at '" + term +
-                                 "' in " + domain);
+          Result::PermError, Cause::dns_lookup_limit,
+          "more than " + std::to_string(options_.max_dns_terms) +
+              " DNS-querying terms (RFC 7208 4.6.4), exceeded at '" + term + "' in " + domain);
     ++terms_;
     return std::nullopt;
   }
@@ -222,9 +248,9 @@ class Evaluation {
   std::optional<MechanismOutcome> void_lookup(const std::string& term, const std::string& domain) {
     if (++voids_ > options_.max_void_lookups)
       return MechanismOutcome::fail(
-          Result::PermError, "more than " + std::to_string(options_.max_void_lookups) +
-                                 " void lookups (RFC 7208 4.6.4), exceeded at '" + term + "' in " +
-                                 domain);
+          Result::PermError, Cause::void_lookup_limit,
+          "more than " + std::to_string(options_.max_void_lookups) +
+              " void lookups (RFC 7208 4.6.4), exceeded at '" + term + "' in " + domain);
     return std::nullopt;
   }
 
@@ -237,11 +263,17 @@ class Evaluation {
   // caller's time limit (RFC 7208 4.6.4: "If such a limit is exceeded, the result of
   // authorization SHOULD be temperror").
   dns::Answer ask(const std::string& name, dns::RRType type) {
-    if (options_.time_is_up && options_.time_is_up())
+    if (options_.time_is_up && options_.time_is_up()) {
+      out_of_time_ = true;
       return dns::Answer::temp_failure("the time limit for this evaluation was exceeded before " + name + "/" +
                                        std::string(dns::to_string(type)) + " (RFC 7208 4.6.4)");
+    }
     return dns_.query(name, type);
   }
+
+  // The cause of a temperror from a failed answer: once the time limit is reached, every
+  // answer ask() gives is that failure.
+  Cause failure_cause() const { return out_of_time_ ? Cause::time_limit : Cause::dns_error; }
 
   dns::RRType address_type() const { return ip_.is_v4() ? dns::RRType::A : dns::RRType::AAAA; }
 
@@ -286,11 +318,11 @@ class Evaluation {
       case Result::Fail:
       case Result::SoftFail:
       case Result::Neutral: return MechanismOutcome::no_match();
-      case Result::TempError: return MechanismOutcome::fail(Result::TempError, o.problem);
-      case Result::PermError: return MechanismOutcome::fail(Result::PermError, o.problem);
+      case Result::TempError:
+      case Result::PermError: return MechanismOutcome::fail(o.result, o.cause, std::move(o.detail));
       case Result::None:
-        return MechanismOutcome::fail(Result::PermError,
-                                      "'" + m.text + "' in " + domain + ": " + o.problem);
+        return MechanismOutcome::fail(Result::PermError, Cause::include_no_record,
+                                      "'" + m.text + "' in " + domain + ": " + problem_text(o.cause, o.detail));
     }
     return MechanismOutcome::no_match();
   }
@@ -304,7 +336,7 @@ class Evaluation {
     if (!queryable(target)) return MechanismOutcome::no_match();
     answer = ask(target, type);
     if (answer.status == dns::Status::tempfail)
-      return MechanismOutcome::fail(Result::TempError,
+      return MechanismOutcome::fail(Result::TempError, failure_cause(),
                                     "DNS failure for '" + m.text + "' (" + target + " " +
                                         std::string(dns::to_string(type)) + "): " + answer.detail);
     if (answer.ok()) return std::nullopt;
@@ -326,9 +358,9 @@ class Evaluation {
     if (auto done = mechanism_query(m, domain, dns::RRType::MX, answer)) return *done;
     if (answer.mx.size() > options_.max_mx_names)
       return MechanismOutcome::fail(
-          Result::PermError, "'" + m.text + "' in " + domain + ": " +
-                                 std::to_string(answer.mx.size()) + " MX names, more than " +
-                                 std::to_string(options_.max_mx_names) + " (RFC 7208 4.6.4)");
+          Result::PermError, Cause::mx_name_limit,
+          "'" + m.text + "' in " + domain + ": " + std::to_string(answer.mx.size()) +
+              " MX names, more than " + std::to_string(options_.max_mx_names) + " (RFC 7208 4.6.4)");
     std::string failure;
     for (const auto& mx : answer.mx) {
       if (mx.exchange.empty()) continue;  // null MX (RFC 7505): no host to compare
@@ -340,7 +372,7 @@ class Evaluation {
       if (any_address_matches(hosts.records, m)) return MechanismOutcome::match();
     }
     // Another MX host may still match, so a failed host lookup decides only at the end.
-    if (!failure.empty()) return MechanismOutcome::fail(Result::TempError, failure);
+    if (!failure.empty()) return MechanismOutcome::fail(Result::TempError, failure_cause(), failure);
     return MechanismOutcome::no_match();
   }
 
@@ -430,6 +462,7 @@ class Evaluation {
   dns::IpAddress ip_;
   std::string local_, sender_domain_, sender_;
   std::size_t terms_ = 0, voids_ = 0;
+  bool out_of_time_ = false;
   std::optional<PtrNames> ptr_names_;
 };
 
@@ -455,7 +488,7 @@ Verdict run_identity(dns::Resolver& resolver, const Session& session, const Opti
   request.client_ip = session.client_ip;
   request.sender = std::move(sender);
   request.domain = std::move(domain);
-  request.helo = session.helo;
+  request.helo = to_a_labels(session.helo);  // %{h} too (RFC 8616 4)
   request.receiver = session.receiver;
   request.now = session.now;
   Verdict v = check_host(resolver, request, options);
@@ -479,6 +512,54 @@ std::string_view to_string(Identity identity) noexcept {
   return identity == Identity::helo ? "helo" : "mailfrom";
 }
 
+std::string_view to_string(Cause cause) noexcept {
+  switch (cause) {
+    case Cause::none: return "none";
+    case Cause::nothing_to_check: return "nothing_to_check";
+    case Cause::invalid_domain: return "invalid_domain";
+    case Cause::domain_not_found: return "domain_not_found";
+    case Cause::no_record: return "no_record";
+    case Cause::several_records: return "several_records";
+    case Cause::record_syntax: return "record_syntax";
+    case Cause::dns_lookup_limit: return "dns_lookup_limit";
+    case Cause::void_lookup_limit: return "void_lookup_limit";
+    case Cause::mx_name_limit: return "mx_name_limit";
+    case Cause::include_no_record: return "include_no_record";
+    case Cause::redirect_no_record: return "redirect_no_record";
+    case Cause::dns_error: return "dns_error";
+    case Cause::time_limit: return "time_limit";
+  }
+  return "?";
+}
+
+std::string_view describe(Cause cause) noexcept {
+  switch (cause) {
+    case Cause::none: return "";
+    case Cause::nothing_to_check: return "no identity to check";
+    case Cause::invalid_domain: return "the domain is not a valid multi-label domain name";
+    case Cause::domain_not_found: return "the domain does not exist";
+    case Cause::no_record: return "no SPF record";
+    case Cause::several_records: return "several SPF records (RFC 7208 4.5 allows one)";
+    case Cause::record_syntax: return "invalid SPF record";
+    case Cause::dns_lookup_limit: return "too many DNS-querying terms (RFC 7208 4.6.4)";
+    case Cause::void_lookup_limit: return "too many void lookups (RFC 7208 4.6.4)";
+    case Cause::mx_name_limit: return "too many MX names (RFC 7208 4.6.4)";
+    case Cause::include_no_record: return "include of a domain without an SPF record (RFC 7208 5.2)";
+    case Cause::redirect_no_record: return "redirect to a domain without an SPF record (RFC 7208 6.1)";
+    case Cause::dns_error: return "DNS failure";
+    case Cause::time_limit: return "the time limit for this evaluation was exceeded (RFC 7208 4.6.4)";
+  }
+  return "";
+}
+
+std::string Verdict::problem() const { return problem_text(cause, detail); }
+
+std::string to_a_labels(std::string_view domain) {
+  // An ASCII name, or one that is no valid IDN, stays as written: check_host then reports it.
+  if (ascii::is_ascii(domain)) return std::string(domain);
+  return dns::to_a_labels(domain).value_or(std::string(domain));
+}
+
 Verdict check_host(dns::Resolver& resolver, const Request& request, const Options& options) {
   return Evaluation(resolver, request, options).run();
 }
@@ -488,27 +569,31 @@ Verdict verify_mail_from(dns::Resolver& resolver, const Session& session, const 
     // RFC 7208 2.4: a null reverse-path is checked as postmaster@<HELO>.
     if (session.helo.empty()) {
       Verdict v;
-      v.problem = "null MAIL FROM and no HELO name: nothing to check";
+      v.cause = Cause::nothing_to_check;
+      v.detail = "null MAIL FROM and no HELO name: nothing to check";
       return v;
     }
-    return run_identity(resolver, session, options, Identity::mailfrom,
-                        "postmaster@" + session.helo, session.helo);
+    std::string helo = to_a_labels(session.helo);
+    return run_identity(resolver, session, options, Identity::mailfrom, "postmaster@" + helo, helo);
   }
   std::string mail_from(strip_angle_brackets(session.mail_from));
+  // RFC 8616 4: the domain as A-labels, for the lookups and for the macros.
   std::size_t at = mail_from.rfind('@');
-  std::string domain = at == std::string::npos ? mail_from : mail_from.substr(at + 1);
-  return run_identity(resolver, session, options, Identity::mailfrom, mail_from, domain);
+  std::string domain = to_a_labels(at == std::string::npos ? mail_from : mail_from.substr(at + 1));
+  std::string sender = at == std::string::npos ? domain : mail_from.substr(0, at + 1) + domain;
+  return run_identity(resolver, session, options, Identity::mailfrom, sender, domain);
 }
 
 Verdict verify_helo(dns::Resolver& resolver, const Session& session, const Options& options) {
   if (session.helo.empty()) {
     Verdict v;
     v.identity = Identity::helo;
-    v.problem = "no HELO name to check";
+    v.cause = Cause::nothing_to_check;
+    v.detail = "no HELO name to check";
     return v;
   }
-  return run_identity(resolver, session, options, Identity::helo, "postmaster@" + session.helo,
-                      session.helo);
+  std::string helo = to_a_labels(session.helo);
+  return run_identity(resolver, session, options, Identity::helo, "postmaster@" + helo, helo);
 }
 
 }  // namespace dnsauth::spf

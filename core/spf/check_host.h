@@ -1,8 +1,8 @@
 // check_host() (RFC 7208 4-6) and the two identities built on it (2.3 HELO, 2.4 MAIL FROM).
 // The inputs (client IP, sender, HELO name, receiver name, time for %{t}) and the Resolver are
 // passed in; nothing here reads the clock or the network on its own. The outcome is always a
-// Verdict: DNS failures become temperror, bad records permerror, each with a problem text
-// naming what went wrong and where.
+// Verdict: DNS failures become temperror, bad records permerror, each with a typed cause and a
+// problem text naming what went wrong and where.
 #pragma once
 
 #include <cstddef>
@@ -54,6 +54,33 @@ struct Options {
   std::function<bool()> time_is_up;
 };
 
+// Why check_host() ended in none, temperror or permerror; `none` when it did not (pass,
+// fail, softfail, neutral).
+enum class Cause {
+  none,
+  // none
+  nothing_to_check,    // no HELO name for the HELO identity, or for a null reverse-path (2.4)
+  invalid_domain,      // 4.3: <domain> is malformed or not a multi-label domain name
+  domain_not_found,    // 4.3: the DNS says the domain does not exist (NXDOMAIN)
+  no_record,           // 4.5: no SPF record at the domain
+  // permerror
+  several_records,     // 4.5: more than one SPF record
+  record_syntax,       // 4.6: the record does not parse (an unknown mechanism, a bad macro,
+                       // domain-spec, CIDR length or modifier; core/spf/record.h)
+  dns_lookup_limit,    // 4.6.4: more DNS-querying terms than Options::max_dns_terms
+  void_lookup_limit,   // 4.6.4: more void lookups than Options::max_void_lookups
+  mx_name_limit,       // 4.6.4: an mx mechanism's answer with more than Options::max_mx_names
+  include_no_record,   // 5.2: include: of a domain for which check_host() gives none
+  redirect_no_record,  // 6.1: redirect= to a domain for which check_host() gives none
+  // temperror
+  dns_error,           // a DNS query failed
+  time_limit,          // 4.6.4: Options::time_is_up said the evaluation took too long
+};
+// A stable machine name for JSON: "no_record", "dns_lookup_limit", ...
+std::string_view to_string(Cause cause) noexcept;
+// The cause in general, in words; "" for none.
+std::string_view describe(Cause cause) noexcept;
+
 struct Verdict {
   Result result = Result::None;
   Identity identity = Identity::mailfrom;
@@ -63,17 +90,30 @@ struct Verdict {
   // "include:_spf.example.net"), "default" when none matched (4.7), empty when no record
   // was evaluated (none, and errors before any mechanism).
   std::string mechanism;
-  std::string problem;      // temperror/permerror/none: what went wrong, and where
+  Cause cause = Cause::none;  // temperror/permerror/none: what went wrong
+  // The problem in full, naming where: the domain, the term, the resolver's or parser's words
+  // ("more than 10 DNS-querying terms (RFC 7208 4.6.4), exceeded at 'mx' in example.com").
+  std::string detail;
   std::string explanation;  // fail: the expanded exp= text or the default explanation
   std::size_t dns_lookups = 0;    // terms counted towards the limit of 10 (4.6.4)
   std::size_t void_lookups = 0;   // lookups answered NXDOMAIN or with no records (4.6.4)
   std::size_t dns_queries = 0;    // queries actually sent to the resolver (after caching)
+
+  // For people (Received-SPF problem=, reason=, JSON "problem"): the detail, or else
+  // describe(cause). Empty for pass, fail, softfail and neutral.
+  std::string problem() const;
 };
 
 // check_host(<ip>, <domain>, <sender>) as RFC 7208 4 defines it. IPv4-mapped IPv6 client
 // addresses are evaluated as IPv4 (5, "IPv4-mapped IPv6"). Answers are cached for the
 // evaluation, so the resolver is asked each name and type once.
 Verdict check_host(dns::Resolver& resolver, const Request& request, const Options& options = {});
+
+// RFC 8616 4: "All U-labels MUST be converted to A-labels before being used for an SPF
+// validation." The name with its U-labels as A-labels (IDNA2008 with UTS #46 nontransitional
+// mapping, as core/mail reads From domains); an ASCII name, or one that is not a valid IDN,
+// comes back as it is.
+std::string to_a_labels(std::string_view domain);
 
 // The SMTP session facts an MTA knows when it checks SPF.
 struct Session {
@@ -91,7 +131,8 @@ struct Session {
 bool is_null_reverse_path(std::string_view mail_from) noexcept;
 
 // The MAIL FROM identity (2.4): the domain of the reverse-path; when that is null, the
-// mailbox postmaster@<HELO> (identity still "mailfrom").
+// mailbox postmaster@<HELO> (identity still "mailfrom"). U-labels in either are checked as
+// A-labels (RFC 8616 4), and the Verdict's sender and domain are written so.
 Verdict verify_mail_from(dns::Resolver& resolver, const Session& session,
                          const Options& options = {});
 // The HELO identity (2.3): postmaster@<HELO>. An address literal or a name that is not a

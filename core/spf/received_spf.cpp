@@ -63,7 +63,7 @@ std::string comment_text(std::string_view raw) {
 
 // RFC 7208 9.1 "(...) style comment ... conveying supporting information for the result".
 std::string comment(const Verdict& v, const Session& s) {
-  std::string who = v.identity == Identity::helo ? "HELO name " + s.helo : "domain of " + v.sender;
+  std::string who = v.identity == Identity::helo ? "HELO name " + to_a_labels(s.helo) : "domain of " + v.sender;
   std::string ip = s.client_ip.to_string();
   std::string text;
   switch (v.result) {
@@ -91,6 +91,16 @@ void split_words(std::vector<std::string>& words, const std::string& text) {
   }
 }
 
+// The reverse-path as given, its domain as the A-labels SPF checked (RFC 8616 4).
+std::string envelope_from(std::string_view mail_from) {
+  std::size_t at = mail_from.rfind('@');
+  if (at == std::string_view::npos) return std::string(mail_from);
+  std::string_view domain = mail_from.substr(at + 1);
+  std::string_view close = !domain.empty() && domain.back() == '>' ? ">" : "";
+  domain.remove_suffix(close.size());
+  return std::string(mail_from.substr(0, at + 1)) + to_a_labels(domain) + std::string(close);
+}
+
 }  // namespace
 
 std::string received_spf(const Verdict& verdict, const Session& session) {
@@ -99,14 +109,14 @@ std::string received_spf(const Verdict& verdict, const Session& session) {
   std::vector<std::pair<std::string, std::string>> kv;
   kv.emplace_back("client-ip", session.client_ip.to_string());
   if (verdict.identity == Identity::mailfrom && !is_null_reverse_path(session.mail_from))
-    kv.emplace_back("envelope-from", session.mail_from);
-  if (!session.helo.empty()) kv.emplace_back("helo", session.helo);
+    kv.emplace_back("envelope-from", envelope_from(session.mail_from));
+  if (!session.helo.empty()) kv.emplace_back("helo", to_a_labels(session.helo));
   if (!session.receiver.empty() && session.receiver != "unknown")
     kv.emplace_back("receiver", session.receiver);
   kv.emplace_back("identity", std::string(to_string(verdict.identity)));
   bool error = verdict.result == Result::TempError || verdict.result == Result::PermError ||
                verdict.result == Result::None;
-  if (error && !verdict.problem.empty()) kv.emplace_back("problem", verdict.problem);
+  if (error && verdict.cause != Cause::none) kv.emplace_back("problem", verdict.problem());
   else if (!verdict.mechanism.empty()) kv.emplace_back("mechanism", verdict.mechanism);
   // Folding may fall inside a quoted-string too: unfolding gives its spaces back (RFC 5322 3.2.4).
   for (const auto& [key, val] : kv) split_words(words, key + "=" + value(val) + ";");
@@ -115,15 +125,6 @@ std::string received_spf(const Verdict& verdict, const Session& session) {
   mail::FieldFolder field("Received-SPF", mail::FoldStyle{.wsp = ' '});
   for (const auto& w : words) field.word(w);
   return field.field();
-}
-
-std::string authres_spf(const Verdict& verdict, const Session& session) {
-  std::string out = "spf=" + std::string(to_string(verdict.result));
-  // RFC 8601 2.7.2: smtp.mailfrom carries the domain of the reverse-path; with a null one
-  // SPF checked the HELO name (RFC 7208 2.4), which is reported as smtp.helo.
-  if (verdict.identity == Identity::helo || is_null_reverse_path(session.mail_from))
-    return out + " smtp.helo=" + value(session.helo);
-  return out + " smtp.mailfrom=" + value(verdict.domain);
 }
 
 }  // namespace dnsauth::spf

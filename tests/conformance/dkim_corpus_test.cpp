@@ -52,7 +52,7 @@ std::string category(const std::vector<SignatureResult>& results) {
 
 std::string describe(const std::vector<SignatureResult>& results) {
   std::string out = category(results);
-  for (const auto& r : results) out += " [" + std::string(to_string(r.status)) + ": " + r.reason + "]";
+  for (const auto& r : results) out += " [" + std::string(to_string(r.status)) + ": " + r.reason() + "]";
   return out;
 }
 
@@ -400,7 +400,7 @@ TEST(DkimConformance, MailDkimPerSignatureOrderOfMultiple2) {
     add_record(resolver, d.name, d.value);
   auto results = test::verify_raw(read_file(conformance_dir() / "dkim/mail-dkim/corpus/multiple_2.txt"), resolver, kNow);
   ASSERT_EQ(results.size(), 4u) << describe(results);
-  for (const auto& r : results) EXPECT_NE(r.status, Status::pass) << r.reason;
+  for (const auto& r : results) EXPECT_NE(r.status, Status::pass) << r.reason();
 }
 
 // ======================================================================================

@@ -176,7 +176,7 @@ Outcome run_case(const SuiteCase& c) {
   spf::Options options;
   options.default_explanation = "DEFAULT";
   spf::Verdict v = spf::verify_mail_from(dns, session, options);
-  return {std::string(spf::to_string(v.result)), v.explanation, v.problem};
+  return {std::string(spf::to_string(v.result)), v.explanation, v.problem()};
 }
 
 bool iequals(const std::string& a, const std::string& b) {

@@ -69,7 +69,7 @@ TEST_F(SignerCli, SignExitsZeroAndBothVerifiersAgree) {
   auto resolver = SignerDir::resolver();
   auto v = verify_with_dnsauth(r.out, resolver);
   ASSERT_EQ(v.size(), 2u);
-  for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason;
+  for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason();
   auto signed_file = dir_.dir() / "signed.eml";
   SignerDir::write_file(signed_file, r.out);
   EXPECT_EQ(verify_with_dkimpy(signed_file), (std::vector<bool>{true, true}));
@@ -99,7 +99,7 @@ TEST_F(SignerCli, SignLeavesOutAuthenticationResultsClaimingOurAuthservId) {
             std::string::npos)
       << r.err;
   auto resolver = SignerDir::resolver();
-  for (const auto& v : verify_with_dnsauth(r.out, resolver)) EXPECT_EQ(v.status, dkim::Status::pass) << v.reason;
+  for (const auto& v : verify_with_dnsauth(r.out, resolver)) EXPECT_EQ(v.status, dkim::Status::pass) << v.reason();
 }
 
 TEST_F(SignerCli, SignExitsThreeWithTheReasonWhenNotSigned) {

@@ -138,7 +138,7 @@ TEST_F(SignerMilter, SignsAtTheTopWithBothKeysAndLogsOneLine) {
   auto resolver = SignerDir::resolver();
   auto v = verify_with_dnsauth(msg, resolver);
   ASSERT_EQ(v.size(), 2u);
-  for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason;
+  for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason();
   ASSERT_TRUE(proc_->wait_for_log("decision=signed"));
   EXPECT_NE(proc_->log().find("qid=4ABCDEF01 from_domain=example.com login=alice@example.com decision=signed "
                               "selectors=r1,e1 reason=allowed"),
@@ -156,7 +156,7 @@ TEST_F(SignerMilter, SignsWhenTheMtaCannotKeepTheLeadingSpace) {
   EXPECT_TRUE(r.edits[0].value.starts_with("v=1;")) << r.edits[0].value;
   auto resolver = SignerDir::resolver();
   for (const auto& s : verify_with_dnsauth(delivered(kHeaders, kBody, r, false), resolver))
-    EXPECT_EQ(s.status, dkim::Status::pass) << s.reason;
+    EXPECT_EQ(s.status, dkim::Status::pass) << s.reason();
 }
 
 TEST_F(SignerMilter, WorksWithAnMtaThatOffersNoMacroListsOrNoReplyFlags) {
@@ -236,7 +236,7 @@ TEST_F(SignerMilter, DeletesAuthenticationResultsThatClaimOurAuthservId) {
   EXPECT_EQ(msg.find("bank.example"), std::string::npos) << msg;
   EXPECT_NE(msg.find("Authentication-Results: mx.example.org;"), std::string::npos) << msg;
   auto resolver = SignerDir::resolver();
-  for (const auto& v : verify_with_dnsauth(msg, resolver)) EXPECT_EQ(v.status, dkim::Status::pass) << v.reason;
+  for (const auto& v : verify_with_dnsauth(msg, resolver)) EXPECT_EQ(v.status, dkim::Status::pass) << v.reason();
   EXPECT_TRUE(proc_->wait_for_log("qid=QAR1 ")) << proc_->log();
   EXPECT_NE(proc_->log().find("decision=signed selectors=r1,e1 reason=allowed"), std::string::npos);
   EXPECT_NE(proc_->log().find(" authres_removed=2\n"), std::string::npos) << proc_->log();

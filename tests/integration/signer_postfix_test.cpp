@@ -244,7 +244,7 @@ class SignerPostfix : public ::testing::Test {
     auto resolver = SignerDir::resolver();
     auto v = verify_with_dnsauth(message, resolver);
     ASSERT_EQ(v.size(), 2u);
-    for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason;
+    for (const auto& s : v) EXPECT_EQ(s.status, dkim::Status::pass) << s.selector << ": " << s.reason();
     auto file = world->keys.dir() / (name + ".eml");
     SignerDir::write_file(file, message);
     EXPECT_EQ(verify_with_dkimpy(file), (std::vector<bool>{true, true}));

@@ -4,9 +4,9 @@
 
 #include <chrono>
 
+#include "core/authres/results.h"
 #include "core/dns/ldns_resolver.h"
 #include "core/spf/check_host.h"
-#include "core/spf/received_spf.h"
 #include "support/nsd_fixture.h"
 
 namespace {
@@ -115,6 +115,7 @@ TEST_F(SpfNsd, CheckHostOverRealDns) {
     const char* sender;
     spf::Result result;
     const char* mechanism;
+    spf::Cause cause = spf::Cause::none;
   };
   for (const Case& c : {Case{"192.0.2.10", "alice@example.com", spf::Result::Pass, "mx"},
                         Case{"2001:db8::10", "alice@example.com", spf::Result::Pass, "mx"},
@@ -123,13 +124,14 @@ TEST_F(SpfNsd, CheckHostOverRealDns) {
                         Case{"192.0.2.99", "alice@soft.example.com", spf::Result::SoftFail, "~all"},
                         Case{"203.0.113.9", "bob@redirect.example.com", spf::Result::Fail, "-all"},
                         Case{"203.0.113.9", "alice@redirect.example.com", spf::Result::Pass, "include:_spf.example.com"},
-                        Case{"192.0.2.99", "alice@broken.example.com", spf::Result::PermError, ""},
-                        Case{"192.0.2.99", "alice@both.example.com", spf::Result::PermError, ""},
-                        Case{"192.0.2.99", "alice@nothing.example.com", spf::Result::None, ""}}) {
+                        Case{"192.0.2.99", "alice@broken.example.com", spf::Result::PermError, "", spf::Cause::record_syntax},
+                        Case{"192.0.2.99", "alice@both.example.com", spf::Result::PermError, "", spf::Cause::several_records},
+                        Case{"192.0.2.99", "alice@nothing.example.com", spf::Result::None, "", spf::Cause::domain_not_found}}) {
     spf::Verdict v = mail_from(c.ip, c.sender);
     EXPECT_EQ(v.result, c.result) << c.sender << " from " << c.ip << ": " << spf::to_string(v.result)
-                                  << " " << v.problem;
+                                  << " " << v.problem();
     EXPECT_EQ(v.mechanism, c.mechanism) << c.sender << " from " << c.ip;
+    EXPECT_EQ(spf::to_string(v.cause), spf::to_string(c.cause)) << c.sender << " from " << c.ip;
   }
   // exists: expanded to 9.113.0.203.alice.allow.example.com, a wildcard match.
   spf::Verdict v = mail_from("203.0.113.9", "alice@example.com");
@@ -138,7 +140,7 @@ TEST_F(SpfNsd, CheckHostOverRealDns) {
   s.client_ip = *dns::IpAddress::parse("203.0.113.9");
   s.mail_from = "alice@example.com";
   s.helo = "mail.example.com";
-  EXPECT_EQ(spf::authres_spf(v, s), "spf=pass smtp.mailfrom=example.com");
+  EXPECT_EQ(authres::format_resinfo(authres::spf_resinfo(v, s)), "spf=pass smtp.mailfrom=example.com");
 }
 
 // A server that never answers: every lookup fails after retries x timeout, and check_host()
@@ -159,7 +161,8 @@ TEST(SpfSilentServer, TemperrorWithinTheConfiguredTimeout) {
   spf::Verdict v = spf::verify_mail_from(**r, s);
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   EXPECT_EQ(v.result, spf::Result::TempError);
-  EXPECT_NE(v.problem.find(silent.address()), std::string::npos) << v.problem;
+  EXPECT_EQ(v.cause, spf::Cause::dns_error);
+  EXPECT_NE(v.problem().find(silent.address()), std::string::npos) << v.problem();  // which server
   EXPECT_GE(elapsed.count(), 500) << "both attempts should have waited";
   EXPECT_LT(elapsed.count(), 1500) << "no more than the configured 2 x 300 ms (plus slack)";
   // The resolver stays usable: a second query waits again instead of failing at once, and

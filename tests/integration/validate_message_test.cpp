@@ -197,6 +197,11 @@ TEST_F(ValidateMessage, AlignedMessagePasses) {
   EXPECT_EQ(j["dkim"][0]["selector"], "s2026");
   EXPECT_EQ(j["spf"]["result"], "pass");
   EXPECT_EQ(j["spf"]["mechanism"], "ip4:192.0.2.0/24");
+  // Causes: none for a pass, the DMARC one says why it passed.
+  EXPECT_TRUE(j["dkim"][0]["cause"].is_null());
+  EXPECT_TRUE(j["spf"]["cause"].is_null());
+  EXPECT_EQ(j["dmarc"]["cause"], "aligned_pass");
+  EXPECT_EQ(j["dmarc"]["domains"][0]["discovery_cause"], "record_at_author_domain");
   // Every DNS answer the verdicts used.
   EXPECT_TRUE(asked(j, "s2026._domainkey.example.com", "TXT"));
   EXPECT_TRUE(asked(j, "example.com", "TXT"));
@@ -223,9 +228,11 @@ TEST_F(ValidateMessage, SpoofedFromFailsWithReject) {
   EXPECT_EQ(j["exit"], 1);
   EXPECT_EQ(j["dmarc"]["result"], "fail");
   EXPECT_EQ(j["dmarc"]["applied"], "reject");
+  EXPECT_EQ(j["dmarc"]["cause"], "no_aligned_pass");
   for (const auto& c : j["dmarc"]["domains"][0]["alignment"]) {
     EXPECT_EQ(c["result"], "pass");
     EXPECT_EQ(c["outcome"], "not-aligned") << c.dump();
+    EXPECT_EQ(c["cause"], "not_aligned") << c.dump();
   }
   EXPECT_NE(j["dmarc"]["reason"].get<std::string>().find("evil.test"), std::string::npos);
 }
@@ -237,6 +244,11 @@ TEST_F(ValidateMessage, TamperedBodyFailsDkimAndDmarc) {
   EXPECT_NE(r.out.find("reason=\"body hash"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("dmarc=fail (p=reject dis=reject)"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("Received-SPF"), std::string::npos);  // no SPF inputs: no SPF
+
+  json j = parse_json(check("tampered.eml", {}, {"--json"}));
+  EXPECT_EQ(j["dkim"][0]["cause"], "body_hash_mismatch");
+  EXPECT_EQ(j["dkim"][0]["reason"], "body hash did not verify");
+  EXPECT_TRUE(j["spf"].is_null());
 }
 
 // No DMARC record: exit 0 when some DKIM or SPF result passes, 1 when none does.
@@ -353,6 +365,37 @@ TEST_F(ValidateMessageCli, ExitOneWhenDmarcFails) {
   EXPECT_EQ(nofrom.status, 1);
   EXPECT_NE(nofrom.out.find("dmarc=permerror"), std::string::npos) << nofrom.out;
   EXPECT_NE(nofrom.out.find("reason=\"no Author Domain: no From field"), std::string::npos) << nofrom.out;
+  ProcessResult nofrom_json = run({"message", (dir_ / "nofrom.eml").string(), "--zone",
+                                   (dir_ / "example.com.zone").string(), "--authserv-id", "mx.test", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(nofrom_json.out)["dmarc"]["cause"], "no_author_domain") << nofrom_json.out;
+}
+
+// RFC 8616 4: SPF checks a U-label HELO name and MAIL FROM domain as A-labels, and both
+// fields write those A-labels -- never '?' for each byte outside ASCII. The From domain is an
+// A-label for DMARC as well (RFC 8616 6), so the SPF pass aligns.
+TEST_F(ValidateMessageCli, InternationalDomainsAreWrittenAsALabels) {
+  std::ofstream(dir_ / "idn.zone") << "$ORIGIN xn--bcher-kva.example.\n$TTL 300\n"
+                                      "@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                      "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+                                      "mx IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+                                      "_dmarc IN TXT \"v=DMARC1; p=reject\"\n";
+  const std::string domain = "b\xC3\xBC" "cher.example";  // bücher.example
+  std::ofstream(dir_ / "idn.eml") << "From: alice@" + domain + "\nSubject: x\n\nbody\n";
+  auto run_idn = [&](const std::string& mail_from) {
+    return run({"message", (dir_ / "idn.eml").string(), "--zone", (dir_ / "idn.zone").string(), "--authserv-id",
+                "mx.test", "--client-ip", "192.0.2.1", "--mail-from", mail_from, "--helo", "mx." + domain});
+  };
+  ProcessResult r = run_idn("alice@" + domain);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("spf=pass smtp.mailfrom=xn--bcher-kva.example"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("envelope-from=\"alice@xn--bcher-kva.example\";"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("helo=mx.xn--bcher-kva.example;"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dmarc=pass (p=reject dis=none) header.from=xn--bcher-kva.example"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('?'), std::string::npos) << r.out;
+  // A null reverse-path: SPF checked the HELO name, reported as smtp.helo.
+  ProcessResult null = run_idn("");
+  EXPECT_NE(null.out.find("spf=pass smtp.helo=mx.xn--bcher-kva.example"), std::string::npos) << null.out;
+  EXPECT_EQ(null.out.find('?'), std::string::npos) << null.out;
 }
 
 TEST_F(ValidateMessageCli, ExitTwoOnUsageAndInputErrors) {

@@ -138,6 +138,60 @@ TEST_F(ValidateSpfCli, JsonCarriesMechanismAndLookupCounts) {
   EXPECT_FALSE(jf["explanation"].is_null());
 }
 
+// --json names the cause (a stable machine name) beside the problem text, and the
+// Authentication-Results resinfo gives the problem as its reason.
+TEST_F(ValidateSpfCli, JsonNamesTheCause) {
+  struct Case {
+    const char* mail_from;
+    const char* result;
+    const char* cause;
+  };
+  for (const Case& c : {Case{"alice@nothing.example.com", "none", "domain_not_found"},
+                        Case{"alice@broken.example.com", "permerror", "record_syntax"},
+                        Case{"alice@provider.example.com", "permerror", "include_no_record"}}) {
+    auto j = json(spf("203.0.113.1", c.mail_from, {"--json"}));
+    EXPECT_EQ(j["result"], c.result) << c.mail_from;
+    EXPECT_EQ(j["cause"], c.cause) << c.mail_from;
+    ASSERT_TRUE(j["problem"].is_string()) << c.mail_from;
+    EXPECT_EQ(j["authentication_results"].get<std::string>().find(std::string("spf=") + c.result + " reason=\"" +
+                                                                  j["problem"].get<std::string>() + "\" smtp.mailfrom="),
+              0u)
+        << j["authentication_results"];
+  }
+  auto pass = json(spf("192.0.2.10", "alice@example.com", {"--json"}));
+  EXPECT_TRUE(pass["cause"].is_null());
+}
+
+// RFC 8616 4: a U-label HELO name and MAIL FROM domain are checked as A-labels, and the
+// fields write the A-labels, not '?' for each byte outside ASCII.
+TEST_F(ValidateSpfCli, InternationalDomainsAreCheckedAndWrittenAsALabels) {
+  std::ofstream(dir_ / "idn.zone") << "$ORIGIN xn--bcher-kva.example.\n$TTL 300\n"
+                                      "@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n"
+                                      "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+                                      "mx IN TXT \"v=spf1 a -all\"\n"
+                                      "mx IN A 192.0.2.1\n";
+  const std::string helo = "mx.b\xC3\xBC" "cher.example";  // mx.bücher.example
+  auto run = [&](const std::string& mail_from, std::vector<std::string> more) {
+    std::vector<std::string> args{"spf", "--ip", "192.0.2.1", "--mail-from", mail_from, "--helo", helo,
+                                  "--zone", (dir_ / "idn.zone").string(), "--receiver", "mx.receiver.test",
+                                  "--now", "1700000000", "--json"};
+    args.insert(args.end(), more.begin(), more.end());
+    return validate(args);
+  };
+  ProcessResult r = run("alice@b\xC3\xBC" "cher.example", {});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  auto j = json(r);
+  EXPECT_EQ(j["domain"], "xn--bcher-kva.example");
+  EXPECT_EQ(j["authentication_results"], "spf=pass smtp.mailfrom=xn--bcher-kva.example");
+  const std::string received = j["received_spf"];
+  EXPECT_NE(received.find("envelope-from=\"alice@xn--bcher-kva.example\";"), std::string::npos) << received;
+  EXPECT_NE(received.find("helo=mx.xn--bcher-kva.example;"), std::string::npos) << received;
+  EXPECT_EQ(received.find('?'), std::string::npos) << received;
+  auto h = json(run("alice@b\xC3\xBC" "cher.example", {"--identity", "helo"}));
+  EXPECT_EQ(h["result"], "pass");
+  EXPECT_EQ(h["authentication_results"], "spf=pass smtp.helo=mx.xn--bcher-kva.example");
+}
+
 TEST_F(ValidateSpfCli, NullSenderAndHeloIdentity) {
   ProcessResult null = spf("192.0.2.10", "", {"--json"});
   EXPECT_EQ(null.status, 0) << null.out << null.err;

@@ -109,7 +109,7 @@ std::vector<AuthenticationResults> our_fields() {
   pass.key_bits = 2048;
   dkim::SignatureResult fail = pass;
   fail.status = dkim::Status::fail;
-  fail.reason = "body hash did not verify";
+  fail.cause = dkim::Cause::body_hash_mismatch;
   fail.domain = "mail.example.net";
   fail.identity = "alice@mail.example.net";
 
@@ -123,18 +123,30 @@ std::vector<AuthenticationResults> our_fields() {
   dmarc::DomainResult dtemp;
   dtemp.status = dmarc::Status::temperror;
   dtemp.author_domain = "example.org";
-  dtemp.reason = "DNS failure looking up _dmarc.example.org: temporary DNS failure (timeout); "
+  dtemp.cause = dmarc::Cause::dns_temperror;
+  dtemp.detail = "DNS failure looking up _dmarc.example.org: temporary DNS failure (timeout); "
                  "no policy (RFC 9989 5.3.6)";
+
+  spf::Session session;
+  session.mail_from = "alice@example.com";
+  session.helo = "mx.example.net";
+  spf::Verdict spass;
+  spass.result = spf::Result::Pass;
+  spass.domain = "example.com";
+  spf::Verdict snone;
+  snone.result = spf::Result::None;
+  snone.identity = spf::Identity::helo;
+  snone.cause = spf::Cause::no_record;
 
   std::vector<AuthenticationResults> out;
   out.push_back({"mx.example.org", 1, {}});  // B.2: none
   out.push_back({"mx.example.org",
                  std::nullopt,
-                 {dkim_resinfo(pass), dkim_resinfo(fail), spf_resinfo("pass", "example.com", false),
+                 {dkim_resinfo(pass), dkim_resinfo(fail), spf_resinfo(spass, session),
                   dmarc_resinfo(dfail), dmarc_resinfo(dtemp)}});
   out.push_back({"mx.example.org",
                  std::nullopt,
-                 {spf_resinfo("none", "mx.example.net", true, "no SPF record"),
+                 {spf_resinfo(snone, session),
                   ResInfo{"auth", std::nullopt, "pass", "cram-md5", std::nullopt,
                           {{"smtp", "auth", "sender@example.net"}}},
                   ResInfo{"iprev", std::nullopt, "pass", "", std::nullopt,

@@ -10,7 +10,9 @@
 
 #include "core/authres/authres.h"
 #include "core/authres/results.h"
+#include "core/dns/resolver.h"
 #include "core/mail/message.h"
+#include "core/spf/check_host.h"
 #include "support/test_support.h"
 
 namespace dnsauth::authres {
@@ -354,7 +356,7 @@ TEST(AuthresFormat, ClaimsAuthservId) {
 TEST(AuthresResults, DkimResinfo) {
   dkim::SignatureResult s;
   s.status = dkim::Status::fail;
-  s.reason = "body hash did not verify";
+  s.cause = dkim::Cause::body_hash_mismatch;  // reason= renders from the cause
   s.domain = "example.com";
   s.selector = "s1";
   s.identity = "@example.com";
@@ -365,6 +367,7 @@ TEST(AuthresResults, DkimResinfo) {
             "dkim=fail (2048-bit key) reason=\"body hash did not verify\" header.d=example.com "
             "header.i=@example.com header.s=s1 header.a=rsa-sha256 header.b=\"AbC/+123\"");
   s.status = dkim::Status::pass;
+  s.cause = dkim::Cause::none;
   EXPECT_FALSE(dkim_resinfo(s).reason.has_value());
 }
 
@@ -386,17 +389,68 @@ TEST(AuthresResults, DmarcResinfo) {
 
   dmarc::Evaluation e;
   e.status = dmarc::Status::permerror;
-  e.reason = "no Author Domain: no From field";
+  e.cause = dmarc::Cause::no_author_domain;
+  e.detail = "no Author Domain: no From field";
   auto list = dmarc_resinfos(e);
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(format_resinfo(list[0]), "dmarc=permerror reason=\"no Author Domain: no From field\"");
 }
 
-TEST(AuthresResults, SpfResinfo) {
-  EXPECT_EQ(format_resinfo(spf_resinfo("pass", "example.com", false)),
-            "spf=pass smtp.mailfrom=example.com");
-  EXPECT_EQ(format_resinfo(spf_resinfo("none", "mx.example.net", true, "no record")),
-            "spf=none reason=\"no record\" smtp.helo=mx.example.net");
+// RFC 8601 2.7.2 / RFC 7208 9.2: "spf=pass smtp.mailfrom=example.net", built from verdicts of
+// a real evaluation.
+struct SpfFixture {
+  dns::MemoryResolver dns;
+  spf::Session session;
+  SpfFixture() {
+    dns.add_txt("example.com", "v=spf1 ip4:192.0.2.0/24 -all");
+    dns.add_txt("mx.example.net", "v=spf1 a -all");
+    dns.add_a("mx.example.net", "192.0.2.1");
+    session.client_ip = *dns::IpAddress::parse("192.0.2.1");
+    session.mail_from = "myname@example.com";
+    session.helo = "mx.example.net";
+    session.receiver = "mybox.example.org";
+  }
+  std::string mail_from() { return format_resinfo(spf_resinfo(spf::verify_mail_from(dns, session), session)); }
+  std::string helo() { return format_resinfo(spf_resinfo(spf::verify_helo(dns, session), session)); }
+};
+
+TEST(AuthresResults, SpfResinfoNamesTheIdentityChecked) {
+  SpfFixture f;
+  EXPECT_EQ(f.mail_from(), "spf=pass smtp.mailfrom=example.com");
+  f.session.client_ip = *dns::IpAddress::parse("198.51.100.1");
+  EXPECT_EQ(f.mail_from(), "spf=fail smtp.mailfrom=example.com");
+  EXPECT_EQ(f.helo(), "spf=fail smtp.helo=mx.example.net");
+  // RFC 7208 2.4: a null reverse-path checks postmaster@<HELO>, so the HELO name is what passed.
+  f.session.mail_from = "<>";
+  f.session.client_ip = *dns::IpAddress::parse("192.0.2.1");
+  EXPECT_EQ(f.mail_from(), "spf=pass smtp.helo=mx.example.net");
+}
+
+TEST(AuthresResults, SpfResinfoGivesTheProblemAsReason) {
+  SpfFixture f;
+  f.dns.add_name("none.example.com");
+  f.dns.add_tempfail("temp.example.com");
+  f.session.mail_from = "a@none.example.com";
+  EXPECT_EQ(f.mail_from(), "spf=none reason=\"no SPF record at none.example.com\" smtp.mailfrom=none.example.com");
+  f.session.mail_from = "a@temp.example.com";
+  auto temp = spf_resinfo(spf::verify_mail_from(f.dns, f.session), f.session);
+  EXPECT_EQ(temp.result, "temperror");
+  ASSERT_TRUE(temp.reason);
+  EXPECT_EQ(temp.reason->rfind("DNS failure looking up TXT for temp.example.com", 0), 0u) << *temp.reason;
+}
+
+TEST(AuthresResults, SpfResinfoWritesInternationalDomainsAsALabels) {
+  // RFC 8616 4: SPF checked the A-labels; they are what the property reports, never a lossy
+  // rendering of the U-labels the client sent.
+  SpfFixture f;
+  f.dns.add_txt("xn--bcher-kva.example", "v=spf1 ip4:192.0.2.0/24 -all");
+  f.dns.add_txt("mx.xn--bcher-kva.example", "v=spf1 ip4:192.0.2.0/24 -all");
+  f.session.mail_from = "j\xC3\xB6rg@b\xC3\xBC" "cher.example";  // jörg@bücher.example
+  f.session.helo = "mx.b\xC3\xBC" "cher.example";
+  EXPECT_EQ(f.mail_from(), "spf=pass smtp.mailfrom=xn--bcher-kva.example");
+  EXPECT_EQ(f.helo(), "spf=pass smtp.helo=mx.xn--bcher-kva.example");
+  f.session.mail_from = "";
+  EXPECT_EQ(f.mail_from(), "spf=pass smtp.helo=mx.xn--bcher-kva.example");
 }
 
 }  // namespace

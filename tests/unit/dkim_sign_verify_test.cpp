@@ -81,13 +81,11 @@ dns::MemoryResolver resolver_for(const PrivateKey& key, std::string selector = "
   return r;
 }
 
-// The reason contains one of the words, in any case.
-::testing::AssertionResult reason_has(const SignatureResult& r, std::initializer_list<const char*> words) {
-  std::string lower = mail::to_lower(r.reason);
-  for (const char* w : words)
-    if (lower.find(mail::to_lower(w)) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "reason \"" << r.reason << "\" (" << to_string(r.status)
-                                       << ") names none of the expected words";
+// The verdict carries that cause; a failure names the cause it has, with the reason text.
+::testing::AssertionResult has_cause(const SignatureResult& r, Cause expected) {
+  if (r.cause == expected) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "cause " << to_string(r.cause) << " (" << to_string(r.status) << ": \""
+                                       << r.reason() << "\"), expected " << to_string(expected);
 }
 
 SignatureResult verify_one(std::string_view raw, dns::Resolver& resolver, std::int64_t now = kNow) {
@@ -131,7 +129,7 @@ TEST_P(SignVerifyRoundTrip, SignedMessageVerifies) {
   auto resolver = resolver_for(*key);
   std::string signed_msg = sign_raw(kMessage, {make_spec("example.com", "sel", key, GetParam().canon)}, kNow);
   auto r = verify_one(signed_msg, resolver);
-  EXPECT_EQ(r.status, Status::pass) << r.reason;
+  EXPECT_EQ(r.status, Status::pass) << r.reason();
   EXPECT_EQ(r.domain, "example.com");
   EXPECT_EQ(r.selector, "sel");
   EXPECT_EQ(r.identity, "@example.com");
@@ -170,7 +168,7 @@ TEST_P(SignVerifyRoundTrip, StreamingVerifierAndSignerAgreeWithOneShot) {
   ASSERT_TRUE(parser.finish());
   auto results = verifier.finish();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason;
+  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason();
   // RSASSA-PKCS1-v1_5 and Ed25519 are deterministic: the streamed signature is the one-shot one.
   auto one_shot = sign_message(msg, {make_spec("example.com", "sel", key, GetParam().canon)}, kNow);
   ASSERT_TRUE(one_shot);
@@ -247,8 +245,8 @@ TEST(Rfc6376_5_Signer, ProducedFieldIsFoldedToAtMost78Characters) {
   r.add_txt(dns_name("e", "example.com"), key_record_for(*k.ed25519));
   auto results = verify_raw((*fields)[0].raw() + (*fields)[1].raw() + std::string(kMessage), r, kNow);
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason;
-  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason;
+  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason();
+  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason();
 }
 
 TEST(Rfc6376_5_Signer, TagsOfTheProducedField) {
@@ -372,18 +370,18 @@ TEST(Rfc6376_8_15, OversigningDetectsAddedFields) {
                                        : replace(signed_msg, "Received:", std::string(added) + "Received:");
       auto r = verify_one(tampered, resolver);
       EXPECT_EQ(r.status, Status::fail) << added << (at_bottom ? " at the bottom" : " on top");
-      EXPECT_TRUE(reason_has(r, {"signature"})) << added;
+      EXPECT_TRUE(has_cause(r, Cause::signature_mismatch)) << added;
     }
   }
   // A field that is not in h= can be added freely (control).
   auto unsigned_added = verify_one(replace(signed_msg, body_sep, body_sep + "X-Mailing-List: x\r\n"), resolver);
-  EXPECT_EQ(unsigned_added.status, Status::pass) << unsigned_added.reason;
+  EXPECT_EQ(unsigned_added.status, Status::pass) << unsigned_added.reason();
   // "To" was signed but not oversigned: a second To below the signed one is picked first
   // bottom-up and breaks the signature; one added on top is not seen (5.4.2).
   auto to_bottom = verify_one(replace(signed_msg, body_sep, body_sep + "To: eve@example.org\r\n"), resolver);
   EXPECT_EQ(to_bottom.status, Status::fail);
   auto to_top = verify_one(replace(signed_msg, "Received:", "To: eve@example.org\r\nReceived:"), resolver);
-  EXPECT_EQ(to_top.status, Status::pass) << to_top.reason;
+  EXPECT_EQ(to_top.status, Status::pass) << to_top.reason();
 }
 
 TEST(Rfc6376_5_4_2, RepeatedFieldsAreSignedBottomUp) {
@@ -416,10 +414,10 @@ TEST(Rfc6376_4_2, RsaAndEd25519SignaturesOnOneMessage) {
   r.add_txt(dns_name("ed", "example.com"), key_record_for(*k.ed25519));
   auto results = verify_raw(signed_msg, r, kNow);
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason;
+  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason();
   EXPECT_EQ(results[0].algorithm, "rsa-sha256");
   EXPECT_EQ(results[0].selector, "rsa");
-  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason;
+  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason();
   EXPECT_EQ(results[1].algorithm, "ed25519-sha256");
   EXPECT_EQ(results[1].selector, "ed");
   EXPECT_LT(results[0].field_index, results[1].field_index);
@@ -431,7 +429,7 @@ TEST(Rfc6376_4_2, RsaAndEd25519SignaturesOnOneMessage) {
   auto mixed = verify_raw(signed_msg, half, kNow);
   ASSERT_EQ(mixed.size(), 2u);
   EXPECT_EQ(mixed[0].status, Status::fail);
-  EXPECT_EQ(mixed[1].status, Status::pass) << mixed[1].reason;
+  EXPECT_EQ(mixed[1].status, Status::pass) << mixed[1].reason();
 }
 
 TEST(Rfc6376_6_1, UnsignedMessageHasNoResults) {
@@ -450,10 +448,11 @@ TEST(Rfc6376_6_1, MaxSignaturesLimit) {
   auto r = resolver_for(*k.ed25519);
   auto results = verify_raw(signed_msg, r, kNow, 2);
   ASSERT_EQ(results.size(), 3u);
-  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason;
-  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason;
+  EXPECT_EQ(results[0].status, Status::pass) << results[0].reason();
+  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason();
   EXPECT_EQ(results[2].status, Status::policy);
-  EXPECT_FALSE(results[2].reason.empty());
+  EXPECT_TRUE(has_cause(results[2], Cause::too_many_signatures));
+  EXPECT_EQ(results[2].reason(), "not checked: the message carries more than 2 signatures");
   std::size_t before = r.queries();
   auto unlimited = verify_raw(signed_msg, r, kNow, 8);
   ASSERT_EQ(unlimited.size(), 3u);
@@ -471,8 +470,7 @@ TEST_P(Tampering, ChangedSignedHeaderFailsTheSignature) {
   const std::string signed_msg = sign_raw(kMessage, {make_spec("example.com", "sel", key)}, kNow);
   auto r = verify_one(replace(signed_msg, "Friday?", "Saturday?"), resolver);
   EXPECT_EQ(r.status, Status::fail);
-  EXPECT_TRUE(reason_has(r, {"signature"}));
-  EXPECT_FALSE(reason_has(r, {"body hash"}));
+  EXPECT_TRUE(has_cause(r, Cause::signature_mismatch));
 }
 
 TEST_P(Tampering, ChangedBodyByteFailsTheBodyHash) {
@@ -481,10 +479,10 @@ TEST_P(Tampering, ChangedBodyByteFailsTheBodyHash) {
   const std::string signed_msg = sign_raw(kMessage, {make_spec("example.com", "sel", key)}, kNow);
   auto r = verify_one(replace(signed_msg, "noon", "nine"), resolver);
   EXPECT_EQ(r.status, Status::fail);
-  EXPECT_TRUE(reason_has(r, {"body hash"}));
+  EXPECT_TRUE(has_cause(r, Cause::body_hash_mismatch));
   // relaxed/relaxed: changes in whitespace only are not tampering (3.4.4).
   auto ws = verify_one(replace(signed_msg, "Hello  Bob", "Hello \t Bob"), resolver);
-  EXPECT_EQ(ws.status, Status::pass) << ws.reason;
+  EXPECT_EQ(ws.status, Status::pass) << ws.reason();
 }
 
 TEST_P(Tampering, SwappedKeyFailsTheSignature) {
@@ -494,8 +492,7 @@ TEST_P(Tampering, SwappedKeyFailsTheSignature) {
   auto resolver = resolver_for(*other);
   auto r = verify_one(sign_raw(kMessage, {make_spec("example.com", "sel", key)}, kNow), resolver);
   EXPECT_EQ(r.status, Status::fail);
-  EXPECT_TRUE(reason_has(r, {"signature"}));
-  EXPECT_FALSE(reason_has(r, {"body hash"}));
+  EXPECT_TRUE(has_cause(r, Cause::signature_mismatch));
 }
 
 INSTANTIATE_TEST_SUITE_P(Rfc6376_6_1_3, Tampering, ::testing::ValuesIn(kKeyCases),
@@ -531,12 +528,12 @@ TEST(Rfc6376_6_1_3, IndependentlyMadeSignatureVerifies) {
   // made without the Signer passes.
   RawCase rsa;
   auto r = verify_one(rsa.sign(raw_spec()), rsa.resolver);
-  EXPECT_EQ(r.status, Status::pass) << r.reason;
+  EXPECT_EQ(r.status, Status::pass) << r.reason();
   RawCase ed(test::pkey_from_pem(our_key("ed25519_pkcs8.pem")), "v=DKIM1; k=ed25519; ");
   auto ed_spec = raw_spec("v=1; a=ed25519-sha256; c=simple/simple; d=example.com; s=sel");
   ed_spec.canon = {Canon::simple, Canon::simple};
   auto e = verify_one(ed.sign(ed_spec), ed.resolver);
-  EXPECT_EQ(e.status, Status::pass) << e.reason;
+  EXPECT_EQ(e.status, Status::pass) << e.reason();
 }
 
 TEST(Rfc8301_3_1, RsaSha1IsNotValid) {
@@ -547,7 +544,7 @@ TEST(Rfc8301_3_1, RsaSha1IsNotValid) {
   auto r = verify_one(c.sign(spec), c.resolver);
   EXPECT_NE(r.status, Status::pass);
   EXPECT_TRUE(r.status == Status::fail || r.status == Status::permerror) << to_string(r.status);
-  EXPECT_TRUE(reason_has(r, {"sha1", "sha-1"}));
+  EXPECT_TRUE(has_cause(r, Cause::unsupported_algorithm));
 }
 
 TEST(Rfc8301_3_2, RsaKeysUnder1024BitsAreNotValid) {
@@ -557,7 +554,7 @@ TEST(Rfc8301_3_2, RsaKeysUnder1024BitsAreNotValid) {
     auto r = verify_one(c.sign(raw_spec()), c.resolver);
     EXPECT_NE(r.status, Status::pass) << bits;
     EXPECT_TRUE(r.status == Status::fail || r.status == Status::permerror) << bits;
-    EXPECT_TRUE(reason_has(r, {std::to_string(bits).c_str(), "1024", "short", "small", "weak"})) << bits;
+    EXPECT_TRUE(has_cause(r, Cause::key_too_small)) << bits;
   }
   RawCase ok(test::pkey_from_pem(dkimpy_key("test.private")));
   EXPECT_EQ(verify_one(ok.sign(raw_spec()), ok.resolver).status, Status::pass);
@@ -569,7 +566,7 @@ TEST(Rfc6376_6_1_1, HeaderListWithoutFromIsPermerror) {
   RawCase c;
   auto r = verify_one(c.sign(raw_spec(raw_spec().tags, {"to", "subject", "date"})), c.resolver);
   EXPECT_EQ(r.status, Status::permerror);
-  EXPECT_TRUE(reason_has(r, {"from"}));
+  EXPECT_TRUE(has_cause(r, Cause::from_not_signed));
 }
 
 TEST(Rfc6376_6_1_1, IdentityOutsideDomainIsPermerror) {
@@ -579,11 +576,11 @@ TEST(Rfc6376_6_1_1, IdentityOutsideDomainIsPermerror) {
   for (const char* i : {"alice@example.org", "@badexample.com", "@com"}) {
     auto r = verify_one(c.sign(raw_spec(raw_spec().tags + "; i=" + i)), c.resolver);
     EXPECT_EQ(r.status, Status::permerror) << i;
-    EXPECT_TRUE(reason_has(r, {"i=", "identity", "auid", "domain"})) << i;
+    EXPECT_TRUE(has_cause(r, Cause::identity_mismatch)) << i;
   }
   for (const char* i : {"alice@example.com", "@mail.Example.COM", "bob@a.b.example.com"}) {
     auto r = verify_one(c.sign(raw_spec(raw_spec().tags + "; i=" + i)), c.resolver);
-    EXPECT_EQ(r.status, Status::pass) << i << ": " << r.reason;
+    EXPECT_EQ(r.status, Status::pass) << i << ": " << r.reason();
   }
 }
 
@@ -592,8 +589,9 @@ TEST(Rfc6376_3_6_1, StrictKeyFlagRefusesSubdomainIdentity) {
   RawCase c(test::pkey_from_pem(dkimpy_key("2048_testkey_PKCS8.key")), "v=DKIM1; k=rsa; t=s; ");
   auto sub = verify_one(c.sign(raw_spec(raw_spec().tags + "; i=@mail.example.com")), c.resolver);
   EXPECT_NE(sub.status, Status::pass);
+  EXPECT_TRUE(has_cause(sub, Cause::strict_identity_mismatch));
   auto same = verify_one(c.sign(raw_spec(raw_spec().tags + "; i=alice@example.com")), c.resolver);
-  EXPECT_EQ(same.status, Status::pass) << same.reason;
+  EXPECT_EQ(same.status, Status::pass) << same.reason();
 }
 
 TEST(Rfc6376_6_1_1, ExpiredSignatureIsPermerror) {
@@ -603,7 +601,7 @@ TEST(Rfc6376_6_1_1, ExpiredSignatureIsPermerror) {
   const std::string msg = c.sign(raw_spec("v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=sel; t=1000; x=2000"));
   auto r = verify_one(msg, c.resolver, 2000 + 301);
   EXPECT_EQ(r.status, Status::permerror);
-  EXPECT_TRUE(reason_has(r, {"expired"}));
+  EXPECT_TRUE(has_cause(r, Cause::expired));
   EXPECT_EQ(verify_one(msg, c.resolver, 2000 + 100).status, Status::pass);  // within the skew
   EXPECT_EQ(verify_one(msg, c.resolver, 1500).status, Status::pass);
 }
@@ -616,7 +614,7 @@ TEST(Rfc6376_6_1_2, RevokedKeyIsPermerror) {
   r.add_txt(dns_name("sel", "example.com"), "v=DKIM1; k=rsa; p=");
   auto res = verify_signed_by(k.rsa2048, r);
   EXPECT_EQ(res.status, Status::permerror);
-  EXPECT_TRUE(reason_has(res, {"revoked"}));
+  EXPECT_TRUE(has_cause(res, Cause::key_revoked));
 }
 
 TEST(Rfc6376_6_1_2, MissingKeyIsPermerror) {
@@ -628,7 +626,7 @@ TEST(Rfc6376_6_1_2, MissingKeyIsPermerror) {
   for (dns::MemoryResolver* r : {&nx, &nodata}) {
     auto res = verify_signed_by(Keys::get().rsa2048, *r);
     EXPECT_EQ(res.status, Status::permerror);
-    EXPECT_TRUE(reason_has(res, {"key"}));
+    EXPECT_TRUE(has_cause(res, Cause::key_not_found));
   }
 }
 
@@ -640,7 +638,7 @@ TEST(Rfc6376_6_1_2, DnsTemporaryFailureIsTemperror) {
   r.add_tempfail(dns_name("sel", "example.com"), "timeout after 2 tries");
   auto res = verify_signed_by(k.rsa2048, r);
   EXPECT_EQ(res.status, Status::temperror);
-  EXPECT_TRUE(reason_has(res, {"key", "dns", "timeout", "temporar"}));
+  EXPECT_TRUE(has_cause(res, Cause::dns_temperror));
 }
 
 TEST(Rfc6376_6_1_2, UnusableKeyRecords) {
@@ -650,21 +648,24 @@ TEST(Rfc6376_6_1_2, UnusableKeyRecords) {
   const auto& k = Keys::get();
   const std::string msg = sign_raw(kMessage, {make_spec("example.com", "sel", k.rsa2048)}, kNow);
   const std::string p = "p=" + encode_base64(k.rsa2048->public_key_record_bytes());
-  for (const std::string& record :
-       {std::string("v=DKIM1; k=rsa; t; ") + p,       // tag without '=' (Mail::DKIM badkey_4)
-        std::string("v=DKIM2; ") + p,                 // badkey_3
-        std::string("v=DKIM1; k=foobar; ") + p,       // badkey_5
-        std::string("v=DKIM1; k=ed25519; ") + p,      // dkimpy badk.txt: wrong key type
-        std::string("v=DKIM1; s=tlsrpt; ") + p,       // dkimpy test_tlsrpt.txt, badkey_6
-        std::string("v=DKIM1; h=sha1; ") + p,         // badkey_11
-        std::string("v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ=="),  // not a key
-        std::string("hello world")}) {
+  struct Case {
+    std::string record;
+    Cause cause;
+  };
+  for (const Case& c : {
+           Case{"v=DKIM1; k=rsa; t; " + p, Cause::key_syntax},           // tag without '=' (Mail::DKIM badkey_4)
+           Case{"v=DKIM2; " + p, Cause::key_syntax},                     // badkey_3
+           Case{"v=DKIM1; k=foobar; " + p, Cause::unsupported_key_type},  // badkey_5
+           Case{"v=DKIM1; k=ed25519; " + p, Cause::key_type_mismatch},   // dkimpy badk.txt: wrong key type
+           Case{"v=DKIM1; s=tlsrpt; " + p, Cause::service_not_email},    // dkimpy test_tlsrpt.txt, badkey_6
+           Case{"v=DKIM1; h=sha1; " + p, Cause::hash_not_permitted},     // badkey_11
+           Case{"v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ==", Cause::key_unusable},  // not a key
+           Case{"hello world", Cause::key_syntax}}) {
     dns::MemoryResolver r;
-    r.add_txt(dns_name("sel", "example.com"), record);
+    r.add_txt(dns_name("sel", "example.com"), c.record);
     auto res = verify_one(msg, r);
-    EXPECT_NE(res.status, Status::pass) << record;
-    EXPECT_TRUE(res.status == Status::permerror || res.status == Status::fail) << record << ": " << to_string(res.status);
-    EXPECT_FALSE(res.reason.empty()) << record;
+    EXPECT_EQ(res.status, Status::permerror) << c.record << ": " << to_string(res.status);
+    EXPECT_TRUE(has_cause(res, c.cause)) << c.record;
   }
 }
 
@@ -674,7 +675,7 @@ TEST(Rfc6376_3_6_1, TestingFlagIsReported) {
   r.add_txt(dns_name("sel", "example.com"),
             "v=DKIM1; t=y; k=ed25519; p=" + encode_base64(k.ed25519->public_key_record_bytes()));
   auto res = verify_signed_by(k.ed25519, r);
-  EXPECT_EQ(res.status, Status::pass) << res.reason;
+  EXPECT_EQ(res.status, Status::pass) << res.reason();
   EXPECT_TRUE(res.testing);
 }
 
@@ -686,7 +687,7 @@ TEST(Rfc6376_3_6_2_2, KeyRecordSplitIntoSeveralStrings) {
   dns::MemoryResolver r;
   r.add_txt_parts(dns_name("sel", "example.com"), {rec.substr(0, 255), rec.substr(255)});
   auto res = verify_signed_by(k.rsa2048, r);
-  EXPECT_EQ(res.status, Status::pass) << res.reason;
+  EXPECT_EQ(res.status, Status::pass) << res.reason();
 }
 
 TEST(Rfc6376_3_5_BodyLength, LengthLimitIsHonouredOnVerify) {
@@ -698,7 +699,7 @@ TEST(Rfc6376_3_5_BodyLength, LengthLimitIsHonouredOnVerify) {
   const std::string signed_msg = c.sign(spec);
   EXPECT_EQ(verify_one(signed_msg, c.resolver).status, Status::pass);
   auto appended = verify_one(signed_msg + "Appended by a mailing list\r\n", c.resolver);
-  EXPECT_EQ(appended.status, Status::pass) << appended.reason;
+  EXPECT_EQ(appended.status, Status::pass) << appended.reason();
   // Changing the signed part still fails.
   EXPECT_EQ(verify_one(replace(signed_msg, "noon", "nine"), c.resolver).status, Status::fail);
 }
@@ -712,7 +713,7 @@ TEST(Rfc6376_3_5_BodyLength, LengthBeyondTheBodyIsNotAPass) {
   const std::string signed_msg = c.sign(spec);
   auto r = verify_one(replace(signed_msg, "Friday at noon?\t \r\n", ""), c.resolver);
   EXPECT_NE(r.status, Status::pass);
-  EXPECT_TRUE(reason_has(r, {"l=", "length"}));
+  EXPECT_TRUE(has_cause(r, Cause::length_exceeds_body));
 }
 
 TEST(Rfc6376_6_1_1, MalformedSignatureIsNotAPassAndOthersStillVerify) {
@@ -728,8 +729,46 @@ TEST(Rfc6376_6_1_1, MalformedSignatureIsNotAPassAndOthersStillVerify) {
   ASSERT_EQ(results.size(), 2u);
   EXPECT_TRUE(results[0].status == Status::permerror || results[0].status == Status::neutral)
       << to_string(results[0].status);
-  EXPECT_TRUE(reason_has(results[0], {"b=", "'b'", "\"b\""}));
-  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason;
+  EXPECT_TRUE(has_cause(results[0], Cause::signature_syntax));
+  EXPECT_EQ(results[1].status, Status::pass) << results[1].reason();
+}
+
+TEST(Rfc6376_3_5, EachMalformedSignatureNamesWhatIsWrong) {
+  // RFC 8601 2.7.1 neutral for every field that does not parse, with the cause saying which
+  // rule it breaks; no key is looked up for any of them.
+  const std::string good = "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+  struct Case {
+    std::string field;
+    Cause cause;
+  };
+  for (const Case& c : {Case{replace(good, "v=1", "v=2"), Cause::unsupported_version},
+                        Case{replace(good, "rsa-sha256", "rsa-md5"), Cause::unsupported_algorithm},
+                        Case{good + "; c=future", Cause::unsupported_canonicalization},
+                        Case{good + "; q=http/well-known", Cause::unsupported_query_method},
+                        Case{replace(good, "bh=AAAA", "bh=AA!A"), Cause::signature_syntax},
+                        Case{replace(good, "s=sel; ", ""), Cause::signature_syntax},
+                        Case{good + "; t=1000; x=999", Cause::signature_syntax}}) {
+    dns::MemoryResolver r;
+    auto results = verify_raw("DKIM-Signature: " + c.field + "\r\n" + std::string(kMessage), r, kNow);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, Status::neutral) << c.field;
+    EXPECT_TRUE(has_cause(results[0], c.cause)) << c.field;
+    EXPECT_EQ(r.queries(), 0u) << c.field;
+  }
+}
+
+TEST(Rfc6376_3_5, ExpirationEqualToTheTimestampIsMalformed) {
+  // x=: "The value of the "x=" tag MUST be greater than the value of the "t=" tag if both are
+  // present." Equal is not greater: such a signature is malformed, not merely expired
+  // (as dkimpy, Mail::DKIM and OpenDKIM read it).
+  RawCase c;
+  auto equal = verify_one(c.sign(raw_spec("v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=sel; t=1000; x=1000")),
+                          c.resolver, 900);
+  EXPECT_EQ(equal.status, Status::neutral);
+  EXPECT_TRUE(has_cause(equal, Cause::signature_syntax));
+  auto later = verify_one(c.sign(raw_spec("v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=sel; t=1000; x=1001")),
+                          c.resolver, 900);
+  EXPECT_EQ(later.status, Status::pass) << later.reason();
 }
 
 TEST(Rfc8463_3, AlgorithmAndKeyTypeMustMatch) {

@@ -124,6 +124,10 @@ TEST(Rfc6376_3_5, TimestampExpirationAndLength) {
   EXPECT_EQ(sig->timestamp, 1117574938);
   EXPECT_EQ(sig->expiration, 1118006938);
   EXPECT_EQ(sig->length, 1234u);
+  // x= one second after t= is greater, as 3.5 requires (x= equal to t= is not: Malformed).
+  auto next_second = parse_signature(std::string(kMinimal) + "; t=1000; x=1001");
+  ASSERT_TRUE(next_second) << next_second.error().message();
+  EXPECT_EQ(next_second->expiration, 1001);
 }
 
 TEST(Rfc6376_3_5, QueryMethods) {
@@ -235,6 +239,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadSig{"l_negative", std::string(kMinimal) + "; l=-1", Errc::syntax, "l"},
         BadSig{"t_not_a_number", std::string(kMinimal) + "; t=yesterday", Errc::syntax, "t"},
         BadSig{"x_not_a_number", std::string(kMinimal) + "; x=0x10", Errc::syntax, "x"},
+        // x=: "MUST be greater than the value of the "t=" tag if both are present" -- an x=
+        // before t=, or equal to it, is not.
+        BadSig{"x_before_t", std::string(kMinimal) + "; t=1000; x=999", Errc::syntax, "x"},
+        BadSig{"x_equal_to_t", std::string(kMinimal) + "; t=1000; x=1000", Errc::syntax, "x"},
         // i=: "[ Local-part ] "@" domain-name" — an '@' is required
         BadSig{"i_without_at", std::string(kMinimal) + "; i=example.com", Errc::syntax, "i"},
         // duplicate tags invalidate the list (3.2)

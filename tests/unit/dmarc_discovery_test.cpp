@@ -10,6 +10,9 @@
 #include "core/dns/resolver.h"
 
 namespace dnsauth::dmarc {
+// Readable causes in failure messages.
+void PrintTo(Cause c, std::ostream* os) { *os << to_string(c); }
+
 namespace {
 
 using Names = std::vector<std::string>;
@@ -98,8 +101,9 @@ TEST(DmarcTreeWalk, AppendixB4_2DeepExample) {
   PolicyFinder f(rec);
   const std::string author = "a.b.c.d.e.f.g.h.i.j.k.example.com";
   PolicyDiscovery d = f.discover(author);
-  ASSERT_TRUE(d.found()) << d.reason;
+  ASSERT_TRUE(d.found()) << d.reason();
   EXPECT_EQ(d.policy_domain, "example.com");
+  EXPECT_EQ(d.cause, Cause::record_at_organizational_domain);
   EXPECT_TRUE(d.subdomain());
   EXPECT_EQ(rec.asked,
             (Names{"_dmarc.a.b.c.d.e.f.g.h.i.j.k.example.com", "_dmarc.g.h.i.j.k.example.com",
@@ -127,12 +131,14 @@ TEST(DmarcTreeWalk, AppendixB4_3PsdExample) {
   PolicyDiscovery d = f.discover("giant.bank.example");
   ASSERT_TRUE(d.found());
   EXPECT_EQ(d.policy_domain, "giant.bank.example");
+  EXPECT_EQ(d.cause, Cause::record_at_author_domain);
   EXPECT_FALSE(d.psd_record);
 
   // A domain under bank.example without a record of its own gets the PSD's policy.
   d = f.discover("mail.mega.bank.example");
-  ASSERT_TRUE(d.found()) << d.reason;
+  ASSERT_TRUE(d.found()) << d.reason();
   EXPECT_EQ(d.policy_domain, "bank.example");
+  EXPECT_EQ(d.cause, Cause::record_at_public_suffix_domain);
   EXPECT_TRUE(d.psd_record);
   EXPECT_TRUE(d.subdomain());
 }
@@ -179,7 +185,7 @@ TEST(DmarcDiscovery, SeveralRecordsAtTheAuthorDomain) {
 
   PolicyFinder bis(mem, {Mode::rfc9989});
   PolicyDiscovery d = bis.discover("sub.example.com");
-  ASSERT_TRUE(d.found()) << d.reason;
+  ASSERT_TRUE(d.found()) << d.reason();
   EXPECT_EQ(d.policy_domain, "example.com");
   EXPECT_EQ(bis.lookup("sub.example.com").dmarc_records, 2u);
   EXPECT_NE(bis.lookup("sub.example.com").summary().find("2 DMARC records, all discarded"),
@@ -188,7 +194,7 @@ TEST(DmarcDiscovery, SeveralRecordsAtTheAuthorDomain) {
   PolicyFinder old(mem, {Mode::rfc7489});
   d = old.discover("sub.example.com");
   EXPECT_EQ(d.outcome, PolicyDiscovery::Outcome::none);
-  EXPECT_NE(d.reason.find("6.6.3 step 5"), std::string::npos);
+  EXPECT_EQ(d.cause, Cause::several_records);
 }
 
 TEST(DmarcDiscovery, OtherTxtRecordsAreIgnored) {
@@ -210,7 +216,8 @@ TEST(DmarcDiscovery, TemporaryFailureIsTemperror) {
     PolicyFinder f(mem, {mode});
     PolicyDiscovery d = f.discover("mail.example.com");
     EXPECT_EQ(d.outcome, PolicyDiscovery::Outcome::temperror);
-    EXPECT_NE(d.reason.find("timeout"), std::string::npos);
+    EXPECT_EQ(d.cause, Cause::dns_temperror);
+    EXPECT_NE(d.reason().find("timeout"), std::string::npos) << d.reason();  // the resolver's words
   }
   dns::MemoryResolver mem;
   mem.add_txt("_dmarc.example.com", "v=DMARC1; p=none");
@@ -227,8 +234,10 @@ TEST(DmarcDiscovery, NoRecordAnywhere) {
     PolicyFinder f(mem, {mode});
     PolicyDiscovery d = f.discover("www.example.co.uk");
     EXPECT_EQ(d.outcome, PolicyDiscovery::Outcome::none);
-    EXPECT_FALSE(d.reason.empty());
-    EXPECT_EQ(f.discover("[192.0.2.1]").outcome, PolicyDiscovery::Outcome::none);
+    EXPECT_EQ(d.cause, Cause::no_record);
+    PolicyDiscovery literal = f.discover("[192.0.2.1]");
+    EXPECT_EQ(literal.outcome, PolicyDiscovery::Outcome::none);
+    EXPECT_EQ(literal.cause, Cause::invalid_author_domain);
   }
 }
 

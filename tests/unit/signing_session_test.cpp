@@ -61,7 +61,7 @@ TEST(SignerSession, SignsWithEverySelectorAndBothSignaturesVerify) {
   auto resolver = SignerDir::resolver();
   auto results = test::verify_with_dnsauth(signed_text(*r, kMessage), resolver);
   ASSERT_EQ(results.size(), 2u);
-  for (const auto& v : results) EXPECT_EQ(v.status, dkim::Status::pass) << v.selector << ": " << v.reason;
+  for (const auto& v : results) EXPECT_EQ(v.status, dkim::Status::pass) << v.selector << ": " << v.reason();
 }
 
 TEST(SignerSession, ExpireAndCanonicalizationComeFromTheConfig) {
@@ -220,7 +220,7 @@ TEST(Rfc8601_5, ForgedFieldsAreNotSignedAndTheOfflineOutputLeavesThemOut) {
     for (const auto& sig : r->signatures) out += sig.raw();
     std::string crlf_rest = foreign + kMessage;
     for (const auto& v : test::verify_with_dnsauth(out + crlf_rest, resolver))
-      EXPECT_EQ(v.status, dkim::Status::pass) << v.selector << ": " << v.reason;
+      EXPECT_EQ(v.status, dkim::Status::pass) << v.selector << ": " << v.reason();
   }
 }
 
