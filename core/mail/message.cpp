@@ -110,13 +110,13 @@ void MessageParser::exceed(Limit limit, std::size_t offset) {
   std::string detail;
   switch (limit) {
     case Limit::field_bytes:
-      detail = "header field longer than " + std::to_string(limits_.max_field_bytes) + " bytes";
+      detail = "header field larger than " + std::to_string(limits_.max_field_bytes) + " bytes";
       break;
     case Limit::fields:
       detail = "more than " + std::to_string(limits_.max_fields) + " header fields";
       break;
     case Limit::header_bytes:
-      detail = "header section longer than " + std::to_string(limits_.max_header_bytes) + " bytes";
+      detail = "header section larger than " + std::to_string(limits_.max_header_bytes) + " bytes";
       break;
   }
   limit_error_ = Error{Errc::limit, detail + " (" + std::string(to_string(limit)) + ")", offset};

@@ -148,6 +148,22 @@ TEST(MailBodyNormalizer, BareLfChunkIsCopiedWithCrInserted) {
   EXPECT_EQ(e.chunks[0], "\r\nx\r\ny\r\n");
 }
 
+// The scan goes a block of bytes at a time: a bare LF is found wherever it falls in a long chunk,
+// at a block's first byte as well (its CR would be the last byte of the block before).
+TEST(MailBodyNormalizer, BareLfFoundAtEveryPlaceOfALongChunk) {
+  std::string clean;
+  while (clean.size() < 300) clean += "abc\r\n";
+  Emitted whole = normalize(clean, {});
+  ASSERT_EQ(whole.chunks.size(), 1u);
+  EXPECT_EQ(whole.data[0], clean.data());
+  for (std::size_t i = 0; i < clean.size(); ++i) {
+    if (clean[i] != '\r') continue;
+    std::string one_bare = clean;
+    one_bare.erase(i, 1);
+    EXPECT_EQ(normalize(one_bare, {}).joined(), clean) << "bare LF at " << i;
+  }
+}
+
 TEST(MailLineEnds, AppendCrlfFormMakesEveryBareLfCrlf) {
   for (const auto& in : inputs()) {
     std::string out = "kept:";
