@@ -24,6 +24,7 @@
 #include "core/dkim/verifier.h"
 #include "core/dmarc/evaluate.h"
 #include "core/mail/address.h"
+#include "core/mail/line_ends.h"
 #include "core/mail/message.h"
 #include "core/spf/check_host.h"
 #include "core/spf/received_spf.h"
@@ -68,16 +69,6 @@ std::string read_message(const std::string& source) {
   std::ifstream in(source, std::ios::binary);
   if (!in) throw InputError("cannot open the message " + source);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// A field in canonical form (CRLF) becomes LF lines unless --crlf keeps it for a message file.
-std::string line_ends(const std::string& field, bool crlf) {
-  std::string out;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (!crlf && field[i] == '\r' && i + 1 < field.size() && field[i + 1] == '\n') continue;
-    out += field[i];
-  }
-  return out;
 }
 
 // Unfolded (RFC 5322 2.2.3), the fold's tab shown as the space it stands for.
@@ -317,9 +308,10 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
   const int exit_status = passed ? kExitPass : kExitNotPass;
 
   if (!vm.count("json")) {
-    const bool crlf = vm.count("crlf") > 0;
-    if (verdict) out << line_ends(received_spf + "\r\n", crlf);
-    out << line_ends(field, crlf);
+    // The fields are built in CRLF form; LF lines unless --crlf keeps CRLF for a message file.
+    const mail::LineEnd form = vm.count("crlf") ? mail::LineEnd::crlf : mail::LineEnd::lf;
+    if (verdict) out << mail::with_line_end(received_spf + "\r\n", form);
+    out << mail::with_line_end(field, form);
     return exit_status;
   }
 

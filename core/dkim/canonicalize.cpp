@@ -31,7 +31,8 @@ constexpr std::string_view kCrlfs =
 // Relaxed body canonicalization (3.4.4) changes nothing but whitespace, so a body byte is
 // kept as it is unless it starts an edit: an HTAB, or an SP followed by SP, HTAB or CR (a run
 // to shorten, or whitespace that may end the line). With q + 1 == end the successor is in
-// the next chunk: an SP or CR there is left for later.
+// the next chunk: an SP there is left for later. A CR is never an edit, not even at the end of
+// a chunk: no CRLF is split across chunks (the contract in canonicalize.h).
 inline bool relaxed_edit_at(const char* q, const char* end) {
   char c = *q;
   if (c == '\t') return true;
@@ -40,7 +41,7 @@ inline bool relaxed_edit_at(const char* q, const char* end) {
     char d = q[1];
     return d == ' ' || d == '\t' || d == '\r';
   }
-  return c == '\r' && q + 1 == end;
+  return false;
 }
 
 // The content kernel's vector steps: copy kWidth bytes, and a bit mask of the positions
@@ -250,36 +251,15 @@ void BodyHasher::update(std::string_view chunk) {
     update_relaxed(chunk.data(), chunk.size());
 }
 
-// The previous chunk ended in CR: its LF may start this one (p points at a non-empty chunk).
-void BodyHasher::after_pending_cr(const char*& p) {
-  if (!pending_cr_) return;
-  pending_cr_ = false;
-  if (*p == '\n') {
-    verbatim("\r\n", 2);
-    ++p;
-  } else {
-    verbatim("\r", 1);  // a bare CR is ordinary content (input is CRLF form)
-  }
-}
-
 // 3.4.3: the body as it is, except the empty lines at its end. Bare CR and bare LF are
 // ordinary content.
-void BodyHasher::update_simple(const char* p, std::size_t n) {
-  const char* end = p + n;
-  after_pending_cr(p);
-  if (p < end && end[-1] == '\r') {  // may be the first half of a CRLF split across chunks
-    pending_cr_ = true;
-    --end;
-  }
-  if (p < end) verbatim(p, static_cast<std::size_t>(end - p));
-}
+void BodyHasher::update_simple(const char* p, std::size_t n) { verbatim(p, n); }
 
 // 3.4.4. The chunk up to its last byte that is not WSP, CR or LF goes through the content
 // kernel; what follows (whitespace and line ends whose fate depends on the next chunk) goes
 // through the general loop, which defers it.
 void BodyHasher::update_relaxed(const char* p, std::size_t n) {
   const char* end = p + n;
-  after_pending_cr(p);
   if (pending_wsp_) {  // the previous chunk ended inside a WSP run
     while (p < end && is_wsp(*p)) ++p;
   }
@@ -314,20 +294,12 @@ void BodyHasher::relaxed_general(const char* p, const char* end) {
     if (q > p) verbatim(p, static_cast<std::size_t>(q - p));
     p = q;
     if (p == end) break;
-    if (*p == '\r') {  // the chunk's last byte; its LF may start the next chunk
-      pending_cr_ = true;
-      break;
-    }
     while (p < end && is_wsp(*p)) ++p;  // reduced to one SP, unless it ends the line
     pending_wsp_ = true;
   }
 }
 
 std::string BodyHasher::finish() {
-  if (pending_cr_) {
-    pending_cr_ = false;
-    verbatim("\r", 1);
-  }
   if (canon_ == Canon::simple) {
     // 3.4.3: trailing empty lines are dropped, the body ends in exactly one CRLF, and an
     // empty body becomes a single CRLF.
@@ -342,6 +314,7 @@ std::string BodyHasher::finish() {
   return hash_.finish();
 }
 
+// One chunk holds the whole body, so no CRLF is split (the hasher's contract holds).
 std::string canonicalize_body(Canon canon, std::string_view body) {
   std::string out;
   BodyHasher h(canon);

@@ -1,7 +1,8 @@
 // RFC 6376 3.4: simple and relaxed canonicalization of header fields and of the body.
-// The body side streams: BodyHasher takes CRLF-form chunks split anywhere and produces the
-// same hash as for the whole body; nothing is buffered beyond a small hash feed block and a
-// count of pending blank lines (trailing empty lines are dropped, 3.4.3/3.4.4). Both body
+// The body side streams: BodyHasher takes the body in chunks as mail::BodyNormalizer emits
+// them (what a mail::MessageSink gets from mail::MessageParser) and produces the same hash as
+// for the whole body; nothing is buffered beyond a small hash feed block and a count of
+// pending blank lines (trailing empty lines are dropped, 3.4.3/3.4.4). Both body
 // canonicalizations leave most bytes as they are, so the hasher looks only for the places
 // that change (whitespace for relaxed, line ends at a chunk's edge) and passes the spans
 // between them to SHA-256 untouched.
@@ -27,7 +28,9 @@ class BodyHasher {
   // length_limit: hash at most that many canonical bytes (the verifier's l=).
   explicit BodyHasher(Canon canon, std::optional<std::uint64_t> length_limit = std::nullopt);
 
-  // A chunk of the body in CRLF form.
+  // A chunk of the body in CRLF form. The contract: a CRLF is never split across two chunks,
+  // so a chunk-final CR is a bare CR (content, RFC 5322 2.3); mail::BodyNormalizer guarantees
+  // it, and a body given whole in one chunk meets it. Bare CR and bare LF are ordinary content.
   void update(std::string_view chunk);
   // The SHA-256 of the canonical body (32 bytes). Call once.
   std::string finish();
@@ -47,7 +50,6 @@ class BodyHasher {
   void update_relaxed(const char* p, std::size_t n);
   void relaxed_content(const char* p, const char* end);
   void relaxed_general(const char* p, const char* end);
-  void after_pending_cr(const char*& p);
   // A span whose bytes are canonical as they stand, apart from CRLFs at either end: leading
   // ones end the current line, trailing ones are deferred (pending_crlf_).
   void verbatim(const char* p, std::size_t n);
@@ -62,7 +64,6 @@ class BodyHasher {
   std::uint64_t total_ = 0;    // canonical bytes produced, apart from those still in block_
   std::uint64_t hashed_ = 0;   // canonical bytes fed to the hash (<= limit)
   std::uint64_t pending_crlf_ = 0;
-  bool pending_cr_ = false;    // chunk ended in CR; its LF may start the next chunk
   bool pending_wsp_ = false;   // relaxed: a WSP run not yet known to be inside the line
   bool any_content_ = false;
   std::string* tap_ = nullptr;
@@ -70,7 +71,8 @@ class BodyHasher {
   char block_[kBlock + kSlack];
 };
 
-// One-shot helpers for tests and the offline tools.
+// One-shot helpers for tests and the offline tools: the body in one chunk, as it stands (bare
+// LFs are content here; mail::MessageParser has made them CRLF in a parsed message).
 std::string canonicalize_body(Canon canon, std::string_view body);
 std::string body_hash(Canon canon, std::string_view body,
                       std::optional<std::uint64_t> length_limit = std::nullopt);

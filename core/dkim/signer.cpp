@@ -141,8 +141,12 @@ Result<Signer> Signer::create(std::vector<SignerSpec> specs) {
 
 void Signer::header(const mail::HeaderField& field) { headers_.push_back(field); }
 
-void Signer::body(std::string_view crlf_chunk) {
-  for (auto& h : hashers_) h->update(crlf_chunk);
+void Signer::body(std::string_view chunk) {
+  normalizer_.feed(chunk, [this](std::string_view normalized) { normalized_body(normalized); });
+}
+
+void Signer::normalized_body(std::string_view chunk) {
+  for (auto& h : hashers_) h->update(chunk);
 }
 
 Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
@@ -150,6 +154,7 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
                               [](const mail::HeaderField& h) { return h.is("from"); });
   if (!has_from) return make_error(Errc::invalid_argument, "message has no From field (RFC 6376 5.4)");
 
+  normalizer_.finish([this](std::string_view normalized) { normalized_body(normalized); });
   std::vector<std::string> body_hashes;
   for (auto& h : hashers_) body_hashes.push_back(encode_base64(h->finish()));
 
@@ -193,7 +198,7 @@ Result<std::vector<SignatureField>> sign_message(const mail::Message& msg,
   auto signer = Signer::create(std::move(specs));
   if (!signer) return tl::unexpected(signer.error());
   for (const auto& h : msg.headers) signer->header(h);
-  signer->body(msg.body);
+  signer->normalized_body(msg.body);
   return signer->finish(now);
 }
 

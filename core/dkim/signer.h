@@ -54,7 +54,13 @@ class Signer {
   static Result<Signer> create(std::vector<SignerSpec> specs);
 
   void header(const mail::HeaderField& field);
-  void body(std::string_view crlf_chunk);
+  // Body bytes as they come (a milter's chunks: split anywhere, CRLF or bare LF line ends),
+  // brought to CRLF form here by a mail::BodyNormalizer (RFC 6376 5.3).
+  void body(std::string_view chunk);
+  // Body chunks already as mail::BodyNormalizer emits them (what a mail::MessageSink gets from
+  // mail::MessageParser, or a parsed Message's body whole): hashed as they are. Use one of
+  // body() and normalized_body() for a message, not both.
+  void normalized_body(std::string_view chunk);
   // The signatures in spec order; `now` is the t= value (the core never reads the clock).
   // Errc::invalid_argument when the message has no From field (RFC 6376 5.4).
   Result<std::vector<SignatureField>> finish(std::int64_t now);
@@ -65,6 +71,7 @@ class Signer {
   std::vector<mail::HeaderField> headers_;
   std::vector<std::unique_ptr<BodyHasher>> hashers_;  // one per distinct body canon
   std::vector<std::size_t> hasher_of_spec_;
+  mail::BodyNormalizer normalizer_;  // for body()
 };
 
 // Signs a whole message in memory; returns the signature fields to prepend, in spec order.

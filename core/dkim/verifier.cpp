@@ -254,6 +254,8 @@ void Verifier::end_of_headers() {
   }
 }
 
+// As mail::MessageSink::body gets it (no CRLF split across chunks), which is what the
+// hashers take; verify_message gives the parsed body whole.
 void Verifier::body(std::string_view chunk) {
   if (!headers_done_) end_of_headers();
   for (auto& h : hashers_) h->update(chunk);

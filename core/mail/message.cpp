@@ -13,15 +13,12 @@ bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 // arbitrary 8-bit bytes and DKIM must sign them as they are).
 bool is_ftext(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
 
-// Bare LF or bare CR followed by LF become CRLF; a final CRLF is ensured.
-std::string normalize_crlf(std::string_view in) {
+// RFC 6376 5.3 (line_ends.h); a field always ends in CRLF, and a CR that ends the text is
+// taken for the line end it was meant to be.
+std::string field_in_crlf_form(std::string_view in) {
   std::string out;
   out.reserve(in.size() + 8);
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '\n' && (i == 0 || in[i - 1] != '\r')) out.push_back('\r');
-    out.push_back(c);
-  }
+  append_crlf_form(out, in);
   if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
     if (!out.empty() && out.back() == '\r') out.pop_back();
     out += "\r\n";
@@ -42,7 +39,7 @@ bool is_mbox_separator(std::string_view line) {
 
 Result<HeaderField> HeaderField::from_raw(std::string raw) {
   HeaderField f;
-  f.raw_ = normalize_crlf(raw);
+  f.raw_ = field_in_crlf_form(raw);
   auto colon = f.raw_.find(':');
   if (colon == std::string::npos) return make_error(Errc::syntax, "header field has no colon", 0);
   std::size_t end = colon;
@@ -90,19 +87,96 @@ std::string HeaderField::unfolded_value() const {
   return out.substr(first, last - first + 1);
 }
 
-Result<void> MessageParser::flush_field() {
-  if (field_.empty()) return {};
-  const std::size_t length = field_.size();
-  auto f = HeaderField::from_raw(std::move(field_));
-  field_.clear();
+std::string_view to_string(Limit limit) noexcept {
+  switch (limit) {
+    case Limit::field_bytes: return "max_field_bytes";
+    case Limit::fields: return "max_fields";
+    case Limit::header_bytes: return "max_header_bytes";
+  }
+  return "?";
+}
+
+namespace {
+
+Result<void> already_failed() { return make_error(Errc::syntax, "parser already failed"); }
+
+}  // namespace
+
+// Only the first limit crossed is reported; the call under way returns it once it has consumed
+// its input (take_limit_error).
+void MessageParser::exceed(Limit limit, std::size_t offset) {
+  if (exceeded_) return;
+  exceeded_ = limit;
+  std::string detail;
+  switch (limit) {
+    case Limit::field_bytes:
+      detail = "header field larger than " + std::to_string(limits_.max_field_bytes) + " bytes";
+      break;
+    case Limit::fields:
+      detail = "more than " + std::to_string(limits_.max_fields) + " header fields";
+      break;
+    case Limit::header_bytes:
+      detail = "header section larger than " + std::to_string(limits_.max_header_bytes) + " bytes";
+      break;
+  }
+  limit_error_ = Error{Errc::limit, detail + " (" + std::string(to_string(limit)) + ")", offset};
+}
+
+Result<void> MessageParser::take_limit_error() {
+  if (!limit_error_) return {};
+  Error e = std::move(*limit_error_);
+  limit_error_.reset();
+  return tl::unexpected(std::move(e));
+}
+
+// A whole field, read (feed) or given (field): to the sink, or past a limit to
+// header_past_limit. A malformed one fails the parse.
+Result<void> MessageParser::pass_on(Result<HeaderField> f, std::size_t offset, std::size_t length) {
   if (!f) {
     failed_ = true;
     Error e = f.error();
-    e.offset = field_offset_ + (e.offset == Error::no_offset ? 0 : e.offset);
+    e.offset = offset + (e.offset == Error::no_offset ? 0 : e.offset);
     return tl::unexpected(e);
   }
-  sink_.header_at(std::move(*f), field_offset_, length);
+  if (!exceeded_ && fields_ >= limits_.max_fields) exceed(Limit::fields, offset);
+  if (exceeded_) {
+    sink_.header_past_limit(std::move(*f));
+  } else {
+    ++fields_;
+    sink_.header_at(std::move(*f), offset, length);
+  }
   return {};
+}
+
+Result<void> MessageParser::flush_field() {
+  if (field_.empty()) return {};
+  std::string raw = std::move(field_);
+  field_.clear();
+  const std::size_t length = raw.size();
+  return pass_on(HeaderField::from_raw(std::move(raw)), field_offset_, length);
+}
+
+// Whether the header line being assembled may grow by `piece` (the rest of the line, or all of
+// the chunk when the line goes on): false when its field would pass max_field_bytes, which is
+// then not kept. Checked before the bytes are stored, so a line without LF fails at once.
+bool MessageParser::line_fits(std::string_view piece) {
+  const std::size_t length = line_.size() + piece.size();
+  const char first = line_.empty() ? piece.front() : line_.front();
+  if (length <= 2) {  // the blank line that ends the section, or its start, counts for nothing
+    const char second = length < 2 ? '\0' : line_.size() == 2 ? line_[1] : line_.size() == 1 ? piece[0] : piece[1];
+    if ((length == 1 && (first == '\r' || first == '\n')) || (first == '\r' && second == '\n')) return true;
+  }
+  const std::size_t line_start = offset_ - line_.size();
+  const bool continuation = is_wsp(first) && !field_.empty();
+  const std::size_t field_start = continuation ? field_offset_ : line_start;
+  const std::size_t field_length = (continuation ? field_.size() : 0) + length;
+  if (field_length > limits_.max_field_bytes) {
+    exceed(Limit::field_bytes, field_start + limits_.max_field_bytes);
+    return false;
+  }
+  if (!exceeded_ && header_bytes_ + length > limits_.max_header_bytes)
+    exceed(Limit::header_bytes, line_start + (limits_.max_header_bytes - header_bytes_));
+  return true;
 }
 
 Result<void> MessageParser::header_line(std::string line) {
@@ -113,7 +187,10 @@ Result<void> MessageParser::header_line(std::string line) {
     content.remove_suffix(1);
   if (first_line_) {
     first_line_ = false;
-    if (is_mbox_separator(content)) return {};
+    if (is_mbox_separator(content)) {
+      header_bytes_ += line.size();
+      return {};
+    }
   }
   if (content.empty()) {  // the blank line ending the header section
     if (auto r = flush_field(); !r) return r;
@@ -121,6 +198,7 @@ Result<void> MessageParser::header_line(std::string line) {
     sink_.end_of_headers();
     return {};
   }
+  header_bytes_ += line.size();
   if (is_wsp(content.front())) {
     if (field_.empty()) {
       failed_ = true;
@@ -141,89 +219,116 @@ Result<void> MessageParser::header_line(std::string line) {
 }
 
 void MessageParser::body_bytes(std::string_view chunk) {
-  if (chunk.empty()) return;
-  out_.clear();
-  out_.reserve(chunk.size() + chunk.size() / 32 + 2);
-  std::size_t start = 0;
-  if (pending_cr_) {
-    out_.push_back('\r');
-    pending_cr_ = false;
-    if (chunk.front() == '\n') {
-      out_.push_back('\n');
-      start = 1;
-    }
-  }
-  std::size_t i = start;
-  while (i < chunk.size()) {
-    auto lf = chunk.find('\n', i);
-    if (lf == std::string_view::npos) {
-      std::string_view rest = chunk.substr(i);
-      if (!rest.empty() && rest.back() == '\r') {  // may be half of a CRLF
-        rest.remove_suffix(1);
-        pending_cr_ = true;
-      }
-      out_.append(rest);
-      break;
-    }
-    // A CR consumed from the previous chunk was handled above, so only this segment counts.
-    bool had_cr = lf > i && chunk[lf - 1] == '\r';
-    out_.append(chunk.substr(i, lf - i));
-    if (!had_cr) out_.push_back('\r');
-    out_.push_back('\n');
-    i = lf + 1;
-  }
-  if (!out_.empty()) sink_.body(out_);
+  offset_ += chunk.size();
+  normalizer_.feed(chunk, [this](std::string_view normalized) { sink_.body(normalized); });
 }
 
 Result<void> MessageParser::feed(std::string_view chunk) {
-  if (failed_) return make_error(Errc::syntax, "parser already failed");
-  if (in_body_) {
-    offset_ += chunk.size();
-    body_bytes(chunk);
-    return {};
-  }
+  if (failed_) return already_failed();
   std::size_t i = 0;
   while (i < chunk.size()) {
-    auto lf = chunk.find('\n', i);
-    if (lf == std::string_view::npos) {
-      line_.append(chunk.substr(i));
-      offset_ += chunk.size() - i;
-      return {};
+    if (in_body_) {
+      body_bytes(chunk.substr(i));
+      break;
     }
-    line_.append(chunk.substr(i, lf + 1 - i));
-    offset_ += lf + 1 - i;
-    i = lf + 1;
+    if (skipping_ && !skip_in_line_) {  // a line starts: a continuation of the skipped field?
+      skip_in_line_ = is_wsp(chunk[i]);
+      skipping_ = skip_in_line_;
+    }
+    auto lf = chunk.find('\n', i);
+    const std::size_t end = lf == std::string_view::npos ? chunk.size() : lf + 1;
+    const std::string_view piece = chunk.substr(i, end - i);
+    if (skipping_) {
+      offset_ += piece.size();
+      skip_in_line_ = lf == std::string_view::npos;
+      i = end;
+      continue;
+    }
+    // A line that does not start with WSP ends the field before it: pass that on now, so
+    // that a field never waits in memory beside the next one.
+    if (line_.empty() && !is_wsp(piece.front())) {
+      if (auto r = flush_field(); !r) return r;
+    }
+    if (!line_fits(piece)) {
+      line_.clear();
+      field_.clear();  // a continuation's field goes with it; any other was passed on above
+      first_line_ = false;
+      skipping_ = true;
+      skip_in_line_ = lf == std::string_view::npos;
+      offset_ += piece.size();
+      i = end;
+      continue;
+    }
+    line_.append(piece);
+    offset_ += piece.size();
+    i = end;
+    if (lf == std::string_view::npos) break;
     std::string line = std::move(line_);
     line_.clear();
     if (auto r = header_line(std::move(line)); !r) return r;
-    if (in_body_) {
-      offset_ += chunk.size() - i;
-      body_bytes(chunk.substr(i));
-      return {};
-    }
   }
+  return take_limit_error();
+}
+
+Result<void> MessageParser::field(std::string_view name, std::string_view value) {
+  if (failed_) return already_failed();
+  if (in_body_) return make_error(Errc::invalid_argument, "header field after the end of the header section");
+  if (!line_.empty() || skipping_) {
+    return make_error(Errc::invalid_argument, "header field while feed() is inside a header line");
+  }
+  if (auto r = flush_field(); !r) return r;  // one that feed() left complete
+  const std::size_t length = name.size() + 1 + value.size() + 2;
+  const std::size_t offset = offset_;
+  offset_ += length;
+  first_line_ = false;
+  if (length > limits_.max_field_bytes) {  // not even built
+    exceed(Limit::field_bytes, offset + limits_.max_field_bytes);
+    return take_limit_error();
+  }
+  if (!exceeded_ && header_bytes_ + length > limits_.max_header_bytes)
+    exceed(Limit::header_bytes, offset + (limits_.max_header_bytes - header_bytes_));
+  header_bytes_ += length;
+  if (auto r = pass_on(HeaderField::from_parts(name, value), offset, length); !r) return r;
+  return take_limit_error();
+}
+
+// The header section ends without (or before) its blank line.
+Result<void> MessageParser::end_header_section() {
+  skipping_ = skip_in_line_ = false;  // a skipped field ends with the section
+  if (!line_.empty()) {
+    std::string line = std::move(line_);
+    line_.clear();
+    if (auto r = header_line(std::move(line)); !r) return r;
+  }
+  if (!in_body_) {
+    if (auto r = flush_field(); !r) return r;
+    in_body_ = true;
+    sink_.end_of_headers();
+  }
+  return {};
+}
+
+Result<void> MessageParser::end_of_headers() {
+  if (failed_) return already_failed();
+  if (in_body_) return make_error(Errc::invalid_argument, "the header section has already ended");
+  if (auto r = end_header_section(); !r) return r;
+  return take_limit_error();
+}
+
+Result<void> MessageParser::body(std::string_view chunk) {
+  if (failed_) return already_failed();
+  if (!in_body_) return make_error(Errc::invalid_argument, "body before the end of the header section");
+  body_bytes(chunk);
   return {};
 }
 
 Result<void> MessageParser::finish() {
-  if (failed_) return make_error(Errc::syntax, "parser already failed");
+  if (failed_) return already_failed();
   if (!in_body_) {
-    if (!line_.empty()) {
-      std::string line = std::move(line_);
-      line_.clear();
-      if (auto r = header_line(std::move(line)); !r) return r;
-    }
-    if (!in_body_) {  // no blank line: a message with headers only and no body
-      if (auto r = flush_field(); !r) return r;
-      in_body_ = true;
-      sink_.end_of_headers();
-    }
+    if (auto r = end_header_section(); !r) return r;
   }
-  if (pending_cr_) {
-    pending_cr_ = false;
-    sink_.body("\r");
-  }
-  return {};
+  normalizer_.finish([this](std::string_view normalized) { sink_.body(normalized); });
+  return take_limit_error();
 }
 
 std::vector<const HeaderField*> Message::fields(std::string_view name) const {
@@ -250,10 +355,10 @@ struct Collector : MessageSink {
 };
 }  // namespace
 
-Result<Message> parse_message(std::string_view bytes) {
+Result<Message> parse_message(std::string_view bytes, const ParserLimits& limits) {
   Message m;
   Collector c(m);
-  MessageParser p(c);
+  MessageParser p(c, limits);
   if (auto r = p.feed(bytes); !r) return tl::unexpected(r.error());
   if (auto r = p.finish(); !r) return tl::unexpected(r.error());
   return m;

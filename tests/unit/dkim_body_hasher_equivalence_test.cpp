@@ -1,7 +1,11 @@
 // RFC 6376 3.4.3 and 3.4.4: the streaming BodyHasher (vector scan, spans hashed in place,
 // state carried across chunks) against a reference canonicalizer written line by line from
 // the RFC text, on edge cases and on random bodies split into random chunks. The canonical
-// bytes, their SHA-256 and canonical_length() must agree, with and without l=.
+// bytes, their SHA-256 and canonical_length() must agree, with and without l=. A body split
+// anywhere goes split -> mail::BodyNormalizer -> hasher, as mail::MessageParser sends it, and
+// must hash as the whole body made CRLF form (RFC 6376 5.3) does; fed straight to the hasher
+// (one chunk, or cuts that never split a CRLF: the hasher's contract) bare CR and bare LF are
+// content.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -14,6 +18,8 @@
 #include <vector>
 
 #include "core/dkim/canonicalize.h"
+#include "support/streamed_body.h"
+#include "support/test_support.h"
 
 namespace dnsauth::dkim {
 namespace {
@@ -82,21 +88,31 @@ struct Outcome {
   std::uint64_t length = 0;
 };
 
-// Feeds body in the pieces that `cuts` (sorted offsets) mark.
-Outcome run(Canon canon, std::string_view body, const std::vector<std::size_t>& cuts,
+// Feeds body in the pieces that `cuts` (sorted offsets) mark, through a normalizer or, when
+// `direct`, straight to the hasher.
+Outcome run(Canon canon, std::string_view body, const std::vector<std::size_t>& cuts, bool direct,
             std::optional<std::uint64_t> limit = std::nullopt) {
   Outcome o;
-  BodyHasher h(canon, limit);
+  test::StreamedBodyHasher streamed(canon, limit);
+  BodyHasher& h = streamed.hasher();
   h.tap(&o.tapped);
+  auto feed = [&](std::string_view piece) { direct ? h.update(piece) : streamed.update(piece); };
   std::size_t prev = 0;
   for (std::size_t c : cuts) {
-    h.update(body.substr(prev, c - prev));
+    feed(body.substr(prev, c - prev));
     prev = c;
   }
-  h.update(body.substr(prev));
-  o.digest = h.finish();
+  feed(body.substr(prev));
+  o.digest = direct ? h.finish() : streamed.finish();
   o.length = h.canonical_length();
   return o;
+}
+
+// The cuts moved so that none falls between a CR and its LF: what the hasher may be given.
+std::vector<std::size_t> within_contract(std::string_view body, std::vector<std::size_t> cuts) {
+  for (auto& c : cuts)
+    if (c > 0 && c < body.size() && body[c - 1] == '\r' && body[c] == '\n') ++c;
+  return cuts;
 }
 
 std::string printable(std::string_view s) {
@@ -111,28 +127,33 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-// Checks one body fed in one piece, in the given pieces, and (when short) byte by byte.
+// Checks one body fed in one piece, in the given pieces, and (when short) byte by byte: through
+// the normalizer, and straight to the hasher with the cuts kept off CRLFs.
 void expect_equivalent(Canon canon, std::string_view body, const std::vector<std::size_t>& cuts,
                        std::optional<std::uint64_t> limit = std::nullopt) {
-  const std::string want = reference(canon, body);
-  const std::string hashed = limit ? want.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(*limit, want.size()))) : want;
   std::vector<std::vector<std::size_t>> splits = {{}, cuts};
   if (body.size() <= 300) {
     std::vector<std::size_t> every;
     for (std::size_t i = 1; i < body.size(); ++i) every.push_back(i);
     splits.push_back(every);
   }
-  for (const auto& split : splits) {
-    Outcome got = run(canon, body, split, limit);
-    std::string cut_list;
-    for (auto c : split) cut_list += " " + std::to_string(c);
-    SCOPED_TRACE("canon=" + std::string(to_string(canon)) + " body=\"" + printable(body.substr(0, 400)) +
-                 (body.size() > 400 ? "...\" (" + std::to_string(body.size()) + " bytes)" : "\"") +
-                 " cuts:" + cut_list.substr(0, 200) +
-                 (limit ? " l=" + std::to_string(*limit) : std::string()));
-    ASSERT_EQ(printable(got.tapped), printable(hashed));
-    ASSERT_EQ(got.digest, sha256(hashed));
-    ASSERT_EQ(got.length, want.size());
+  for (bool direct : {false, true}) {
+    const std::string want = reference(canon, direct ? std::string(body) : test::to_crlf(body));
+    const std::string hashed =
+        limit ? want.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(*limit, want.size()))) : want;
+    for (const auto& given : splits) {
+      const std::vector<std::size_t> split = direct ? within_contract(body, given) : given;
+      Outcome got = run(canon, body, split, direct, limit);
+      std::string cut_list;
+      for (auto c : split) cut_list += " " + std::to_string(c);
+      SCOPED_TRACE("canon=" + std::string(to_string(canon)) + (direct ? " direct" : " normalized") + " body=\"" +
+                   printable(body.substr(0, 400)) +
+                   (body.size() > 400 ? "...\" (" + std::to_string(body.size()) + " bytes)" : "\"") +
+                   " cuts:" + cut_list.substr(0, 200) + (limit ? " l=" + std::to_string(*limit) : std::string()));
+      ASSERT_EQ(printable(got.tapped), printable(hashed));
+      ASSERT_EQ(got.digest, sha256(hashed));
+      ASSERT_EQ(got.length, want.size());
+    }
   }
 }
 
@@ -153,7 +174,8 @@ TEST(BodyHasherEquivalence, EdgeCasesInEveryCanonAndSplit) {
       "a\rb\nc\r\r\n",                      // bare CR and LF are content
       "a \rb",                              // WSP before a bare CR is inside the line
       "a \r",                               // ends in a bare CR
-      "a\t\n",                              // WSP before a bare LF is inside the line
+      "a\t\n",                              // WSP before a bare LF: inside the line (direct) or
+                                            // at its end (made CRLF by the normalizer)
       "trailing  ",                         // no CRLF at the end, WSP before it
       std::string(100, '\n'),
       std::string(70, ' ') + "\r\n" + std::string(70, '\t') + "x",
@@ -178,7 +200,7 @@ TEST(BodyHasherEquivalence, StateCarriedAcrossChunkEdges) {
       {{"a ", " b\r\n"}},         // one WSP run split in two: one SP
       {{"a \t", "\t", " ", "b"}},  // ... in several
       {{"a  ", "\r\n"}},          // a run that ends the line, found out in the next chunk
-      {{"a \r", "\nb"}},          // CR | LF after WSP
+      {{"a \r", "\nb"}},          // CR | LF after WSP (the normalizer keeps them together)
       {{"a\r", "b"}},             // CR | not LF: the CR is content
       {{"a\r\n", "\r\n", "\r\n"}},  // trailing empty lines, one per chunk
       {{"a\r\n\r\n", " \r\n", "b"}},  // empty lines that turn out not to be trailing

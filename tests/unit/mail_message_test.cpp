@@ -3,6 +3,8 @@
 // local LF-only form converted to CRLF (RFC 6376 5.3), chunks of any size (the milter).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,15 +19,20 @@ using test::to_crlf;
 // Everything a MessageParser reports, in order, so chunked and whole parses can be compared.
 struct Recording : MessageSink {
   std::vector<std::string> raw_headers;
+  std::vector<std::string> past_limit;  // header_past_limit, raw
   std::string body_text;
   int ends_of_headers = 0;
   bool body_before_end_of_headers = false;
 
   void header(HeaderField f) override { raw_headers.push_back(f.raw()); }
+  void header_past_limit(HeaderField f) override { past_limit.push_back(f.raw()); }
   void end_of_headers() override { ++ends_of_headers; }
   void body(std::string_view chunk) override {
     if (ends_of_headers == 0) body_before_end_of_headers = true;
     EXPECT_FALSE(chunk.empty()) << "the parser should not report empty body chunks";
+    // MessageSink's contract (BodyNormalizer): a CRLF never arrives in two chunks.
+    EXPECT_FALSE(!body_text.empty() && body_text.back() == '\r' && chunk.front() == '\n')
+        << "a CRLF split across body chunks after \"" << body_text << "\"";
     body_text.append(chunk);
   }
   bool operator==(const Recording& o) const {
@@ -34,8 +41,9 @@ struct Recording : MessageSink {
 };
 
 // Feeds `bytes` cut at each of `cuts` (ascending offsets) and finishes.
-Result<void> feed_cut(Recording& sink, std::string_view bytes, std::vector<std::size_t> cuts) {
-  MessageParser p(sink);
+Result<void> feed_cut(Recording& sink, std::string_view bytes, std::vector<std::size_t> cuts,
+                      ParserLimits limits = {}) {
+  MessageParser p(sink, limits);
   std::size_t from = 0;
   cuts.push_back(bytes.size());
   for (std::size_t cut : cuts) {
@@ -451,6 +459,267 @@ TEST(MailMessageChunking, ErrorOffsetDoesNotDependOnChunking) {
     EXPECT_EQ(r.error().offset, 16u) << "cut at " << cut;
     EXPECT_EQ(sink.raw_headers.size(), 2u) << "cut at " << cut;
   }
+}
+
+// --- limits --------------------------------------------------------------------------------
+
+// Feeds every piece whatever the parser answers, as a caller that goes on past a limit does, and
+// returns the errors it gave, in order.
+std::vector<Error> feed_through(Recording& sink, std::string_view bytes, std::vector<std::size_t> cuts,
+                                ParserLimits limits, std::optional<Limit>* exceeded = nullptr) {
+  MessageParser p(sink, limits);
+  std::vector<Error> errors;
+  std::size_t from = 0;
+  cuts.push_back(bytes.size());
+  for (std::size_t cut : cuts) {
+    if (auto r = p.feed(bytes.substr(from, cut - from)); !r) errors.push_back(r.error());
+    from = cut;
+  }
+  if (auto r = p.finish(); !r) errors.push_back(r.error());
+  if (exceeded) *exceeded = p.exceeded();
+  return errors;
+}
+
+// A header field of exactly `size` bytes with its CRLF: "X: vvv...\r\n".
+std::string field_of(std::size_t size, char name = 'X') {
+  return std::string(1, name) + ": " + std::string(size - 5, 'v') + "\r\n";
+}
+
+ParserLimits small_limits() { return ParserLimits{.max_field_bytes = 32, .max_fields = 3, .max_header_bytes = 64}; }
+
+TEST(MailMessageLimits, DefaultsAre64KiBPerField1000FieldsAnd1MiB) {
+  const ParserLimits d;
+  EXPECT_EQ(d.max_field_bytes, 64u * 1024);
+  EXPECT_EQ(d.max_fields, 1000u);
+  EXPECT_EQ(d.max_header_bytes, 1024u * 1024);
+  // The default parser, at the field limit and one byte over it.
+  auto at = parse_message(field_of(64 * 1024) + "\r\nbody");
+  ASSERT_TRUE(at) << at.error().message();
+  EXPECT_EQ(at->headers.at(0).raw().size(), 64u * 1024);
+  auto over = parse_message("A: b\r\n" + field_of(64 * 1024 + 1) + "\r\nbody");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, Errc::limit);
+  EXPECT_EQ(over.error().offset, 6u + 64 * 1024);
+  EXPECT_NE(over.error().detail.find("max_field_bytes"), std::string::npos) << over.error().detail;
+}
+
+// max_field_bytes counts a field as given: its lines, continuation lines and line ends.
+TEST(MailMessageLimits, FieldAtTheLimitPassesAndOneByteOverFailsWhereverTheInputIsCut) {
+  struct Case {
+    std::string in;
+    std::optional<std::size_t> error_at;  // the first byte past the limit
+  };
+  const Case cases[] = {
+      {"A: b\r\n" + field_of(32) + "\r\nbody", std::nullopt},
+      {"A: b\r\n" + field_of(33) + "\r\nbody", 6 + 32},
+      {"A: b\n" + std::string("X: ") + std::string(28, 'v') + "\n\nbody", std::nullopt},  // 32 with LF
+      {"A: b\n" + std::string("X: ") + std::string(29, 'v') + "\n\nbody", 5 + 32},
+      // RFC 5322 2.2.3: continuation lines are part of their field.
+      {"A: b\r\nX: 123456789012\r\n 234567890123\r\n\r\n", std::nullopt},  // 17 + 15 = 32
+      {"A: b\r\nX: 123456789012\r\n 2345678901234\r\n\r\n", 6 + 32},
+      // The field's last line has no line end: the end of the input ends it.
+      {"A: b\r\n" + std::string("X: ") + std::string(29, 'v'), std::nullopt},
+      {"A: b\r\n" + std::string("X: ") + std::string(30, 'v'), 6 + 32},
+  };
+  for (const auto& c : cases) {
+    for (std::size_t cut = 0; cut <= c.in.size(); ++cut) {
+      Recording sink;
+      std::optional<Limit> exceeded;
+      auto errors = feed_through(sink, c.in, {cut}, small_limits(), &exceeded);
+      SCOPED_TRACE(c.in + " cut at " + std::to_string(cut));
+      if (!c.error_at) {
+        EXPECT_TRUE(errors.empty()) << errors.front().message();
+        EXPECT_EQ(exceeded, std::nullopt);
+        EXPECT_EQ(sink.raw_headers.size(), 2u);
+        continue;
+      }
+      ASSERT_EQ(errors.size(), 1u);
+      EXPECT_EQ(errors[0].code, Errc::limit);
+      EXPECT_EQ(errors[0].offset, *c.error_at);
+      EXPECT_EQ(exceeded, Limit::field_bytes);
+      EXPECT_TRUE(sink.past_limit.empty()) << "a field over max_field_bytes is never passed on";
+      EXPECT_EQ(sink.ends_of_headers, 1);
+    }
+  }
+}
+
+// A header line whose LF never comes is not gathered without end: the feed() that passes the
+// limit fails, and what follows is skipped, not kept, up to the field's end.
+TEST(MailMessageLimits, LineWithoutLfPastTheFieldLimitFailsAtOnce) {
+  Recording sink;
+  MessageParser p(sink, small_limits());
+  ASSERT_TRUE(p.feed("A: b\r\nX: "));
+  ASSERT_TRUE(p.feed(std::string(29, 'v')));  // 32 bytes: at the limit
+  auto over = p.feed("v");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, Errc::limit);
+  EXPECT_EQ(over.error().offset, 6u + 32);
+  EXPECT_EQ(p.exceeded(), Limit::field_bytes);
+  const std::string megabyte(1 << 20, 'v');
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(p.feed(megabyte)) << "reported once, then skipped";
+  ASSERT_TRUE(p.feed("\r\n continued\r\nFrom: a@example.com\r\n\r\nbody\n"));
+  ASSERT_TRUE(p.finish());
+  EXPECT_EQ(sink.raw_headers, std::vector<std::string>{"A: b\r\n"});
+  EXPECT_EQ(sink.past_limit, std::vector<std::string>{"From: a@example.com\r\n"});
+  EXPECT_EQ(sink.ends_of_headers, 1);
+  EXPECT_EQ(sink.body_text, "body\r\n");
+}
+
+TEST(MailMessageLimits, FieldCountAtTheLimitPassesAndOneMoreFails) {
+  const std::string three = "A: 1\r\nB: 2\r\nC: 3\r\n";
+  for (std::size_t cut = 0; cut <= three.size() + 8; ++cut) {
+    Recording at;
+    std::string in = three + "\r\nx";
+    EXPECT_TRUE(feed_through(at, in, {std::min(cut, in.size())}, small_limits()).empty());
+    EXPECT_EQ(at.raw_headers.size(), 3u);
+
+    Recording over;
+    in = three + "D: 4\r\n\r\nx";
+    std::optional<Limit> exceeded;
+    auto errors = feed_through(over, in, {std::min(cut, in.size())}, small_limits(), &exceeded);
+    ASSERT_EQ(errors.size(), 1u) << "cut at " << cut;
+    EXPECT_EQ(errors[0].code, Errc::limit);
+    EXPECT_EQ(errors[0].offset, three.size()) << "the fourth field's first byte";
+    EXPECT_NE(errors[0].detail.find("max_fields"), std::string::npos) << errors[0].detail;
+    EXPECT_EQ(exceeded, Limit::fields);
+    EXPECT_EQ(over.raw_headers.size(), 3u);
+    EXPECT_EQ(over.past_limit, std::vector<std::string>{"D: 4\r\n"});
+  }
+}
+
+// max_header_bytes: the fields as given; the blank line that ends the section is not counted.
+TEST(MailMessageLimits, HeaderBytesAtTheLimitPassAndOneMoreFails) {
+  ParserLimits limits = small_limits();
+  limits.max_fields = 100;
+  const std::string at = field_of(32, 'A') + field_of(32, 'B');  // 64
+  const std::string over = field_of(32, 'A') + field_of(16, 'B') + field_of(17, 'C');  // 65
+  for (bool within : {true, false}) {
+    const std::string in = (within ? at : over) + "\r\nbody";
+    for (std::size_t cut = 0; cut <= in.size(); ++cut) {
+      Recording sink;
+      std::optional<Limit> exceeded;
+      auto errors = feed_through(sink, in, {cut}, limits, &exceeded);
+      SCOPED_TRACE("cut at " + std::to_string(cut));
+      if (within) {
+        EXPECT_TRUE(errors.empty()) << errors.front().message();
+        EXPECT_EQ(sink.raw_headers.size(), 2u);
+      } else {
+        ASSERT_EQ(errors.size(), 1u);
+        EXPECT_EQ(errors[0].code, Errc::limit);
+        EXPECT_EQ(errors[0].offset, 64u);
+        EXPECT_EQ(exceeded, Limit::header_bytes);
+        EXPECT_EQ(sink.raw_headers.size(), 2u);
+        EXPECT_EQ(sink.past_limit, std::vector<std::string>{field_of(17, 'C')}) << "the field that crossed it";
+      }
+      EXPECT_EQ(sink.body_text, "body");
+    }
+  }
+}
+
+// After a limit the parser goes on without keeping anything: a milter still learns From (for
+// its decision) from MessageSink::header_past_limit, and the body still comes.
+TEST(MailMessageLimits, AfterALimitLaterFieldsArePassedAsPastLimitAndTheBodyStillComes) {
+  const std::string in = "A: 1\r\nB: 2\r\nC: 3\r\nFrom: a@example.com\r\nD: " + std::string(100, 'v') +
+                         "\r\n  more\r\nTo: b@example.org\r\n\r\nbody\n";
+  Recording sink;
+  std::optional<Limit> exceeded;
+  auto errors = feed_through(sink, in, {}, small_limits(), &exceeded);
+  ASSERT_EQ(errors.size(), 1u) << "only the first limit is reported";
+  EXPECT_EQ(errors[0].offset, 18u);
+  EXPECT_EQ(exceeded, Limit::fields);
+  EXPECT_EQ(sink.raw_headers, (std::vector<std::string>{"A: 1\r\n", "B: 2\r\n", "C: 3\r\n"}));
+  // D is longer than max_field_bytes: skipped, continuation line and all.
+  EXPECT_EQ(sink.past_limit, (std::vector<std::string>{"From: a@example.com\r\n", "To: b@example.org\r\n"}));
+  EXPECT_EQ(sink.ends_of_headers, 1);
+  EXPECT_EQ(sink.body_text, "body\r\n");
+}
+
+// The same limits for header fields that arrive already split, as a milter gets them (counted as
+// name ":" value CRLF); a field over max_field_bytes is not even built.
+TEST(MailMessageLimits, PreSplitFieldsMeetTheSameLimits) {
+  struct Step {
+    std::string name, value;
+    bool ok;
+    std::size_t error_at = 0;
+  };
+  struct Case {
+    const char* what;
+    std::vector<Step> steps;
+    std::optional<Limit> exceeded;
+    std::size_t header_calls, past_limit_calls;
+  };
+  const std::string v27 = " " + std::string(27, 'v');  // "X:" + " vvv..." + CRLF = 32
+  const Case cases[] = {
+      {"field at max_field_bytes", {{"X", v27, true}}, std::nullopt, 1, 0},
+      {"field one byte over", {{"A", " 1", true}, {"X", v27 + "v", false, 6 + 32}, {"From", " a@x", true}},
+       Limit::field_bytes, 1, 1},
+      {"max_fields", {{"A", " 1", true}, {"B", " 2", true}, {"C", " 3", true}, {"D", " 4", false, 18}, {"E", " 5", true}},
+       Limit::fields, 3, 2},
+      {"max_header_bytes at", {{"A", v27, true}, {"B", v27, true}}, std::nullopt, 2, 0},
+      {"max_header_bytes over", {{"A", v27, true}, {"B", v27, true}, {"C", " 3", false, 64}, {"D", " 4", true}},
+       Limit::header_bytes, 2, 2},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Recording sink;
+    MessageParser p(sink, small_limits());
+    for (const auto& step : c.steps) {
+      auto r = p.field(step.name, step.value);
+      EXPECT_EQ(r.has_value(), step.ok) << step.name;
+      if (!r) {
+        EXPECT_EQ(r.error().code, Errc::limit);
+        EXPECT_EQ(r.error().offset, step.error_at);
+      }
+    }
+    ASSERT_TRUE(p.end_of_headers());
+    ASSERT_TRUE(p.body("body\r\n"));
+    ASSERT_TRUE(p.finish());
+    EXPECT_EQ(p.exceeded(), c.exceeded);
+    EXPECT_EQ(sink.raw_headers.size(), c.header_calls);
+    EXPECT_EQ(sink.past_limit.size(), c.past_limit_calls);
+    EXPECT_EQ(sink.body_text, "body\r\n");
+  }
+}
+
+// --- the milter's path: fields, end of headers and body chunks given apart ---------------------
+
+// What a milter is handed (libmilter xxfi_header/xxfi_eoh/xxfi_body) parses as the same bytes fed
+// whole: the same fields, and the body in CRLF form however it is cut (RFC 6376 5.3).
+TEST(MailMessageMilterPath, SplitFieldsAndBodyChunksGiveTheParseOfTheWholeMessage) {
+  const std::string body = "line one\nline two \r\n\r\nbare\rcr\r\n\n";
+  const std::string whole = "From: a@example.com\r\nSubject: folded\r\n\tline\r\n\r\n" + body;
+  Recording fed = record(whole);
+  for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+    Recording sink;
+    MessageParser p(sink);
+    ASSERT_TRUE(p.field("From", " a@example.com"));
+    ASSERT_TRUE(p.field("Subject", " folded\n\tline"));  // the MTA's LF form
+    ASSERT_TRUE(p.end_of_headers());
+    ASSERT_TRUE(p.body(std::string_view(body).substr(0, cut)));
+    ASSERT_TRUE(p.body(std::string_view(body).substr(cut)));
+    ASSERT_TRUE(p.finish());
+    EXPECT_TRUE(sink == fed) << "cut at " << cut;
+  }
+}
+
+TEST(MailMessageMilterPath, CallsOutOfOrderAreInvalidArguments) {
+  Recording sink;
+  MessageParser p(sink);
+  auto early = p.body("x");
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, Errc::invalid_argument);
+  ASSERT_TRUE(p.field("A", " b"));
+  ASSERT_TRUE(p.end_of_headers());
+  auto late = p.field("C", " d");
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, Errc::invalid_argument);
+  auto twice = p.end_of_headers();
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, Errc::invalid_argument);
+  EXPECT_TRUE(p.body("x"));
+  EXPECT_TRUE(p.finish());
+  EXPECT_EQ(sink.raw_headers, std::vector<std::string>{"A: b\r\n"});
+  EXPECT_EQ(sink.body_text, "x");
 }
 
 }  // namespace
