@@ -7,6 +7,7 @@
 #include <string>
 
 #include "signer/log.h"
+#include "core/mail/line_ends.h"
 #include "core/signing/session.h"
 
 namespace dnsauth::signer::milter {
@@ -66,10 +67,7 @@ std::string reply_text(std::string_view s) {
 // The header value as the MTA wants it: LF line ends (the MTA writes its own), and without the
 // leading space when the MTA adds one itself (no SMFIP_HDR_LEADSPC).
 std::string insert_value(const std::string& value, bool leading_space) {
-  std::string out;
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i)
-    if (!(value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n')) out += value[i];
+  std::string out = mail::with_line_end(value, mail::LineEnd::lf);
   if (!leading_space && !out.empty() && out.front() == ' ') out.erase(0, 1);
   return out;
 }
@@ -242,7 +240,10 @@ sfsistat on_eoh(SMFICTX* ctx) {
     if (c.error) return internal_error(ctx, *c.error);
     if (!c.msg) throw std::logic_error("end of headers outside a transaction");
     auto d = c.msg->session.end_of_headers();
-    if (!d) return internal_error(ctx, "setting up the signer: " + d.error().message());
+    if (!d) {
+      if (d.error().code == Errc::limit) return internal_error(ctx, d.error().message());
+      return internal_error(ctx, "setting up the signer: " + d.error().message());
+    }
     switch (d->action) {
       case Action::sign:
         return SMFIS_CONTINUE;
@@ -271,7 +272,8 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
     Connection& c = ensure_connection(ctx);
     if (!c.error) {
       if (!c.msg) throw std::logic_error("body outside a transaction");
-      c.msg->session.body(std::string_view(reinterpret_cast<const char*>(data), len));
+      if (auto r = c.msg->session.body(std::string_view(reinterpret_cast<const char*>(data), len)); !r)
+        c.error = "body: " + r.error().message();
     }
     return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });

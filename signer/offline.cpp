@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "core/mail/line_ends.h"
 #include "core/signing/key_store.h"
 #include "core/signing/session.h"
 
@@ -70,19 +71,9 @@ int sign_message(const Options& o) {
     return kExitNotSigned;
   }
   // The signatures in the message's own line-end style, then the message unchanged.
-  auto lf = bytes.find('\n');
-  bool crlf = lf == std::string::npos || (lf > 0 && bytes[lf - 1] == '\r');
+  const mail::LineEnd form = mail::line_end_of(bytes);
   std::string head;
-  for (const auto& s : out->signatures) {
-    std::string raw = s.raw();
-    if (!crlf) {
-      std::string t;
-      for (std::size_t i = 0; i < raw.size(); ++i)
-        if (!(raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')) t += raw[i];
-      raw = t;
-    }
-    head += raw;
-  }
+  for (const auto& s : out->signatures) head += mail::with_line_end(s.raw(), form);
   std::cout.write(head.data(), static_cast<std::streamsize>(head.size()));
   // The message minus the Authentication-Results fields that claim our authserv_id, as the
   // milter's edits would leave it.

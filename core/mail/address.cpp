@@ -413,9 +413,10 @@ Result<std::vector<Mailbox>> parse_address_list(std::string_view value) {
   return AddressParser(value).address_list();
 }
 
-AuthorDomain author_from(const Message& msg) {
+AuthorDomain author_from(const Message& msg) { return author_from(msg.fields("From")); }
+
+AuthorDomain author_from(const std::vector<const HeaderField*>& froms) {
   AuthorDomain author;
-  auto froms = msg.fields("From");
   if (froms.empty()) {
     author.reason = "no From field";
     return author;

@@ -54,5 +54,7 @@ struct AuthorDomain {
 };
 
 AuthorDomain author_from(const Message& msg);
+// The same from the message's From fields, in message order.
+AuthorDomain author_from(const std::vector<const HeaderField*>& from_fields);
 
 }  // namespace dnsauth::mail

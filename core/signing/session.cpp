@@ -1,154 +1,203 @@
 #include "core/signing/session.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/authres/authres.h"
 #include "core/mail/address.h"
 
 namespace dnsauth::signing {
 
+// The message's state. It is the parser's sink, so it lives on the heap and never moves.
+struct SigningSession::State final : mail::MessageSink {
+  // Past the header limits only the fields the decision needs are looked at: two From fields
+  // tell "several From" as well as more would.
+  static constexpr std::size_t kFromPastLimit = 2;
+
+  State(std::shared_ptr<const KeySet> k, std::string l)
+      : keys(std::move(k)), login(std::move(l)), parser(*this, keys->config().signer.header_limits) {}
+
+  std::shared_ptr<const KeySet> keys;
+  std::string login;
+  mail::MessageParser parser;
+  std::vector<mail::HeaderField> headers;     // the header section within the limits
+  std::vector<mail::HeaderField> from_past_limit;
+  std::size_t authres_seen = 0;
+  std::vector<std::size_t> forged;
+  bool forged_overflow = false;               // more forged fields than there are fields allowed
+  std::vector<std::pair<std::size_t, std::size_t>> authres_spans;
+  Decision decision;
+  bool decided = false;
+  bool finished = false;                      // the parser has seen the whole message
+  std::optional<Error> error;                 // from deciding or setting up the signer
+  std::unique_ptr<dkim::Signer> signer;
+
+  // RFC 8601 5: whether this Authentication-Results field claims our authserv_id; counted
+  // either way, since the milter names the fields to delete by their position among those.
+  bool forged_authres(const mail::HeaderField& field) {
+    if (!field.is("Authentication-Results")) return false;
+    ++authres_seen;
+    const std::string& ours = keys->config().signer.authserv_id;
+    if (ours.empty() || !authres::claims_authserv_id(field, ours)) return false;
+    if (forged.size() < keys->config().signer.header_limits.max_fields) forged.push_back(authres_seen);
+    else forged_overflow = true;
+    return true;
+  }
+
+  void header(mail::HeaderField field) override {
+    if (!forged_authres(field)) headers.push_back(std::move(field));  // a forged one is removed, not signed
+  }
+  void header_at(mail::HeaderField field, std::size_t offset, std::size_t length) override {
+    if (field.is("Authentication-Results")) authres_spans.emplace_back(offset, length);
+    header(std::move(field));
+  }
+  void header_past_limit(mail::HeaderField field) override {
+    if (forged_authres(field)) return;
+    if (field.is("From") && from_past_limit.size() < kFromPastLimit) from_past_limit.push_back(std::move(field));
+  }
+  void end_of_headers() override {
+    decided = true;
+    std::vector<const mail::HeaderField*> froms;
+    for (const auto* list : {&headers, &from_past_limit})
+      for (const auto& f : *list)
+        if (f.is("From")) froms.push_back(&f);
+    decision = decide(keys->config(), login, mail::author_from(froms), existing_signatures(headers));
+    if (forged_overflow) {
+      error = Error{Errc::limit, "more forged Authentication-Results fields than header fields allowed"};
+      return;
+    }
+    if (decision.action != Action::sign) return;
+    if (auto limit = parser.exceeded()) {
+      // A message that would be signed must be signed whole; past a limit it was not kept whole.
+      error = Error{Errc::limit, "header section over [signer] " + std::string(setting_of(*limit)) + " (" +
+                                     std::to_string(limit_value(*limit)) + "); not signed"};
+      return;
+    }
+    const KeySet::DomainKeys* dk = keys->domain(decision.signing_domain);
+    std::vector<dkim::SignerSpec> specs;
+    if (dk)
+      for (const auto& spec : dk->specs)
+        if (std::find(decision.selectors.begin(), decision.selectors.end(), spec.selector) != decision.selectors.end())
+          specs.push_back(spec);
+    if (specs.size() != decision.selectors.size()) {
+      error = Error{Errc::key, "no usable key for domain " + decision.signing_domain};
+      return;
+    }
+    auto created = dkim::Signer::create(std::move(specs));
+    if (!created) {
+      error = created.error();
+      return;
+    }
+    signer = std::make_unique<dkim::Signer>(std::move(*created));
+    for (const auto& h : headers) signer->header(h);
+    headers.clear();
+    headers.shrink_to_fit();
+  }
+  void body(std::string_view chunk) override {
+    if (signer && !error) signer->normalized_body(chunk);
+  }
+
+  static std::string_view setting_of(mail::Limit limit) {
+    switch (limit) {
+      case mail::Limit::field_bytes: return "max_header_field_bytes";
+      case mail::Limit::fields: return "max_header_fields";
+      case mail::Limit::header_bytes: return "max_header_bytes";
+    }
+    return "?";
+  }
+  std::size_t limit_value(mail::Limit limit) const {
+    const auto& l = keys->config().signer.header_limits;
+    switch (limit) {
+      case mail::Limit::field_bytes: return l.max_field_bytes;
+      case mail::Limit::fields: return l.max_fields;
+      case mail::Limit::header_bytes: return l.max_header_bytes;
+    }
+    return 0;
+  }
+
+  // The decision once the header section has ended, or the error that ended it.
+  Result<Decision> outcome() const {
+    if (error) return tl::unexpected(*error);
+    if (!decided) return make_error(Errc::invalid_argument, "the header section has not ended");
+    return decision;
+  }
+};
+
+namespace {
+
+// A parser error is the caller's to see, except a limit: the decision comes first.
+Result<void> unless_limit(Result<void> r) {
+  if (!r && r.error().code == Errc::limit) return {};
+  return r;
+}
+
+}  // namespace
+
 SigningSession::SigningSession(std::shared_ptr<const KeySet> keys, std::string login)
-    : keys_(std::move(keys)), login_(std::move(login)) {}
+    : state_(std::make_unique<State>(std::move(keys), std::move(login))) {}
 SigningSession::~SigningSession() = default;
 SigningSession::SigningSession(SigningSession&&) noexcept = default;
 SigningSession& SigningSession::operator=(SigningSession&&) noexcept = default;
 
 Result<void> SigningSession::header(std::string_view name, std::string_view value) {
-  auto field = mail::HeaderField::from_parts(name, value);
-  if (!field) return tl::unexpected(field.error());
-  return header(std::move(*field));
-}
-
-Result<void> SigningSession::header(mail::HeaderField field) {
-  header_bytes_ += field.raw().size();
-  if (header_bytes_ > kMaxHeaderBytes || headers_.headers.size() >= kMaxHeaderFields) {
-    return make_error(Errc::limit, "header section larger than " + std::to_string(kMaxHeaderBytes) + " bytes or " +
-                                       std::to_string(kMaxHeaderFields) + " fields");
-  }
-  if (field.is("Authentication-Results")) {
-    ++authres_seen_;
-    const std::string& ours = keys_->config().signer.authserv_id;
-    if (!ours.empty() && authres::claims_authserv_id(field, ours)) {
-      forged_authres_.push_back(authres_seen_);
-      return {};  // removed by the milter, so neither kept nor signed
-    }
-  }
-  headers_.headers.push_back(std::move(field));
-  return {};
+  return unless_limit(state_->parser.field(name, value));
 }
 
 Result<Decision> SigningSession::end_of_headers() {
-  decision_ = decide(keys_->config(), login_, mail::author_from(headers_),
-                     existing_signatures(headers_.headers));
-  if (decision_.action != Action::sign) return decision_;
-
-  const KeySet::DomainKeys* dk = keys_->domain(decision_.signing_domain);
-  std::vector<dkim::SignerSpec> specs;
-  if (dk)
-    for (const auto& spec : dk->specs)
-      if (std::find(decision_.selectors.begin(), decision_.selectors.end(), spec.selector) != decision_.selectors.end())
-        specs.push_back(spec);
-  if (specs.size() != decision_.selectors.size()) {
-    return make_error(Errc::key, "no usable key for domain " + decision_.signing_domain);
-  }
-  auto signer = dkim::Signer::create(std::move(specs));
-  if (!signer) return tl::unexpected(signer.error());
-  signer_ = std::make_unique<dkim::Signer>(std::move(*signer));
-  for (const auto& h : headers_.headers) signer_->header(h);
-  headers_.headers.clear();
-  headers_.headers.shrink_to_fit();
-  return decision_;
+  if (auto r = unless_limit(state_->parser.end_of_headers()); !r) return tl::unexpected(r.error());
+  return state_->outcome();
 }
 
-void SigningSession::body(std::string_view chunk) {
-  if (!signer_ || chunk.empty()) return;
-  // MTAs hand milters CRLF bodies; a bare LF (a local submission in LF form) is taken as the
-  // line end RFC 6376 5.3 means. The usual chunk passes through without a copy.
-  bool clean = true;
-  for (const char* p = chunk.data(); (p = static_cast<const char*>(std::memchr(p, '\n', chunk.data() + chunk.size() - p)));
-       ++p) {
-    bool cr = p == chunk.data() ? pending_cr_ : p[-1] == '\r';
-    if (!cr) {
-      clean = false;
-      break;
-    }
-  }
-  if (clean) {
-    signer_->body(chunk);
-  } else {
-    scratch_.clear();
-    scratch_.reserve(chunk.size() + chunk.size() / 32);
-    bool prev_cr = pending_cr_;
-    for (char c : chunk) {
-      if (c == '\n' && !prev_cr) scratch_.push_back('\r');
-      scratch_.push_back(c);
-      prev_cr = c == '\r';
-    }
-    signer_->body(scratch_);
-  }
-  pending_cr_ = chunk.back() == '\r';
+Result<void> SigningSession::body(std::string_view chunk) {
+  if (!state_->signer) return {};  // not signing: the body does not matter
+  return state_->parser.body(chunk);
+}
+
+Result<void> SigningSession::feed(std::string_view bytes) { return unless_limit(state_->parser.feed(bytes)); }
+
+Result<Decision> SigningSession::end() {
+  state_->finished = true;
+  if (auto r = unless_limit(state_->parser.finish()); !r) return tl::unexpected(r.error());
+  return state_->outcome();
 }
 
 Result<std::vector<dkim::SignatureField>> SigningSession::finish(std::int64_t now) {
-  if (!signer_) return make_error(Errc::invalid_argument, "finish() without a sign decision");
-  auto out = signer_->finish(now);
-  signer_.reset();
+  State& s = *state_;
+  if (!s.signer) return make_error(Errc::invalid_argument, "finish() without a sign decision");
+  if (!s.finished) {  // a body-final CR held back reaches the signer
+    s.finished = true;
+    if (auto r = s.parser.finish(); !r) return tl::unexpected(r.error());
+  }
+  auto out = s.signer->finish(now);
+  s.signer.reset();
   return out;
 }
 
-namespace {
-
-class SessionSink : public mail::MessageSink {
- public:
-  explicit SessionSink(SigningSession& s) : session_(s) {}
-  void header(mail::HeaderField field) override {
-    if (error_) return;
-    if (auto r = session_.header(std::move(field)); !r) error_ = r.error();
-  }
-  void header_at(mail::HeaderField field, std::size_t offset, std::size_t length) override {
-    if (field.is("Authentication-Results")) authres_spans_.emplace_back(offset, length);
-    header(std::move(field));
-  }
-  void end_of_headers() override {
-    if (error_) return;
-    auto d = session_.end_of_headers();
-    if (!d) error_ = d.error();
-    eoh_ = true;
-  }
-  void body(std::string_view chunk) override {
-    if (!error_) session_.body(chunk);
-  }
-  std::optional<Error> error_;
-  bool eoh_ = false;
-  std::vector<std::pair<std::size_t, std::size_t>> authres_spans_;  // every one, in order
-
- private:
-  SigningSession& session_;
-};
-
-}  // namespace
+const std::vector<std::size_t>& SigningSession::forged_authres() const noexcept { return state_->forged; }
+const std::vector<std::pair<std::size_t, std::size_t>>& SigningSession::authres_spans() const noexcept {
+  return state_->authres_spans;
+}
+std::optional<mail::Limit> SigningSession::exceeded() const noexcept { return state_->parser.exceeded(); }
+const Decision& SigningSession::decision() const noexcept { return state_->decision; }
+const std::string& SigningSession::login() const noexcept { return state_->login; }
+const KeySet& SigningSession::keys() const noexcept { return *state_->keys; }
 
 Result<OfflineResult> sign_offline(std::shared_ptr<const KeySet> keys, std::string login,
                                    std::string_view message, std::int64_t now) {
   SigningSession session(std::move(keys), std::move(login));
-  SessionSink sink(session);
-  mail::MessageParser parser(sink);
   // Fed in pieces, as the milter is: the offline path exercises the same streaming code.
   constexpr std::size_t kChunk = 64 * 1024;
-  for (std::size_t off = 0; off < message.size() && !sink.error_; off += kChunk) {
-    if (auto r = parser.feed(message.substr(off, kChunk)); !r) return tl::unexpected(r.error());
-  }
-  if (!sink.error_) {
-    if (auto r = parser.finish(); !r) return tl::unexpected(r.error());
-  }
-  if (!sink.error_ && !sink.eoh_) sink.end_of_headers();  // a message of headers only
-  if (sink.error_) return tl::unexpected(*sink.error_);
+  for (std::size_t off = 0; off < message.size(); off += kChunk)
+    if (auto r = session.feed(message.substr(off, kChunk)); !r) return tl::unexpected(r.error());
+  auto decision = session.end();
+  if (!decision) return tl::unexpected(decision.error());
 
   OfflineResult out;
-  out.decision = session.decision();
+  out.decision = *decision;
   out.selectors = session.selectors();
-  for (std::size_t position : session.forged_authres()) out.removed.push_back(sink.authres_spans_.at(position - 1));
+  // Past the header limits fields have no place recorded; such a message is not signed, and
+  // only a signed one is printed.
+  for (std::size_t position : session.forged_authres())
+    if (position <= session.authres_spans().size()) out.removed.push_back(session.authres_spans()[position - 1]);
   if (out.decision.action == Action::sign) {
     auto sigs = session.finish(now);
     if (!sigs) return tl::unexpected(sigs.error());

@@ -1,7 +1,9 @@
 // One message through the signer's policy and signing path, fed as a milter gets it: header
 // fields, end of headers (the decision), body chunks (hashed as they arrive, never buffered),
 // finish (the DKIM-Signature fields to insert at the top). The milter, the offline `sign`
-// command and the validator's selftest all use it.
+// command and the validator's selftest all use it. Every byte goes through one
+// mail::MessageParser (core/mail/message.h), which bounds the header section and brings the
+// body to CRLF form; nothing here normalizes on its own.
 #pragma once
 
 #include <cstdint>
@@ -20,56 +22,59 @@ namespace dnsauth::signing {
 
 class SigningSession {
  public:
-  // Header section limits: Postfix's header_size_limit is 100 KB; far beyond that is no mail.
-  static constexpr std::size_t kMaxHeaderBytes = 1024 * 1024;
-  static constexpr std::size_t kMaxHeaderFields = 10000;
-
-  // `login` is {auth_authen}; empty when the session did not authenticate.
+  // `login` is {auth_authen}; empty when the session did not authenticate. The header limits
+  // are the KeySet's ([signer] max_header_*).
   SigningSession(std::shared_ptr<const KeySet> keys, std::string login);
   ~SigningSession();
   SigningSession(SigningSession&&) noexcept;
   SigningSession& operator=(SigningSession&&) noexcept;
 
   // A header field as a milter receives it; `value` is everything after the colon (with its
-  // leading space when SMFIP_HDR_LEADSPC is negotiated). Errc::limit past the limits above,
-  // Errc::syntax for a name that is not a field name.
+  // leading space when SMFIP_HDR_LEADSPC is negotiated). Errc::syntax for a name that is not a
+  // field name. A header section past the limits is not an error here: the decision is made
+  // first, and only a message that would be signed fails for it (end_of_headers).
   Result<void> header(std::string_view name, std::string_view value);
-  Result<void> header(mail::HeaderField field);
 
   // The policy decision, once all header fields are in. When it is `sign`, the selectors that
   // will sign are known (those that have not already signed this message) and body() must get
-  // the body. Errc::invalid_argument or Errc::key when the signer cannot be set up.
+  // the body. Errors: Errc::limit when a message that would be signed exceeds the header limits
+  // (it cannot be signed whole); Errc::key or Errc::invalid_argument when the signer cannot be
+  // set up. A message that will not be signed is decided whatever its size, so it passes as the
+  // decision says.
   Result<Decision> end_of_headers();
 
-  // A chunk of the body; CRLF line ends expected, a bare LF is taken as CRLF (RFC 6376 5.3).
-  void body(std::string_view chunk);
+  // A chunk of the body, split anywhere; LF-only line ends are taken as CRLF (RFC 6376 5.3).
+  // Ignored unless the decision is `sign`.
+  Result<void> body(std::string_view chunk);
 
   // The DKIM-Signature fields, top first (insert them in this order above the message), with
   // t= = now. Errc::crypto (or another code) when signing fails: an internal error.
   Result<std::vector<dkim::SignatureField>> finish(std::int64_t now);
 
+  // A whole message, or a part of one, as raw bytes (offline); then end() instead of
+  // end_of_headers(), body() and finish()'s parsing. Used by sign_offline.
+  Result<void> feed(std::string_view bytes);
+  Result<Decision> end();
+
   // RFC 8601 5: the Authentication-Results fields that claim our authserv_id ([signer]
   // authserv_id; none when it is not set). Nobody upstream may speak for us, so the milter
   // removes them whatever the decision; they are not signed. 1-based positions among the
   // message's Authentication-Results fields, ascending (smfi_chgheader's index).
-  const std::vector<std::size_t>& forged_authres() const noexcept { return forged_authres_; }
+  const std::vector<std::size_t>& forged_authres() const noexcept;
+  // Where each Authentication-Results field was in the input (offset, length), in order, for
+  // feed(); offsets count fields given to header() as name ":" value CRLF.
+  const std::vector<std::pair<std::size_t, std::size_t>>& authres_spans() const noexcept;
+  // The header limit the message exceeded, if any.
+  std::optional<mail::Limit> exceeded() const noexcept;
 
-  const Decision& decision() const noexcept { return decision_; }
-  const std::vector<std::string>& selectors() const noexcept { return decision_.selectors; }
-  const std::string& login() const noexcept { return login_; }
-  const KeySet& keys() const noexcept { return *keys_; }
+  const Decision& decision() const noexcept;
+  const std::vector<std::string>& selectors() const noexcept { return decision().selectors; }
+  const std::string& login() const noexcept;
+  const KeySet& keys() const noexcept;
 
  private:
-  std::shared_ptr<const KeySet> keys_;
-  std::string login_;
-  mail::Message headers_;  // the header section (body stays empty)
-  std::size_t header_bytes_ = 0;
-  std::size_t authres_seen_ = 0;
-  std::vector<std::size_t> forged_authres_;
-  Decision decision_;
-  std::unique_ptr<dkim::Signer> signer_;
-  bool pending_cr_ = false;  // the previous body chunk ended in CR
-  std::string scratch_;      // a body chunk with bare LFs made CRLF (rare)
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // The offline path (`dnsauth-signer sign`): a whole message through the same session.

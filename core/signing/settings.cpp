@@ -41,7 +41,8 @@ std::string check_stats_listen(std::string_view s) {
 
 Settings read_settings(const Reader& r, const toml::table& t) {
   r.only_keys(t, "[signer]", {"socket", "user", "on_error", "on_mismatch", "key_dir", "canonicalization",
-                               "headers", "oversign", "expire", "authserv_id", "log", "stats_listen"});
+                               "headers", "oversign", "expire", "authserv_id", "log", "stats_listen",
+                               "max_header_field_bytes", "max_header_fields", "max_header_bytes"});
   Settings s;
   s.socket = r.opt_string(t, "socket").value_or(s.socket);
   if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
@@ -81,6 +82,24 @@ Settings read_settings(const Reader& r, const toml::table& t) {
   s.log = r.opt_string(t, "log").value_or("syslog");
   if (s.log != "syslog" && s.log != "stderr") r.fail(t.get("log"), "'log' must be \"syslog\" or \"stderr\"");
   s.stats_listen = r.opt_string(t, "stats_listen").value_or("");
+  // RFC 5322 2.1.1 allows lines of 998 characters; mail with more or longer fields than these
+  // floors exists, and no bound above them is a reason to refuse a configuration, except that
+  // they must nest.
+  auto bound = [&](std::string_view key, std::size_t& value, std::int64_t floor, std::int64_t ceiling) {
+    if (auto v = r.opt_int(t, key)) {
+      if (*v < floor || *v > ceiling) {
+        r.fail(t.get(key), "'" + std::string(key) + "' must be " + std::to_string(floor) + " to " + std::to_string(ceiling));
+      }
+      value = static_cast<std::size_t>(*v);
+    }
+  };
+  auto& l = s.header_limits;
+  bound("max_header_field_bytes", l.max_field_bytes, 1000, 16 * 1024 * 1024);
+  bound("max_header_fields", l.max_fields, 100, 1000000);
+  bound("max_header_bytes", l.max_header_bytes, 10000, 64 * 1024 * 1024);
+  if (l.max_field_bytes > l.max_header_bytes) {
+    r.fail(t.get("max_header_field_bytes"), "'max_header_field_bytes' must not exceed 'max_header_bytes'");
+  }
   return s;
 }
 

@@ -17,6 +17,7 @@
 #include "core/common/error.h"
 #include "core/config/config.h"
 #include "core/dkim/types.h"
+#include "core/mail/message.h"
 
 namespace dnsauth::signing {
 
@@ -44,6 +45,9 @@ struct Settings {
   std::string authserv_id;                   // our own Authentication-Results id (removed when forged)
   std::string log = "syslog";                // "syslog" | "stderr"
   std::string stats_listen;                  // "127.0.0.1:9480" for Prometheus text; empty: off
+  // max_header_field_bytes, max_header_fields, max_header_bytes: past them a message the signer
+  // would sign is an internal error (on_error); one it would not sign passes as decided.
+  mail::ParserLimits header_limits;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of

@@ -300,9 +300,27 @@ TEST_F(SignerMilter, AnInternalErrorTempfailsByDefault) {
   ASSERT_EQ(r.action, mc::reply::replycode);
   EXPECT_TRUE(r.reply_text.starts_with("451 4.3.0 ")) << r.reply_text;
   EXPECT_TRUE(proc_->wait_for_log("decision=error-tempfail"));
-  EXPECT_NE(proc_->log().find("header section larger than"), std::string::npos) << proc_->log();
+  EXPECT_NE(proc_->log().find("header section over [signer] max_header_bytes"), std::string::npos) << proc_->log();
   // The connection and the milter carry on.
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+}
+
+TEST_F(SignerMilter, AHeaderSectionOverTheLimitsPassesWhenItWouldNotBeSigned) {
+  // Decided first: a message the signer would not sign is accepted unsigned whatever the size of
+  // its header section (on port 25 most mail is not ours to sign), with the usual reason.
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  Headers huge;
+  for (int i = 0; i < 20; ++i) huge.push_back({"X-Filler", " " + std::string(60000, 'x')});
+  for (const auto& h : kHeaders) huge.push_back(h);  // From comes after the limit
+  EXPECT_EQ(c.send_message(auth(""), huge, kBody).action, mc::reply::accept);
+  EXPECT_TRUE(proc_->wait_for_log("reason=unauthenticated"));
+  auto other = c.send_message(auth("mallory@example.org"), huge, kBody);
+  EXPECT_EQ(other.action, mc::reply::accept);
+  EXPECT_TRUE(other.edits.empty());
+  EXPECT_TRUE(proc_->wait_for_log("reason=not_allowed"));
+  EXPECT_EQ(proc_->log().find("error-tempfail"), std::string::npos) << proc_->log();
 }
 
 TEST_F(SignerMilter, OnErrorAcceptPassesTheMessageUnsignedAndSaysSo) {

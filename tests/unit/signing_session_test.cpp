@@ -1,6 +1,6 @@
-// The signing path shared by the milter and `dnsauth-signer sign` (issue 5): dual RSA and
-// Ed25519 signatures that verify, streaming bodies, no second signature for the same d=/s=,
-// and errors instead of crashes on bad input.
+// The signing path shared by the milter and `dnsauth-signer sign`: dual RSA and Ed25519
+// signatures that verify, streaming bodies, no second signature for the same d=/s=, header
+// limits, and errors instead of crashes on bad input.
 #include <gtest/gtest.h>
 
 #include "core/signing/session.h"
@@ -137,16 +137,78 @@ TEST(SignerSession, SkipsWithoutTouchingTheBody) {
   EXPECT_EQ(f.error().code, Errc::invalid_argument);
 }
 
-TEST(SignerSession, OversizedHeaderSectionsAndBadFieldNamesAreErrors) {
+// The header limits ([signer] max_header_*) bound what a session keeps. They are applied after
+// the decision: only a message that would be signed fails for them (it cannot be signed whole),
+// one that would not passes as decided, so mail the signer never signs is not deferred.
+TEST(SignerSession, HeaderLimitsApplyOnlyToWhatWouldBeSigned) {
+  SignerDir d;
+  auto limited = keys(d, signer_config("max_header_fields = 100\n"));
+  auto feed = [](SigningSession& s, bool from_last) {
+    if (!from_last) EXPECT_TRUE(s.header("From", " alice@example.com"));
+    for (int i = 0; i < 150; ++i) EXPECT_TRUE(s.header("X-Filler", " " + std::to_string(i)));
+    if (from_last) EXPECT_TRUE(s.header("From", " alice@example.com"));  // past the limit
+    return s.end_of_headers();
+  };
+  for (bool from_last : {false, true}) {
+    SCOPED_TRACE(from_last ? "From past the limit" : "From first");
+    SigningSession would_sign(limited, "alice@example.com");
+    auto r = feed(would_sign, from_last);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::limit);
+    EXPECT_NE(r.error().detail.find("max_header_fields (100)"), std::string::npos) << r.error().detail;
+    EXPECT_EQ(would_sign.exceeded(), mail::Limit::fields);
+
+    SigningSession unauthenticated(limited, "");
+    auto u = feed(unauthenticated, from_last);
+    ASSERT_TRUE(u) << u.error().message();
+    EXPECT_EQ(u->reason, Reason::unauthenticated);
+
+    SigningSession other(limited, "mallory@example.org");  // the From is still read past the limit
+    auto o = feed(other, from_last);
+    ASSERT_TRUE(o) << o.error().message();
+    EXPECT_EQ(o->reason, Reason::not_allowed);
+  }
+  // Several From fields past the limit are still several.
+  SigningSession several(limited, "alice@example.com");
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(several.header("X-Filler", " x"));
+  ASSERT_TRUE(several.header("From", " alice@example.com"));
+  ASSERT_TRUE(several.header("From", " alice@example.com"));
+  auto sv = several.end_of_headers();
+  ASSERT_TRUE(sv);
+  EXPECT_EQ(sv->reason, Reason::several_from);
+}
+
+TEST(SignerSession, EachHeaderLimitIsNamedAndTheDefaultsHold) {
+  SignerDir d;
+  auto defaults = keys(d);
+  struct Case {
+    const char* setting;
+    std::vector<std::pair<std::string, std::string>> fields;
+    mail::Limit limit;
+  };
+  std::vector<std::pair<std::string, std::string>> big, many;
+  for (int i = 0; i < 20; ++i) big.emplace_back("X-Big", " " + std::string(60000, 'x'));  // 1.2 MB in all
+  for (int i = 0; i < 1001; ++i) many.emplace_back("X-N", " 1");
+  for (const Case& c : {Case{"max_header_bytes (1048576)", big, mail::Limit::header_bytes},
+                        Case{"max_header_field_bytes (65536)", {{"X-Long", " " + std::string(64 * 1024, 'y')}},
+                             mail::Limit::field_bytes},
+                        Case{"max_header_fields (1000)", many, mail::Limit::fields}}) {
+    SCOPED_TRACE(c.setting);
+    SigningSession s(defaults, "alice@example.com");
+    ASSERT_TRUE(s.header("From", " alice@example.com"));
+    for (const auto& [n, v] : c.fields) ASSERT_TRUE(s.header(n, v));
+    auto r = s.end_of_headers();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::limit);
+    EXPECT_NE(r.error().detail.find(c.setting), std::string::npos) << r.error().detail;
+    EXPECT_EQ(s.exceeded(), c.limit);
+  }
+}
+
+TEST(SignerSession, ABadFieldNameIsASyntaxError) {
   SignerDir d;
   SigningSession s(keys(d), "alice@example.com");
-  std::string big(600 * 1024, 'x');
-  EXPECT_TRUE(s.header("X-Big", " " + big));
-  auto r = s.header("X-Big", " " + big);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::limit);
-  SigningSession s2(keys(d), "alice@example.com");
-  auto bad = s2.header("Bad Name", " x");
+  auto bad = s.header("Bad Name", " x");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::syntax);
 }

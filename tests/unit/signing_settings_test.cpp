@@ -49,7 +49,8 @@ TEST(SigningSettings, EverySettingIsRead) {
       "[signer]\nsocket = \"unix:/run/dnsauth/signer.sock\"\nuser = \"dnsauth\"\non_error = \"accept\"\n"
       "on_mismatch = \"reject\"\ncanonicalization = \"simple/relaxed\"\nheaders = [\"From\", \"Subject\"]\n"
       "oversign = [\"From\"]\nexpire = 86400\nauthserv_id = \"mx.example.org\"\nlog = \"stderr\"\n"
-      "stats_listen = \"[::1]:9480\"\n");
+      "stats_listen = \"[::1]:9480\"\nmax_header_field_bytes = 32768\nmax_header_fields = 500\n"
+      "max_header_bytes = 524288\n");
   ASSERT_TRUE(c) << c.error().message();
   const Settings& s = c->signer;
   EXPECT_EQ(s.socket, "unix:/run/dnsauth/signer.sock");
@@ -63,6 +64,17 @@ TEST(SigningSettings, EverySettingIsRead) {
   EXPECT_EQ(s.authserv_id, "mx.example.org");
   EXPECT_EQ(s.log, "stderr");
   EXPECT_EQ(s.stats_listen, "[::1]:9480");
+  EXPECT_EQ(s.header_limits.max_field_bytes, 32768u);
+  EXPECT_EQ(s.header_limits.max_fields, 500u);
+  EXPECT_EQ(s.header_limits.max_header_bytes, 524288u);
+}
+
+TEST(SigningSettings, HeaderLimitsDefaultTo64KiB1000Fields1MiB) {
+  auto c = parse("");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->signer.header_limits.max_field_bytes, 64u * 1024);
+  EXPECT_EQ(c->signer.header_limits.max_fields, 1000u);
+  EXPECT_EQ(c->signer.header_limits.max_header_bytes, 1024u * 1024);
 }
 
 TEST(SigningSettings, UnknownKeysAreErrorsWithFileAndLine) {
@@ -84,6 +96,10 @@ TEST(SigningSettings, InvalidValuesAreRefusedWithTheReasonAndPlace) {
       {"[signer]\nexpire = 60\n", "'expire' must be at least"},
       {"[signer]\ncanonicalization = \"relaxed/loose\"\n", "'canonicalization' must be like"},
       {"[signer]\nlog = \"file\"\n", "'log' must be"},
+      {"[signer]\nmax_header_fields = 10\n", "test.toml:2:21: 'max_header_fields' must be 100 to 1000000"},
+      {"[signer]\nmax_header_field_bytes = 500\n", "'max_header_field_bytes' must be 1000 to"},
+      {"[signer]\nmax_header_bytes = 100000000\n", "'max_header_bytes' must be 10000 to"},
+      {"[signer]\nmax_header_field_bytes = 200000\nmax_header_bytes = 100000\n", "must not exceed 'max_header_bytes'"},
       {"[[domain]]\nname = \"a.example\"\nauth = \"user\"\n", "'auth' must be"},
       {"[[domain]]\nname = \"a.example\"\nauth = \"map\"\n", "no 'allow' table"},
       {"[[domain]]\nname = \"a.example\"\nallow = { \"x\" = [\"y\"] }\n", "only with auth = \"map\""},
