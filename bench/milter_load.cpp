@@ -1,4 +1,4 @@
-// milter_load: drives any milter as an MTA does (bench/milter_client.h: negotiation, macros
+// milter_load: drives any milter as an MTA does (tests/support/milter_client.h: negotiation, macros
 // including {auth_authen}, {auth_type} and i, header fields, body chunks, end of message) with
 // N messages at concurrency C, one or several messages per connection, and reports messages per
 // second, p50/p99 latency, and, given the milter's pid, its CPU time per message and peak RSS.
@@ -28,7 +28,7 @@
 
 #include <boost/program_options.hpp>
 
-#include "bench/milter_client.h"
+#include "tests/support/milter_client.h"
 
 namespace {
 

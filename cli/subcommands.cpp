@@ -43,17 +43,23 @@ std::string full_help(const Tool& tool) {
   return os.str();
 }
 
-po::variables_map parse_command_line(const std::vector<std::string>& args, const po::options_description& options) {
+po::variables_map parse_command_line(const std::vector<std::string>& args, const po::options_description& options,
+                                     const char* positional) {
   // Stray words are collected under a hidden name, so that the error can name them.
   po::options_description all;
   all.add(options).add_options()("unexpected-argument", po::value<std::vector<std::string>>());
   po::positional_options_description rest;
+  if (positional) rest.add(positional, 1);
   rest.add("unexpected-argument", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(rest).run(), vm);
-  if (vm.count("unexpected-argument"))
-    throw UsageError("unexpected argument '" + vm["unexpected-argument"].as<std::vector<std::string>>().front() + "'");
-  po::notify(vm);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(rest).run(), vm);
+    if (vm.count("unexpected-argument"))
+      throw UsageError("unexpected argument '" + vm["unexpected-argument"].as<std::vector<std::string>>().front() + "'");
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
   return vm;
 }
 

@@ -221,9 +221,7 @@ po::options_description message_options() {
 int run_message(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) {
   po::positional_options_description positional;
   positional.add("message", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(message_options()).positional(positional).run(), vm);
-  po::notify(vm);
+  po::variables_map vm = cli::parse_command_line(args, message_options(), "message");
 
   const bool want_spf = vm.count("client-ip") > 0;
   if (!want_spf && (vm.count("mail-from") || vm.count("helo")))

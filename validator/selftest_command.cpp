@@ -33,9 +33,7 @@ po::options_description selftest_options() {
 }
 
 int run_selftest_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(selftest_options()).run(), vm);
-  po::notify(vm);
+  po::variables_map vm = cli::parse_command_line(args, selftest_options());
   if (!vm.count("config")) throw UsageError("--config is required");
   cli::ResolverOptions ro = cli::resolver_options_from(vm);
 

@@ -78,9 +78,7 @@ po::options_description spf_options() {
 }
 
 int run_spf(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(spf_options()).run(), vm);
-  po::notify(vm);
+  po::variables_map vm = cli::parse_command_line(args, spf_options());
   if (!vm.count("ip")) throw UsageError("--ip is required");
   if (!vm.count("mail-from")) throw UsageError("--mail-from is required (\"\" for a null reverse-path)");
   std::string identity = vm["identity"].as<std::string>();

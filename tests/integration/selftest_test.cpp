@@ -205,6 +205,11 @@ TEST_F(Selftest, UsageAndInputErrorsExitTwo) {
   EXPECT_EQ(none.status, 2);
   EXPECT_NE(none.err.find("--config"), std::string::npos) << none.err;
 
+  auto stray = run_process(tool_path("dnsauth-validate"),
+                           {"selftest", "--config", config().string(), "extra", "--zone", zone("example.net").string()});
+  EXPECT_EQ(stray.status, 2);
+  EXPECT_NE(stray.err.find("unexpected argument 'extra'"), std::string::npos) << stray.err;
+
   auto missing = run_process(tool_path("dnsauth-validate"),
                              {"selftest", "--config", (dir_ / "nope.toml").string(), "--zone", zone("example.net").string()});
   EXPECT_EQ(missing.status, 2);

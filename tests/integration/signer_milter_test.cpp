@@ -11,7 +11,7 @@
 #include <atomic>
 #include <thread>
 
-#include "bench/milter_client.h"
+#include "support/milter_client.h"
 #include "support/signer_fixture.h"
 #include "support/signer_process.h"
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/milter_client.h"
+#include "support/milter_client.h"
 #include "support/signer_fixture.h"
 #include "support/signer_process.h"
 

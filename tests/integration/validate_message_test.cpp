@@ -411,6 +411,7 @@ TEST_F(ValidateMessageCli, ExitTwoOnUsageAndInputErrors) {
       {base({"--authserv-id", "two words"}), "--authserv-id"},
       {base({"--psl", (dir_ / "missing.dat").string()}), "Public Suffix List"},
       {base({"--no-such-option"}), "no-such-option"},
+      {base({"second.eml"}), "unexpected argument 'second.eml'"},
       {{"message", (dir_ / "missing.eml").string(), "--zone", (dir_ / "example.com.zone").string()},
        "cannot open the message"},
       {{"message", (dir_ / "broken.eml").string(), "--zone", (dir_ / "example.com.zone").string()},

@@ -223,6 +223,7 @@ TEST_F(ValidateSpfCli, UsageAndInputErrorsExitTwo) {
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "", "--zone", zone_}, "give --helo"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--identity", "pra", "--zone", zone_}, "--identity must be"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--bogus"}, "unrecognised option '--bogus'"},
+      {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "stray", "--zone", zone_}, "unexpected argument 'stray'"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--timeout", "0"}, "--timeout must be"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--time-limit", "-1", "--zone", zone_}, "--time-limit must be"},
       {{"spf", "--ip", "192.0.2.1", "--mail-from", "a@x.test", "--resolver", "ns.example.com"}, "not an IPv4"},

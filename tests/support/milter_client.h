@@ -4,8 +4,9 @@
 // of at most 65535 bytes, end of message and the header edits it brings. Stages the milter
 // declined (SMFIP_NO*) are not sent; stages it will not answer (SMFIP_NR_*) are sent without
 // waiting, buffered until the next command that is answered, as an MTA's buffered stream does.
-// Several messages may share one connection. Header-only: bench/milter_load.cpp and the
-// signer's tests use it. Errors (protocol, timeout, connection) throw std::runtime_error.
+// Several messages may share one connection. Header-only, shared test support: the signer's
+// tests and the load client bench/milter_load.cpp use it. Errors (protocol, timeout, connection)
+// throw std::runtime_error.
 #pragma once
 
 #include <arpa/inet.h>
