@@ -1,5 +1,5 @@
 // DKIM throughput beside the OpenSSL primitives it rests on, measured in the same binary so
-// that the ratio shows how much the core adds (issue 2, bench/; issue 5, performance targets):
+// that the ratio shows how much the core adds (bench/; the README's performance targets):
 //   sign/s    dkim::Signer over a ~2 KB message    vs  EVP RSA-2048 / Ed25519 sign of 32 bytes
 //   verify/s  dkim::verify_message + MemoryResolver vs EVP RSA-2048 / Ed25519 verify
 //   MB/s      dkim::BodyHasher, 1 MB in 64 KB chunks vs EVP_Digest SHA-256 of the same bytes

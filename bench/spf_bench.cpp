@@ -1,4 +1,4 @@
-// SPF evaluation throughput (issue 3, bench/): check_host() evaluations per second on a
+// SPF evaluation throughput (bench/): check_host() evaluations per second on a
 // MemoryResolver, for a realistic policy: three levels of include, eight DNS-querying terms
 // (the limit is ten), macros in exists:, include: and a: targets, one void lookup, and a pass
 // found in the deepest record. The resolver answers from memory, so this measures the core itself:

@@ -1,4 +1,4 @@
-// The subcommand scaffolding that dnsauth-publish and dnsauth-validate share (DESIGN.md
+// The subcommand scaffolding that dnsauth-publish and dnsauth-validate share (docs/architecture.md,
 // "Command-line contract"): the table of commands, the help text, strict option parsing, and
 // main()'s dispatch with its error handling (one line on stderr, the tool's error status).
 // Each tool keeps only its commands, its texts and its exit statuses.

@@ -13,7 +13,7 @@
 
 namespace dnsauth::publisher {
 
-// DESIGN.md "Command-line contract": lint exits 0 clean, 1 warnings only, 2 errors or usage
+// docs/architecture.md, "Command-line contract": lint exits 0 clean, 1 warnings only, 2 errors or usage
 // error; generate, rotate and rules exit 0 on success and 2 on any error.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitWarnings = 1;

@@ -97,7 +97,7 @@ for label, ours, raw, speed_key, key, unit in rows:
     ratio_txt = f"{ratio:.2f}" if ratio is not None else "-"
     print(f"{label:<35} {fmt(o, unit):>13} {fmt(r, unit):>21} {ratio_txt:>6} {fmt(speed.get(speed_key), unit):>14} {per_op:>11}")
 
-# Issue 5's targets.
+# The signer's performance targets (README, Performance).
 sign = rate("BM_Dkim_Sign/rsa2048", "items_per_second")
 relaxed = rate("BM_Dkim_BodyHash/relaxed", "bytes_per_second")
 print()

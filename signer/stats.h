@@ -1,4 +1,4 @@
-// What the signer did, as counters (issue 5: signed, skipped per reason, errors, a latency
+// What the signer did, as counters (signed, skipped per reason, errors, a latency
 // histogram) rendered in the Prometheus text exposition format (version 0.0.4), and the one
 // log line per message. Lock-free: every milter thread records into the same object.
 #pragma once

@@ -1,4 +1,4 @@
-// dnsauth-validate's subcommands (DESIGN.md "Command-line contract"). Each parses its own
+// dnsauth-validate's subcommands (docs/architecture.md, "Command-line contract"). Each parses its own
 // options (Boost.Program_options), writes results to out and complaints to err, and returns
 // the exit status. A new subcommand is one file with its options() and run(), and one entry
 // in commands() (commands.cpp).

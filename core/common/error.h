@@ -1,4 +1,4 @@
-// The core's error convention (DESIGN.md "Errors"): malformed input is an Error with a code,
+// The core's error convention (docs/architecture.md, "Errors"): malformed input is an Error with a code,
 // a precise detail and, where it applies, the byte offset into the input that was being read.
 // Protocol outcomes (spf::Result, dkim::Status) are values, never Errors.
 #pragma once

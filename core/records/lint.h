@@ -93,7 +93,7 @@ struct Report {
   // The worst severity among the findings; nullopt when there are none.
   std::optional<Severity> worst() const;
   std::size_t count(Severity severity) const;
-  // The CLI contract (DESIGN.md): 0 clean (info only), 1 warnings only, 2 errors.
+  // The CLI contract (docs/architecture.md): 0 clean (info only), 1 warnings only, 2 errors.
   int exit_code() const;
 };
 

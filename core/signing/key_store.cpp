@@ -62,7 +62,7 @@ struct Loader {
       error("key file " + path + " for " + who + " is not a regular file");
       return nullptr;
     }
-    // Issue 5: a private key anyone else can read is no longer private; refuse to use it.
+    // A private key anyone else can read is no longer private; refuse to use it.
     if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH)) {
       error("key file " + path + " for " + who + " is group- or world-accessible (mode " + octal_mode(st.st_mode) +
             "); run chmod 600 " + path);

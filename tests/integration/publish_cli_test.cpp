@@ -1,4 +1,4 @@
-// dnsauth-publish's command-line contract (DESIGN.md): every exit status of every command
+// dnsauth-publish's command-line contract (docs/architecture.md): every exit status of every command
 // (lint: 0 clean, 1 warnings only, 2 errors or usage error; generate, rotate, rules: 0 or 2),
 // --help documenting every option, --json output that parses, error messages that name the
 // problem in one line.

@@ -1,4 +1,4 @@
-// dnsauth-validate selftest (issue 7): the whole cycle — publish, sign through the signer's
+// dnsauth-validate selftest: the whole cycle — publish, sign through the signer's
 // path, verify against what is published — offline against the generated zone files and live
 // against nsd serving them; then broken zones, where selftest must fail and name the problem.
 #include <gtest/gtest.h>

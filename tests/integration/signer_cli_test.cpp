@@ -1,4 +1,4 @@
-// dnsauth-signer's command-line contract (DESIGN.md): every exit status of --check-config
+// dnsauth-signer's command-line contract (docs/architecture.md): every exit status of --check-config
 // (0, 2) and of sign (0 signed, 3 not signed with the reason on stderr, 2 error), usage errors,
 // and signed output that dnsauth and dkimpy both verify.
 #include <gtest/gtest.h>

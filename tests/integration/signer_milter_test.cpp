@@ -1,4 +1,4 @@
-// dnsauth-signer as a milter (issue 5), driven over the milter protocol by the same MTA-side
+// dnsauth-signer as a milter, driven over the milter protocol by the same MTA-side
 // client the load benchmark uses: what is negotiated, where the signatures go, what the MTA
 // hears for every decision and for internal errors, several messages per connection, SIGHUP
 // reloads (also in the middle of a run), the metrics listener, and a clean stop on SIGTERM.

@@ -1,4 +1,4 @@
-// dnsauth-signer behind a real Postfix with Cyrus SASL (issue 5, end to end): Postfix on
+// dnsauth-signer behind a real Postfix with Cyrus SASL, end to end: Postfix on
 // loopback ports with its own config directory, logins from a sasldb file, submissions with
 // swaks, and the messages read back from the delivered maildir. Signed when the login may use
 // the From, unsigned when it may not or when unauthenticated, refused with on_mismatch =

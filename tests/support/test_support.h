@@ -6,7 +6,7 @@
 
 namespace dnsauth::test {
 
-// ../shared/conformance beside the checkout (DESIGN.md: read there, never copied).
+// ../shared/conformance beside the checkout (docs/architecture.md, "Tests": read there, never copied).
 std::filesystem::path conformance_dir();
 // tests/data in the source tree.
 std::filesystem::path data_dir();

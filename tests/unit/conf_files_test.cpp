@@ -1,4 +1,4 @@
-// conf/ (issue 5): the systemd unit and the Postfix lines an operator copies, each setting with
+// conf/: the systemd unit and the Postfix lines an operator copies, each setting with
 // a comment saying what it does, and the settings the issue names present. The paths and
 // signals in them must match what the build installs and what the signer handles.
 #include <gtest/gtest.h>

@@ -720,7 +720,7 @@ TEST(Rfc6376_6_1_1, MalformedSignatureIsNotAPassAndOthersStillVerify) {
   // A DKIM-Signature that does not parse gets a verdict with the parse error as its reason;
   // a good signature beside it still passes. RFC 6376 6.1.1 calls this PERMFAIL (signature
   // missing required tag); RFC 8601 2.7.1 reports signatures that "contained syntax errors"
-  // as neutral, DESIGN.md ("malformed input permerror") as permerror: either is accepted.
+  // as neutral, docs/architecture.md ("Errors": malformed input is permerror) as permerror: either is accepted.
   const auto& k = Keys::get();
   const std::string good = sign_raw(kMessage, {make_spec("example.com", "sel", k.ed25519)}, kNow);
   const std::string broken = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA\r\n";

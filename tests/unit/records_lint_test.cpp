@@ -1,6 +1,6 @@
 // The lint catalog itself and what every rule shares: stable, unique ids with a severity, a
 // summary and an RFC section; the DNS rules (dns-tempfail, dns-not-followed) with their
-// triggering and clean cases; the report's exit status (DESIGN.md: 0 clean, 1 warnings only,
+// triggering and clean cases; the report's exit status (docs/architecture.md: 0 clean, 1 warnings only,
 // 2 errors); record-type detection; a configured domain's expectations.
 #include <regex>
 

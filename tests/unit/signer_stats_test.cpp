@@ -1,4 +1,4 @@
-// Counters in Prometheus text format and the one log line per message (issue 5).
+// Counters in Prometheus text format and the one log line per message.
 #include <gtest/gtest.h>
 
 #include "signer/stats.h"

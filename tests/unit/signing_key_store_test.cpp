@@ -1,4 +1,4 @@
-// The signer's key store (issue 5): keys loaded and checked once, refused when others can read
+// The signer's key store: keys loaded and checked once, refused when others can read
 // them, every finding reported with where it comes from, and reloads that swap atomically or
 // keep the old set.
 #include <gtest/gtest.h>

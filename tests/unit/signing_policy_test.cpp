@@ -1,4 +1,4 @@
-// The signer's policy (issue 5): who may sign as whom, for every auth mode, and every reason
+// The signer's policy: who may sign as whom, for every auth mode, and every reason
 // a message is left unsigned or refused.
 #include <gtest/gtest.h>
 
