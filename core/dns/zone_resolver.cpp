@@ -1,6 +1,10 @@
 #include "core/dns/zone_resolver.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -57,26 +61,45 @@ struct RrDeleter {
 using RrPtr = std::unique_ptr<ldns_rr, RrDeleter>;
 
 // "$INCLUDE <file> [<origin>]" (RFC 1035 5.1), as ldns consumed it: the file and the origin.
+// A quoted word is a word even when empty: `$INCLUDE ""` names no file, and must not let the
+// origin after it pass for the file name.
 std::vector<std::string> include_arguments(std::string text) {
   std::vector<std::string> words;
   std::string word;
-  bool quoted = false;
+  bool quoted = false, in_word = false;
   for (char c : text) {
     if (!quoted && c == ';') break;  // a comment ends the line
     if (c == '"') {
       quoted = !quoted;
+      in_word = true;
       continue;
     }
     if (!quoted && (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '(' || c == ')')) {
-      if (!word.empty()) words.push_back(std::move(word));
+      if (in_word) words.push_back(std::move(word));
       word.clear();
+      in_word = false;
     } else {
       word.push_back(c);
+      in_word = true;
     }
   }
-  if (!word.empty()) words.push_back(std::move(word));
+  if (in_word) words.push_back(std::move(word));
   if (!words.empty()) words.erase(words.begin());  // "$INCLUDE"
   return words;
+}
+
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// Opens a master file for reading. fopen() opens a directory too, and every read of it then
+// fails without ever reaching end of file, so a directory is refused here.
+Result<FilePtr> open_master_file(const std::filesystem::path& file, const std::string& what) {
+  FilePtr fp(std::fopen(file.c_str(), "r"));
+  if (!fp) return make_error(Errc::io, "cannot open " + what + " " + file.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(::fileno(fp.get()), &st) != 0)
+    return make_error(Errc::io, "cannot read " + what + " " + file.string() + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return make_error(Errc::io, what + " " + file.string() + " is a directory");
+  return fp;
 }
 
 // Reads every record of a master file into owned. Records are read one by one rather than with
@@ -93,7 +116,16 @@ Result<void> read_records(std::FILE* fp, const std::string& source, const std::f
   while (!std::feof(fp)) {
     long start = std::ftell(fp);
     ldns_rr* rr = nullptr;
+    errno = 0;
     ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &default_ttl, &current_origin, &previous_owner, &line);
+    // A read error never reaches end of file: ldns reports it as an empty line, and the loop
+    // would ask again forever.
+    if (std::ferror(fp)) {
+      int saved = errno;
+      if (rr) ldns_rr_free(rr);
+      return make_error(Errc::io, source + ":" + std::to_string(line) + ": read error" +
+                                      (saved ? std::string(": ") + std::strerror(saved) : std::string()));
+    }
     // ldns freed and replaced the origin or the previous owner: keep the guards current.
     if (origin_guard.get() != current_origin) {
       (void)origin_guard.release();
@@ -109,8 +141,11 @@ Result<void> read_records(std::FILE* fp, const std::string& source, const std::f
       continue;
     }
     if (rr) ldns_rr_free(rr);
-    if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN)
+    if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL || st == LDNS_STATUS_SYNTAX_ORIGIN) {
+      if (std::ftell(fp) == start && !std::feof(fp))
+        return make_error(Errc::io, at + "the reader made no progress");  // never spin
       continue;
+    }
     if (st != LDNS_STATUS_SYNTAX_INCLUDE) return make_error(Errc::syntax, at + ldns_get_errorstr_by_id(st));
 
     long end = std::ftell(fp);
@@ -119,7 +154,8 @@ Result<void> read_records(std::FILE* fp, const std::string& source, const std::f
     text.resize(std::fread(text.data(), 1, text.size(), fp));
     std::fseek(fp, end, SEEK_SET);
     std::vector<std::string> args = include_arguments(text);
-    if (args.empty() || args.size() > 2) return make_error(Errc::syntax, at + "$INCLUDE needs a file name and at most an origin");
+    if (args.empty() || args.size() > 2 || args[0].empty())
+      return make_error(Errc::syntax, at + "$INCLUDE needs a file name and at most an origin");
     if (depth >= 8) return make_error(Errc::syntax, at + "$INCLUDE nested more than 8 deep");
     std::filesystem::path file = args[0];
     if (file.is_relative()) file = dir / file;
@@ -134,9 +170,9 @@ Result<void> read_records(std::FILE* fp, const std::string& source, const std::f
         include_origin.reset(absolute);
       }
     }
-    std::unique_ptr<std::FILE, FileCloser> included(std::fopen(file.c_str(), "r"));
-    if (!included) return make_error(Errc::io, at + "cannot open $INCLUDE file " + file.string());
-    auto r = read_records(included.get(), file.string(), file.parent_path(),
+    auto included = open_master_file(file, "$INCLUDE file");
+    if (!included) return make_error(Errc::io, at + included.error().detail);
+    auto r = read_records(included->get(), file.string(), file.parent_path(),
                           include_origin ? include_origin.get() : current_origin, owned, depth + 1);
     if (!r) return r;
   }
@@ -145,10 +181,10 @@ Result<void> read_records(std::FILE* fp, const std::string& source, const std::f
 }  // namespace
 
 Result<void> ZoneResolver::load_file(const std::filesystem::path& file, std::string_view origin) {
-  std::unique_ptr<std::FILE, FileCloser> fp(std::fopen(file.c_str(), "r"));
-  if (!fp) return make_error(Errc::io, "cannot open zone file " + file.string());
+  auto fp = open_master_file(file, "zone file");
+  if (!fp) return tl::unexpected(fp.error());
   std::string start = origin.empty() ? origin_from_file_name(file) : std::string(origin);
-  return load_stream(fp.get(), file.string(), file.parent_path(), start);
+  return load_stream(fp->get(), file.string(), file.parent_path(), start);
 }
 
 Result<void> ZoneResolver::load_text(std::string_view text, std::string_view source,

@@ -31,8 +31,10 @@ class ZoneResolver : public Resolver {
   // The zone's apex is the owner of its SOA or, for a fragment without one, the longest
   // domain common to all its owner names; when the names share no more than a top-level
   // domain, each name is its own little zone.
-  // Errc::io when the file cannot be opened; Errc::syntax "FILE:LINE: what" when ldns cannot
-  // read a record, and for records of a class other than IN.
+  // Errc::io when the file (or an $INCLUDE file) cannot be opened, is a directory, or a read
+  // fails ("FILE:LINE: read error: ..."); Errc::syntax "FILE:LINE: what" when ldns cannot read a
+  // record, for an $INCLUDE without a file name or nested more than 8 deep (a loop), and for
+  // records of a class other than IN.
   Result<void> load_file(const std::filesystem::path& file, std::string_view origin = {});
   // The same from text; source names it in errors ("<zone text>:3: ..."); $INCLUDE paths
   // are relative to the current directory.

@@ -160,6 +160,32 @@ TEST(PublishCli, LintReadsZoneFilesWithIncludesAndNamesTheLineOfAnError) {
   EXPECT_NE(broken.err.find("example.com.zone:6: "), std::string::npos) << broken.err;
 }
 
+// A --zone or an $INCLUDE that names a directory, or an $INCLUDE without a file name, is an
+// input error with FILE:LINE (exit 2), at once: a read that fails never reaches end of file,
+// and reading on waited for it forever. The validator reads --zone the same way.
+TEST(PublishCli, LintRefusesZoneFilesThatCannotBeRead) {
+  Workspace ws;
+  fs::create_directories(ws.dir() / "z" / "parts");
+  ws.write("z/example.com.zone", "$TTL 300\n@ IN TXT \"v=spf1 -all\"\n$INCLUDE parts\n");
+  ws.write("z/example.net.zone", "$TTL 300\n@ IN TXT \"v=spf1 -all\"\n$INCLUDE \"\"\n");
+  struct Case {
+    fs::path zone;
+    std::string says;
+  };
+  for (const Case& c : {Case{ws.dir() / "z", (ws.dir() / "z").string() + " is a directory"},
+                        Case{ws.dir() / "z/example.com.zone", "example.com.zone:3: $INCLUDE file " +
+                                                                  (ws.dir() / "z/parts").string() + " is a directory"},
+                        Case{ws.dir() / "z/example.net.zone", "example.net.zone:3: $INCLUDE needs a file name"}}) {
+    Ran r = publish({"lint", "--zone", c.zone.string(), "--domain", "example.com"});
+    EXPECT_EQ(r.status, 2) << c.zone << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+  Ran validate = run_process(tool_path("dnsauth-validate"),
+                             {"spf", "--ip", "192.0.2.1", "--mail-from", "a@example.com", "--zone", (ws.dir() / "z").string()});
+  EXPECT_EQ(validate.status, 2) << validate.out << validate.err;
+  EXPECT_NE(validate.err.find("is a directory"), std::string::npos) << validate.err;
+}
+
 TEST(PublishCli, LintRecordHumanOutputPointsAtTheError) {
   Ran r = publish({"lint", "--record", "v=spf1 ip4:192.0.2.1 bogus -all"});
   EXPECT_EQ(r.status, 2);

@@ -221,6 +221,46 @@ TEST(DnsZoneResolver, IncludeFiles) {
   std::filesystem::remove_all(dir);
 }
 
+// A file that opens but cannot be read (a directory, a read error) is an I/O error naming the
+// file and line, never a loop waiting for an end of file that a failed read does not reach; an
+// $INCLUDE (RFC 1035 5.1) must name a file.
+TEST(DnsZoneResolver, ReadErrorsAreErrorsWithTheirPlace) {
+  auto dir = std::filesystem::temp_directory_path() / ("dnsauth-readerr-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "parts");
+  std::ofstream(dir / "dir.zone") << "$ORIGIN dir.test.\n@ IN TXT \"x\"\n$INCLUDE parts\n";
+  std::ofstream(dir / "mem.zone") << "$ORIGIN mem.test.\n$INCLUDE /proc/self/mem\n";
+  struct Case {
+    std::filesystem::path file;
+    Errc code;
+    std::string says;
+  };
+  for (const Case& c : {
+           Case{dir / "parts", Errc::io, "zone file " + (dir / "parts").string() + " is a directory"},
+           Case{dir / "dir.zone", Errc::io,
+                (dir / "dir.zone").string() + ":3: $INCLUDE file " + (dir / "parts").string() + " is a directory"},
+           // Reading /proc/self/mem at offset 0 fails (EIO): a file that opens but cannot be read.
+           Case{"/proc/self/mem", Errc::io, "/proc/self/mem:0: read error"},
+           Case{dir / "mem.zone", Errc::io, "/proc/self/mem:0: read error"},
+       }) {
+    ZoneResolver z;
+    auto r = z.load_file(c.file);
+    ASSERT_FALSE(r) << c.file;
+    EXPECT_EQ(r.error().code, c.code) << r.error().message();
+    EXPECT_NE(r.error().detail.find(c.says), std::string::npos) << r.error().message();
+    EXPECT_TRUE(z.zones().empty());
+  }
+  for (const char* text : {"$ORIGIN example.com.\n$INCLUDE \"\"\n", "$ORIGIN example.com.\n$INCLUDE \"\" sub\n",
+                           "$ORIGIN example.com.\n$INCLUDE\n"}) {
+    ZoneResolver z;
+    auto r = z.load_text(text, "zone-text");
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, Errc::syntax);
+    EXPECT_NE(r.error().detail.find("zone-text:2: $INCLUDE needs a file name"), std::string::npos)
+        << text << " -> " << r.error().message();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DnsZoneResolver, ErrorsNameTheSourceAndLine) {
   struct Bad {
     const char* text;
