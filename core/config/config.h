@@ -78,8 +78,10 @@ struct Config {
   const Domain* find_domain(std::string_view name) const;  // case-insensitive, exact name
 };
 
-// Errc::io when unreadable; Errc::syntax with "file:line:col: ..." in detail for TOML errors,
-// unknown keys, wrong types and invalid values. Relative paths resolve against the file's folder.
+// Errc::io when the file cannot be opened or read to its end, or is a directory; Errc::syntax
+// when it holds nothing (no table, no key: an empty or comment-only file), and with
+// "file:line:col: ..." in detail for TOML errors, unknown keys, wrong types and invalid values.
+// Relative paths resolve against the file's folder.
 // The keys inside [signer] other than key_dir, and a domain's auth/allow, are left to
 // signing::load_config (core/signing/settings.h), which every tool uses to read the file whole.
 Result<Config> load_config(const std::filesystem::path& file);

@@ -3,12 +3,14 @@
 #include <openssl/crypto.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/mail/message.h"
@@ -40,11 +42,47 @@ std::string octal_mode(mode_t m) {
   return buf;
 }
 
+// Why someone other than root, us and the signer's user could replace what is in `dir`, or ""
+// when no one can. The restricted deletion (sticky) bit of /tmp lets others add entries but not
+// rename or remove ours.
+std::string unsafe_folder(const std::string& dir, const struct stat& st, const passwd* user) {
+  bool sticky = st.st_mode & S_ISVTX;
+  if ((st.st_mode & S_IWOTH) && !sticky)
+    return "folder " + dir + " is world-writable (mode " + octal_mode(st.st_mode) + "): anyone can replace the keys below it; run chmod o-w " + dir;
+  if ((st.st_mode & S_IWGRP) && !sticky)
+    return "folder " + dir + " is group-writable (mode " + octal_mode(st.st_mode) + "): group " + std::to_string(st.st_gid) +
+           " can replace the keys below it; run chmod g-w " + dir;
+  if (st.st_uid != 0 && st.st_uid != ::geteuid() && !(user && st.st_uid == user->pw_uid))
+    return "folder " + dir + " is owned by uid " + std::to_string(st.st_uid) +
+           ", who can replace the keys below it; it must belong to root or the signer's user";
+  return "";
+}
+
 struct Loader {
   const Config& cfg;
   std::vector<Finding>& findings;
   std::map<std::string, std::shared_ptr<const dkim::PrivateKey>> cache;  // by path: parsed once
   const passwd* user = nullptr;
+  std::set<std::string> folders_checked;
+
+  // As OpenDKIM checks a key's path: every folder from the root down to `dir` (symbolic links
+  // resolved). A key is only as private as the folders that hold it. Unlike OpenDKIM, a folder
+  // no one else may enter does not end the walk: what is below it is checked all the same, so
+  // that a world-writable key_dir is reported even while its parent happens to be closed.
+  void check_folders(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::path real = std::filesystem::canonical(dir, ec);
+    if (ec) return;  // a missing folder is reported with the key file it should hold
+    std::filesystem::path at = real.root_path();
+    std::vector<std::filesystem::path> chain{at};
+    for (const auto& part : real.relative_path()) chain.push_back(at /= part);
+    for (const auto& folder : chain) {
+      struct stat st {};
+      if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
+      if (folders_checked.insert(folder.string()).second)
+        if (std::string why = unsafe_folder(folder.string(), st, user); !why.empty()) error(why);
+    }
+  }
 
   void error(std::string text) { findings.push_back({Finding::Severity::error, std::move(text)}); }
   void warning(std::string text) { findings.push_back({Finding::Severity::warning, std::move(text)}); }
@@ -62,6 +100,8 @@ struct Loader {
       error("key file " + path + " for " + who + " is not a regular file");
       return nullptr;
     }
+    std::error_code ec;
+    check_folders(std::filesystem::canonical(sel.key_path, ec).parent_path());
     // A private key anyone else can read is no longer private; refuse to use it.
     if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH)) {
       error("key file " + path + " for " + who + " is group- or world-accessible (mode " + octal_mode(st.st_mode) +
@@ -146,12 +186,13 @@ dkim::HeaderPolicy header_policy(const Settings& s) {
 LoadResult build_key_set(Config cfg_in) {
   LoadResult result;
   auto cfg = std::make_shared<const Config>(std::move(cfg_in));
-  Loader loader{*cfg, result.findings, {}, nullptr};
+  Loader loader{*cfg, result.findings, {}, nullptr, {}};
 
   const auto& s = cfg->signer;
   for (const auto& problem : check_settings(s)) loader.error(cfg->file().string() + ": [signer] " + problem);
   if (!s.user.empty()) loader.user = ::getpwnam(s.user.c_str());
 
+  if (std::error_code ec; std::filesystem::is_directory(cfg->key_dir(), ec)) loader.check_folders(cfg->key_dir());
   dkim::HeaderPolicy headers = header_policy(s);
   std::vector<KeySet::DomainKeys> domains;
   std::size_t keys = 0;
@@ -174,10 +215,14 @@ LoadResult build_key_set(Config cfg_in) {
     }
     domains.push_back(std::move(dk));
   }
-  if (keys == 0 && !std::any_of(result.findings.begin(), result.findings.end(), [](const Finding& f) {
-        return f.severity == Finding::Severity::error;
-      })) {
-    loader.warning(cfg->file().string() + ": no [[domain.selector]] is configured; the signer will sign nothing");
+  // A key set that can sign nothing is refused, so that a config emptied by mistake neither
+  // starts a signer nor replaces a working key set on reload, which would leave all mail
+  // unsigned with no more than a warning.
+  if (cfg->domains().empty()) {
+    loader.error(cfg->file().string() + ": no [[domain]] is configured; the signer would sign nothing");
+  } else if (std::none_of(cfg->domains().begin(), cfg->domains().end(),
+                          [](const config::Domain& d) { return !d.selectors.empty(); })) {
+    loader.error(cfg->file().string() + ": no [[domain.selector]] is configured; the signer would sign nothing");
   }
   bool failed = std::any_of(result.findings.begin(), result.findings.end(),
                             [](const Finding& f) { return f.severity == Finding::Severity::error; });

@@ -59,7 +59,8 @@ struct LoadResult {
 dkim::HeaderPolicy header_policy(const Settings& s);
 
 // Reads the config file, then checks and loads every key. Never throws; a config that does not
-// parse is one error finding with its file:line.
+// parse is one error finding with its file:line. A config without any [[domain]], or without
+// any [[domain.selector]] in all its domains, is an error: such a key set signs nothing.
 LoadResult load_key_set(const std::filesystem::path& config_file);
 // The same for an already parsed config (tests, --check-config after parse).
 LoadResult build_key_set(Config cfg);

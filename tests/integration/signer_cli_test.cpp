@@ -51,11 +51,43 @@ TEST_F(SignerCli, CheckConfigPrintsEveryFindingAndExitsTwo) {
 }
 
 TEST_F(SignerCli, CheckConfigWarningsStillExitZero) {
-  SignerDir::write_file(config_, "[signer]\nkey_dir = \"keys\"\n[[domain]]\nname = \"example.com\"\n");
+  SignerDir::write_file(config_, "[signer]\nkey_dir = \"keys\"\n[[domain]]\nname = \"example.com\"\n"
+                                 "  [[domain.selector]]\n  name = \"r1\"\n  bits = 3072\n  key = \"rsa.pem\"\n");
   auto r = signer({"--config", config_.string(), "--check-config"});
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("warning: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("will sign nothing"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2048-bit RSA key"), std::string::npos) << r.out;
+}
+
+// A configuration that cannot be read whole, or that gives the signer nothing to sign, is an
+// error (exit 2), never "OK (0 domains, 0 keys)".
+TEST_F(SignerCli, CheckConfigRefusesWhatSignsNothing) {
+  struct Case {
+    std::string name;
+    std::filesystem::path config;
+    std::string says;
+  };
+  auto empty = dir_.write_config("", "empty.toml");
+  auto comments = dir_.write_config("# all commented out\n", "comments.toml");
+  auto no_domain = dir_.write_config("[signer]\nkey_dir = \"keys\"\n", "no-domain.toml");
+  auto no_selector = dir_.write_config("[signer]\nkey_dir = \"keys\"\n[[domain]]\nname = \"example.com\"\n", "no-selector.toml");
+  std::filesystem::create_directories(dir_.dir() / "conf.d");
+  for (const Case& c : {
+           Case{"empty file", empty, "the configuration file is empty"},
+           Case{"comments only", comments, "the configuration file is empty"},
+           Case{"a directory", dir_.dir() / "conf.d", "it is a directory"},
+           // Opens, then every read fails (EIO): the read error path, which root's
+           // permissions cannot exercise.
+           Case{"unreadable", "/proc/self/mem", "cannot read the configuration file: Input/output error"},
+           Case{"missing", dir_.dir() / "absent.toml", "No such file or directory"},
+           Case{"no domain", no_domain, "no [[domain]] is configured"},
+           Case{"no selector", no_selector, "no [[domain.selector]] is configured"},
+       }) {
+    auto r = signer({"--config", c.config.string(), "--check-config"});
+    EXPECT_EQ(r.status, 2) << c.name << ": " << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find(c.says), std::string::npos) << c.name << ": " << r.out << r.err;
+    EXPECT_EQ(r.out.find("OK ("), std::string::npos) << c.name << ": " << r.out;
+  }
 }
 
 TEST_F(SignerCli, SignExitsZeroAndBothVerifiersAgree) {

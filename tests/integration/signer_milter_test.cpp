@@ -364,6 +364,24 @@ TEST_F(SignerMilter, SighupReloadsAndABrokenConfigKeepsTheOldOne) {
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
 }
 
+// A config emptied or truncated by mistake is refused on reload like any broken one: the
+// running key set stays, and mail is still signed.
+TEST_F(SignerMilter, SighupWithAnEmptiedConfigKeepsTheKeys) {
+  start();
+  int reloads = 0;
+  for (const std::string& text : {std::string(), "[signer]\nsocket = \"" + socket() + "\"\nlog = \"stderr\"\n"}) {
+    dir_.write_config(text);
+    proc_->signal(SIGHUP);
+    ASSERT_TRUE(proc_->wait_for_log("reload refused", ++reloads)) << proc_->log();
+    EXPECT_TRUE(proc_->alive());
+    mc::Client c(socket());
+    c.negotiate();
+    EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u) << text;
+  }
+  EXPECT_NE(proc_->log().find("the configuration file is empty"), std::string::npos) << proc_->log();
+  EXPECT_NE(proc_->log().find("no [[domain]] is configured"), std::string::npos) << proc_->log();
+}
+
 TEST_F(SignerMilter, SighupsDuringARunLoseNoMessage) {
   start();
   std::atomic<bool> done{false};

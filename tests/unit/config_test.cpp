@@ -2,6 +2,9 @@
 // key_dir. The loader is strict: every mistake names file:line and the key, so --check-config can
 // point at it. The signer's own settings are tested in signing_settings_test.cpp.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "core/config/config.h"
 #include "support/test_support.h"
@@ -119,4 +122,34 @@ TEST(Config, MissingFileIsAnIoError) {
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, Errc::io);
   EXPECT_NE(c.error().detail.find("/nonexistent/dnsauth.toml"), std::string::npos);
+}
+
+// A file that cannot be read to its end, or that holds nothing, is never taken for a
+// configuration with no domains: every tool refuses it, and a reload keeps what it had.
+TEST(Config, UnreadableDirectoryAndEmptyFilesAreErrors) {
+  auto dir = std::filesystem::temp_directory_path() / ("dnsauth-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "conf.d");
+  std::ofstream(dir / "empty.toml").flush();
+  std::ofstream(dir / "blank.toml") << "\n  \n# only a comment\n";
+  struct Case {
+    std::filesystem::path file;
+    Errc code;
+    std::string says;
+  };
+  for (const Case& c : {
+           Case{dir / "conf.d", Errc::io, (dir / "conf.d").string() + ": cannot read the configuration file: it is a directory"},
+           // Reading /proc/self/mem at offset 0 fails (EIO): a file that opens but cannot be read.
+           Case{"/proc/self/mem", Errc::io, "/proc/self/mem: cannot read the configuration file: Input/output error"},
+           Case{dir / "empty.toml", Errc::syntax, (dir / "empty.toml").string() + ": the configuration file is empty"},
+           Case{dir / "blank.toml", Errc::syntax, (dir / "blank.toml").string() + ": the configuration file is empty"},
+       }) {
+    auto r = load_config(c.file);
+    ASSERT_FALSE(r) << c.file;
+    EXPECT_EQ(r.error().code, c.code) << r.error().message();
+    EXPECT_NE(r.error().detail.find(c.says), std::string::npos) << r.error().message();
+  }
+  // A file with only [signer] is not empty: it is the signer's business to want a domain.
+  std::ofstream(dir / "signer-only.toml") << "[signer]\n";
+  EXPECT_TRUE(load_config(dir / "signer-only.toml"));
+  std::filesystem::remove_all(dir);
 }

@@ -129,6 +129,68 @@ TEST(SignerKeyStore, AConfigThatDoesNotParseIsOneErrorWithFileAndLine) {
   EXPECT_NE(missing.findings[0].text.find("absent.toml"), std::string::npos);
 }
 
+// A key set that signs nothing is an error, not a warning: it would start a signer, or replace
+// a working set on reload, that leaves all mail unsigned.
+TEST(SignerKeyStore, AConfigWithNothingToSignIsAnError) {
+  SignerDir d;
+  LoadResult none = load_key_set(d.write_config("[signer]\nkey_dir = \"keys\"\n"));
+  EXPECT_FALSE(none.ok());
+  EXPECT_TRUE(has_finding(none, Finding::Severity::error, "no [[domain]] is configured")) << all(none);
+  LoadResult no_selector = load_key_set(
+      d.write_config("[signer]\nkey_dir = \"keys\"\n[[domain]]\nname = \"example.com\"\n[[domain]]\nname = \"example.org\"\n"));
+  EXPECT_FALSE(no_selector.ok());
+  EXPECT_TRUE(has_finding(no_selector, Finding::Severity::error, "no [[domain.selector]] is configured")) << all(no_selector);
+  // One domain without selectors among others is fine: its mail is skipped as no_selectors.
+  LoadResult some = load_key_set(d.write_config(signer_config() + "[[domain]]\nname = \"example.org\"\n"));
+  EXPECT_TRUE(some.ok()) << all(some);
+  // An empty file says so.
+  LoadResult empty = load_key_set(d.write_config(""));
+  EXPECT_FALSE(empty.ok());
+  EXPECT_TRUE(has_finding(empty, Finding::Severity::error, "the configuration file is empty")) << all(empty);
+}
+
+// As OpenDKIM checks a key's path: a folder on the way to a key that someone else may write
+// lets them replace the key. World- or group-writable folders are errors, unless sticky (as
+// /tmp: others may add entries there, not rename or remove ours).
+TEST(SignerKeyStore, KeyFoldersOthersCanWriteAreErrors) {
+  for (mode_t mode : {0777, 0757, 0775, 0770, 0730}) {
+    SignerDir d;
+    auto path = d.write_config(signer_config());
+    ::chmod(d.key_path("").c_str(), mode);
+    LoadResult r = load_key_set(path);
+    EXPECT_FALSE(r.ok()) << std::oct << mode;
+    std::string keys = std::filesystem::canonical(d.dir() / "keys").string();
+    EXPECT_TRUE(has_finding(r, Finding::Severity::error, "folder " + keys + " is " +
+                                                             ((mode & 02) ? "world" : "group") + "-writable"))
+        << all(r);
+    EXPECT_EQ(r.findings.size(), 1u) << "one finding per folder, not per key:\n" << all(r);
+  }
+  {
+    // A key's own folder below key_dir, and key_dir itself even when no key lies in it.
+    SignerDir d;
+    std::filesystem::create_directories(d.dir() / "keys" / "sub");
+    std::filesystem::rename(d.key_path("ed.pem"), d.dir() / "keys" / "sub" / "ed.pem");
+    ::chmod((d.dir() / "keys" / "sub").c_str(), 0777);
+    std::string cfg = signer_config();
+    cfg.replace(cfg.find("\"ed.pem\""), 8, "\"sub/ed.pem\"");
+    LoadResult r = load_key_set(d.write_config(cfg));
+    EXPECT_TRUE(has_finding(r, Finding::Severity::error, "sub is world-writable")) << all(r);
+    std::filesystem::create_directories(d.dir() / "empty-keys");
+    ::chmod((d.dir() / "empty-keys").c_str(), 0777);
+    std::string elsewhere = signer_config();
+    elsewhere.replace(elsewhere.find("key_dir = \"keys\""), 16, "key_dir = \"empty-keys\"");
+    LoadResult r2 = load_key_set(d.write_config(elsewhere));
+    EXPECT_TRUE(has_finding(r2, Finding::Severity::error, "empty-keys is world-writable")) << all(r2);
+  }
+  SignerDir sticky;
+  ::chmod(sticky.key_path("").c_str(), 01777);
+  LoadResult r = load_key_set(sticky.write_config(signer_config()));
+  EXPECT_TRUE(r.ok()) << all(r);
+  SignerDir open_to_read;
+  ::chmod(open_to_read.key_path("").c_str(), 0755);
+  EXPECT_TRUE(load_key_set(open_to_read.write_config(signer_config())).ok());
+}
+
 TEST(SignerKeyStore, HeaderListFollowsTheConfig) {
   Settings s;
   dkim::HeaderPolicy p = header_policy(s);
@@ -195,6 +257,15 @@ TEST(SignerKeyStore, ABrokenReloadKeepsTheOldSetAndSaysWhy) {
   EXPECT_FALSE(bad2.ok());
   EXPECT_NE(bad2.errors().find("group- or world-accessible"), std::string::npos) << bad2.errors();
   EXPECT_EQ(store.current(), first.keys);
+
+  // A file emptied (or truncated to nothing) never drops every domain.
+  d.write_key("rsa.pem", test::shared_rsa_key());
+  for (const std::string& text : {std::string(), std::string("# nothing here\n"), std::string("[signer]\nkey_dir = \"keys\"\n")}) {
+    d.write_config(text);
+    LoadResult emptied = store.reload(path);
+    EXPECT_FALSE(emptied.ok()) << text;
+    EXPECT_EQ(store.current(), first.keys) << text;
+  }
 }
 
 }  // namespace
