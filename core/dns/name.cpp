@@ -40,10 +40,18 @@ Result<std::string> to_a_labels(std::string_view name) {
   if (ascii::is_ascii(name)) return ascii::to_lower(name);
   std::string in(name);
   char* out = nullptr;
+  // UTS #46 maps some code points to ASCII that no host name may hold (U+FF0F FULLWIDTH SOLIDUS
+  // to '/', U+037E GREEK QUESTION MARK to ';') and some to nothing (U+00AD SOFT HYPHEN, which
+  // can leave an empty label). Its STD3 rules refuse the first kind, but libidn2 (2.3.3) given
+  // IDN2_USE_STD3_ASCII_RULES deletes those code points instead ("a／b" becomes "ab"), a
+  // silent rewrite of its own. So the mapping runs without that flag and the STD3 rules are
+  // applied to its result: it must be a host name (RFC 1123 2.1 letters, digits, hyphens).
   int rc = idn2_to_ascii_8z(in.c_str(), &out, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
   if (rc != IDN2_OK) return make_error(Errc::syntax, "domain '" + in + "' is not a valid IDN: " + idn2_strerror(rc));
   std::string ace = ascii::to_lower(out);
   idn2_free(out);
+  if (!is_domain_name(ace, NameSyntax::host))
+    return make_error(Errc::syntax, "domain '" + in + "' is not a host name once mapped ('" + ace + "')");
   return ace;
 }
 

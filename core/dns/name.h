@@ -35,8 +35,10 @@ bool is_below(std::string_view name, std::string_view domain) noexcept;
 
 // A domain name as DNS holds it: U-labels become A-labels (RFC 5890 2.3.2.1: a U-label is
 // compared and looked up as its A-label; IDNA2008 with UTS #46 nontransitional mapping, as
-// browsers and current MTAs do, "ß" stays "ß"), everything lowercased. ASCII names are only
-// lowercased. Errc::syntax naming the name when it is not a valid IDN.
+// browsers and current MTAs do, "ß" stays "ß", and the STD3 rules), everything lowercased.
+// ASCII names are only lowercased. Errc::syntax naming the name when it is not a valid IDN, or
+// when the mapped name is not a host name (NameSyntax::host): no mapping yields '/', ';', '_'
+// or an empty label.
 Result<std::string> to_a_labels(std::string_view name);
 
 }  // namespace dnsauth::dns

@@ -31,6 +31,25 @@ bool target_matches(std::string_view target, const mail::Mailbox& from) {
   return domain_ok && (local == "*" || local == from.local_part);
 }
 
+// Whether `text` uses, outside quoted strings, a character that only an angle-addr, a group or
+// a list has (RFC 5322 3.4): what tells "<bob@example.com>" or "g: bob@example.com;" from the
+// bare addr-spec that address-list parsing reads the same way.
+bool list_syntax(std::string_view text) {
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '\\') ++i;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '<' || c == '>' || c == ':' || c == ';' || c == ',') {
+      return true;
+    }
+  }
+  return false;
+}
+
 Decision make(Action a, Reason r, std::string detail) {
   Decision d;
   d.action = a;
@@ -68,21 +87,22 @@ std::string_view to_string(Reason r) noexcept {
 Login parse_login(std::string_view text) {
   Login l;
   l.text = std::string(text);
-  // A login that reads as one address gets the same normalization as From (A-label domain,
-  // quotes resolved), so "alice@Bücher.example" matches From "alice@xn--bcher-kva.example".
-  if (auto list = mail::parse_address_list(text); list && list->size() == 1 &&
-                                                  (*list)[0].display_name.empty()) {
-    l.local = (*list)[0].local_part;
-    l.domain = (*list)[0].domain;
+  if (text.find('@') == std::string_view::npos) {
+    l.local = std::string(text);
     return l;
   }
-  auto at = text.rfind('@');
-  if (at == std::string_view::npos) {
-    l.local = std::string(text);
-  } else {
-    l.local = std::string(text.substr(0, at));
-    l.domain = mail::to_lower(text.substr(at + 1));
+  // A login with '@' must be exactly one addr-spec (RFC 5322 3.4.1): then it gets the same
+  // normalization as From (A-label domain, quotes resolved), so "alice@Bücher.example" matches
+  // From "alice@xn--bcher-kva.example". Anything else ("bob@evil.example, x@isp.example", a
+  // name-addr, a group) is not read some other way, say from its last '@': it matches nothing.
+  auto list = mail::parse_address_list(text);
+  bool one_addr_spec = list && list->size() == 1 && (*list)[0].display_name.empty() && !list_syntax(text);
+  if (!one_addr_spec) {
+    l.malformed = true;
+    return l;
   }
+  l.local = (*list)[0].local_part;
+  l.domain = (*list)[0].domain;
   return l;
 }
 
@@ -98,6 +118,7 @@ const config::Domain* covering_domain(const Config& cfg, std::string_view from_d
 }
 
 bool login_may_use(const DomainPolicy& policy, const Login& login, const mail::Mailbox& from) {
+  if (login.malformed) return false;
   switch (policy.auth) {
     case AuthMode::address:
       // Local part exact (only the receiving host may interpret its case), domain not.

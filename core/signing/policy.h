@@ -49,10 +49,13 @@ struct Decision {
 
 // The login as the policy compares it: local part kept as written, domain lowercased and in
 // A-label form. A login without '@' has an empty domain (it can then match only "*" map keys).
+// A login with '@' that is not exactly one addr-spec (RFC 5322 3.4.1) -- a list, a name-addr,
+// a group, a broken address -- is malformed and matches nothing, "*" included.
 struct Login {
   std::string local;
   std::string domain;
   std::string text;  // as received
+  bool malformed = false;
 };
 Login parse_login(std::string_view login);
 

@@ -78,4 +78,29 @@ TEST(DnsName, AtOrBelowAndBelowFollowLabelBoundariesWithoutCase) {
   }
 }
 
+// RFC 5890 2.3.2.1 with UTS #46 and its STD3 rules: U-labels become A-labels, and what comes
+// out is a host name or an error -- never a name with '/', ';' or an empty label that the
+// mapping made from a code point that looks harmless.
+TEST(DnsName, ToALabelsGivesHostNamesOnly) {
+  using dnsauth::dns::to_a_labels;
+  EXPECT_EQ(to_a_labels("B\xC3\x9C" "cher.Example").value(), "xn--bcher-kva.example");
+  EXPECT_EQ(to_a_labels("Example.COM").value(), "example.com");
+  // U+00AD SOFT HYPHEN is mapped to nothing: inside a label that is harmless...
+  EXPECT_EQ(to_a_labels("b\xC3\xBC\xC2\xAD" "cher.example").value(), "xn--bcher-kva.example");
+  for (const char* bad : {
+           "a.\xC2\xAD.example.com",            // ...a label of it alone would be empty
+           "\xC2\xAD.example.com",
+           "evil.com\xEF\xBC\x8F.example.com",   // U+FF0F FULLWIDTH SOLIDUS, '/' without STD3
+           "evil.com\xCD\xBE.example.com",        // U+037E GREEK QUESTION MARK, ';' without STD3
+           "b\xC3\xBC" "cher_x.example",         // '_' is no host name character
+       }) {
+    auto r = to_a_labels(bad);
+    EXPECT_FALSE(r) << bad << " -> " << (r ? *r : "");
+    if (!r) {
+      EXPECT_EQ(r.error().code, dnsauth::Errc::syntax);
+      EXPECT_NE(r.error().detail.find(bad), std::string::npos) << r.error().detail;
+    }
+  }
+}
+
 }  // namespace

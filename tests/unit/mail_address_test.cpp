@@ -222,6 +222,11 @@ TEST(MailAddress, Rfc6532_InvalidIdnIsASyntaxErrorNamingTheDomain) {
   const std::string inputs[] = {
       "user@\xFF\xFE.example",          // not UTF-8
       "user@a\xE2\x80\x8D" "b.example",  // ZWJ outside CONTEXTJ context (RFC 5892)
+      // UTS #46 maps these to what no host name holds: refused (STD3 rules), not read as
+      // "a..example.com", "a/b.example.com" or "a;b.example.com"
+      "user@a.\xC2\xAD.example.com",       // U+00AD SOFT HYPHEN: an empty label
+      "user@a\xEF\xBC\x8F" "b.example.com",  // U+FF0F FULLWIDTH SOLIDUS
+      "user@a\xCD\xBE" "b.example.com",     // U+037E GREEK QUESTION MARK
   };
   for (const auto& in : inputs) {
     auto list = parse_address_list(in);

@@ -104,6 +104,46 @@ TEST(SignerPolicy, MapModeAllowsListedAddressesDomainsAndSubdomains) {
   EXPECT_EQ(d.from_domain, "mail.example.com");
 }
 
+// A login with '@' is compared as one addr-spec (RFC 5322 3.4.1) or not at all: a list, a
+// name-addr or a group is not read from its last '@', so "bob@evil.example, x@example.com"
+// cannot sign as example.com, under any auth mode, nor match the "*" key.
+TEST(SignerPolicy, ALoginThatIsNotOneAddressMatchesNothing) {
+  auto domain = with_domain("name = \"example.com\"\nauth = \"domain\"\n");
+  auto address = with_domain("name = \"example.com\"\nauth = \"address\"\n");
+  auto map = with_domain("name = \"example.com\"\nauth = \"map\"\nallow = { \"*\" = [\"example.com\"] }\n");
+  for (const char* login : {"bob@evil.example, alice@example.com", "alice@example.com, alice@example.com",
+                            "Alice <alice@example.com>", "<alice@example.com>", "g: alice@example.com;",
+                            "alice@example.com@example.com", "alice@", "@example.com", "alice@example..com"}) {
+    for (const Config* cfg : {&domain, &address, &map}) {
+      EXPECT_TRUE(check(*cfg, {{login, "alice@example.com", Action::skip, Reason::not_allowed}})) << login;
+    }
+    EXPECT_TRUE(parse_login(login).malformed) << login;
+  }
+  // One addr-spec is read as From is, quoted local parts (with their commas) included; a login
+  // without '@' is still a plain user name for the "*" key.
+  EXPECT_TRUE(check(address, {{"\"a,b\"@Example.com", "\"a,b\"@example.com", Action::sign, Reason::allowed},
+                              {" alice@example.com ", "alice@example.com", Action::sign, Reason::allowed}}));
+  EXPECT_TRUE(check(map, {{"mallory", "alice@example.com", Action::sign, Reason::allowed}}));
+  EXPECT_FALSE(parse_login("mallory").malformed);
+  Login bob = parse_login("bob@Example.COM");
+  EXPECT_FALSE(bob.malformed);
+  EXPECT_EQ(bob.local, "bob");
+  EXPECT_EQ(bob.domain, "example.com");
+}
+
+// A From domain is a host name or the From is malformed: UTS #46 without its STD3 rules made
+// "bank.example／.example.com" (U+FF0F) into "bank.example/.example.com", below example.com,
+// and a "*.example.com" map entry let it be signed.
+TEST(SignerPolicy, AFromDomainThatMapsToNoHostNameIsMalformed) {
+  auto cfg = with_domain("name = \"example.com\"\nauth = \"map\"\nallow = { \"*\" = [\"*.example.com\"] }\n");
+  EXPECT_TRUE(check(cfg, {
+                 {"alice@example.net", "ceo@mail.example.com", Action::sign, Reason::allowed},
+                 {"alice@example.net", "ceo@bank.example\xEF\xBC\x8F.example.com", Action::skip, Reason::malformed_from},
+                 {"alice@example.net", "ceo@bank.example\xCD\xBE.example.com", Action::skip, Reason::malformed_from},
+                 {"alice@example.net", "ceo@bank.example.\xC2\xAD.example.com", Action::skip, Reason::malformed_from},
+             }));
+}
+
 TEST(SignerPolicy, AnIdnLoginMatchesTheALabelFromDomain) {
   auto cfg = with_domain("name = \"xn--bcher-kva.example\"\nauth = \"address\"\n");
   EXPECT_TRUE(check(cfg, {{"alice@bücher.example", "alice@xn--bcher-kva.example", Action::sign, Reason::allowed},
