@@ -220,8 +220,9 @@ class Evaluation {
       std::string term = "redirect=" + record.redirect->text;
       if (auto limit = count_term(term, domain))
         return Outcome::problem(limit->error, limit->cause, std::move(limit->detail), term);
-      std::string target = to_target_name(expand(*record.redirect, values(domain)));
-      Outcome o = check_host(target);
+      auto target = target_name(*record.redirect, domain);
+      if (!target) return Outcome::problem(Result::TempError, Cause::time_limit, out_of_time(term, domain), term);
+      Outcome o = check_host(*target);
       // RFC 7208 6.1: no record, or a malformed target, is a permerror rather than none.
       if (o.result == Result::None)
         return Outcome::problem(Result::PermError, Cause::redirect_no_record,
@@ -254,9 +255,28 @@ class Evaluation {
     return std::nullopt;
   }
 
-  std::string target_of(const Mechanism& m, const std::string& domain) {
+  // The <target-name> of a domain-spec (RFC 7208 4.8, 7.3) for the record at `domain`; nullopt
+  // when the time limit ran out while expanding it.
+  std::optional<std::string> target_name(const MacroString& domain_spec, const std::string& domain) {
+    auto name = expand_target_name(domain_spec, values(domain), options_.time_is_up);
+    if (!name) {
+      out_of_time_ = true;
+      return std::nullopt;
+    }
+    return std::move(*name);
+  }
+  std::optional<std::string> target_of(const Mechanism& m, const std::string& domain) {
     if (!m.domain_spec) return domain;
-    return to_target_name(expand(*m.domain_spec, values(domain)));
+    return target_name(*m.domain_spec, domain);
+  }
+  // RFC 7208 4.6.4: "If such a limit is exceeded, the result of authorization SHOULD be
+  // temperror", also when it is the expansion of macros that takes the time.
+  static std::string out_of_time(const std::string& term, const std::string& domain) {
+    return "the time limit for this evaluation was exceeded while expanding '" + term + "' in " + domain +
+           " (RFC 7208 4.6.4)";
+  }
+  static MechanismOutcome ran_out_of_time(const Mechanism& m, const std::string& domain) {
+    return MechanismOutcome::fail(Result::TempError, Cause::time_limit, out_of_time(m.text, domain));
   }
 
   // Every DNS question of the evaluation goes through here: the per-evaluation cache, and the
@@ -311,8 +331,9 @@ class Evaluation {
 
   // RFC 7208 5.2: the recursive result decides match, no match or an error.
   MechanismOutcome include(const Mechanism& m, const std::string& domain) {
-    std::string target = target_of(m, domain);
-    Outcome o = check_host(target);
+    auto target = target_of(m, domain);
+    if (!target) return ran_out_of_time(m, domain);
+    Outcome o = check_host(*target);
     switch (o.result) {
       case Result::Pass: return MechanismOutcome::match();
       case Result::Fail:
@@ -332,7 +353,9 @@ class Evaluation {
   // means the caller continues with answer.
   std::optional<MechanismOutcome> mechanism_query(const Mechanism& m, const std::string& domain,
                                                   dns::RRType type, dns::Answer& answer) {
-    std::string target = target_of(m, domain);
+    auto expanded = target_of(m, domain);
+    if (!expanded) return ran_out_of_time(m, domain);
+    const std::string& target = *expanded;
     if (!queryable(target)) return MechanismOutcome::no_match();
     answer = ask(target, type);
     if (answer.status == dns::Status::tempfail)
@@ -384,7 +407,9 @@ class Evaluation {
       if (auto limit = void_lookup(m.text, domain)) return *limit;
       return MechanismOutcome::no_match();
     }
-    std::string target = lowercase(target_of(m, domain));
+    auto expanded = target_of(m, domain);
+    if (!expanded) return ran_out_of_time(m, domain);
+    std::string target = lowercase(*expanded);
     if (!queryable(target)) return MechanismOutcome::no_match();
     for (const auto& name : names.validated)
       if (ends_with_domain(name, target)) return MechanismOutcome::match();
@@ -438,22 +463,24 @@ class Evaluation {
     return names.validated.front();
   }
 
-  // RFC 7208 6.2: any problem with exp= falls back to the default explanation.
+  // RFC 7208 6.2: any problem with exp= falls back to the default explanation, running out of
+  // time included. The default is the caller's own short text: it expands without the limit.
   std::string explanation(const Outcome& o) {
     if (options_.fetch_explanation && o.exp) {
-      std::string target = to_target_name(expand(*o.exp, values(o.exp_domain)));
-      if (queryable(target)) {
-        dns::Answer answer = ask(target, dns::RRType::TXT);
+      auto target = target_name(*o.exp, o.exp_domain);
+      if (target && queryable(*target)) {
+        dns::Answer answer = ask(*target, dns::RRType::TXT);
         if (answer.ok() && answer.records.size() == 1 && printable_ascii(answer.records.front())) {
           auto text = parse_macro_string(answer.records.front(), MacroUse::explain_string);
-          if (text) return ascii_only(expand(*text, values(o.exp_domain)));
+          if (text)
+            if (auto expanded = expand(*text, values(o.exp_domain), options_.time_is_up)) return ascii_only(*expanded);
         }
       }
     }
     if (options_.default_explanation.empty()) return {};
     auto text = parse_macro_string(options_.default_explanation, MacroUse::explain_string);
     if (!text) return ascii_only(options_.default_explanation);
-    return ascii_only(expand(*text, values(request_.domain)));
+    return ascii_only(expand(*text, values(request_.domain)).value_or(std::string()));
   }
 
   dns::CachingResolver dns_;

@@ -50,7 +50,8 @@ struct Options {
   // RFC 7208 4.6.4: "MTAs or other processors SHOULD impose a limit on the maximum amount of
   // elapsed time to evaluate check_host()" (at least 20 seconds). The core reads no clock:
   // pass a predicate (e.g. steady_clock::now() > deadline); it is asked before every DNS
-  // query, and once it says true the evaluation ends in temperror.
+  // query and before every macro a record makes us expand (the CPU work a crafted record can
+  // make long), and once it says true the evaluation ends in temperror (Cause::time_limit).
   std::function<bool()> time_is_up;
 };
 
@@ -110,9 +111,10 @@ struct Verdict {
 Verdict check_host(dns::Resolver& resolver, const Request& request, const Options& options = {});
 
 // RFC 8616 4: "All U-labels MUST be converted to A-labels before being used for an SPF
-// validation." The name with its U-labels as A-labels (IDNA2008 with UTS #46 nontransitional
-// mapping, as core/mail reads From domains); an ASCII name, or one that is not a valid IDN,
-// comes back as it is.
+// validation." The name with its U-labels as A-labels (dns::to_a_labels, as core/mail reads
+// From domains); an ASCII name, or one that is not a valid IDN or maps to no host name, comes
+// back as it is: its non-ASCII bytes then make check_host() answer none (4.3, malformed
+// domain), so nothing the mapping refused is ever looked up.
 std::string to_a_labels(std::string_view domain);
 
 // The SMTP session facts an MTA knows when it checks SPF.

@@ -221,28 +221,64 @@ dnsauth::Result<MacroString> parse_domain_spec(std::string_view text, std::size_
   return ms;
 }
 
-std::string expand(const MacroString& macro, const MacroValues& values) {
-  std::string out;
-  for (const auto& t : macro.tokens) {
-    if (t.kind == MacroToken::Kind::literal) {
-      out += t.literal;
-      continue;
-    }
-    std::string value = transform(letter_value(t.letter, values), t);
-    if (t.url_escape) url_escape(out, value);
-    else out += value;
+namespace {
+
+// RFC 7208 7.3 names hold at most 253 characters, and one trailing dot is dropped first: the
+// target name depends on the last 255 characters of an expansion only (see to_target_name).
+constexpr std::size_t kTargetWindow = 255;
+
+dnsauth::Result<void> expand_token(const MacroToken& t, const MacroValues& values, const TimeIsUp& time_is_up,
+                                   std::string& out) {
+  if (t.kind == MacroToken::Kind::literal) {
+    out += t.literal;
+    return {};
   }
+  if (time_is_up && time_is_up())
+    return make_error(Errc::limit, "the time limit for this evaluation was exceeded while expanding macros",
+                      t.offset);
+  std::string value = transform(letter_value(t.letter, values), t);
+  if (t.url_escape) url_escape(out, value);
+  else out += value;
+  return {};
+}
+
+}  // namespace
+
+dnsauth::Result<std::string> expand(const MacroString& macro, const MacroValues& values,
+                                    const TimeIsUp& time_is_up) {
+  std::string out;
+  for (const auto& t : macro.tokens)
+    if (auto r = expand_token(t, values, time_is_up, out); !r) return tl::unexpected(r.error());
   return out;
 }
 
 std::string to_target_name(std::string name) {
   if (!name.empty() && name.back() == '.') name.pop_back();
-  while (name.size() > 253) {
-    std::size_t dot = name.find('.');
-    if (dot == std::string::npos) return {};
-    name.erase(0, dot + 1);
+  if (name.size() <= 253) return name;
+  // Removing labels one by one until at most 253 characters remain keeps everything after
+  // the first dot that leaves no more than 253: the first dot at or after size - 254.
+  std::size_t dot = name.find('.', name.size() - 254);
+  if (dot == std::string::npos) return {};
+  return name.substr(dot + 1);
+}
+
+dnsauth::Result<std::string> expand_target_name(const MacroString& domain_spec, const MacroValues& values,
+                                                const TimeIsUp& time_is_up) {
+  // Pieces from the last token leftwards, until they hold more than the window. Any suffix of
+  // the full expansion at least kTargetWindow long gives the same target name as the whole:
+  // the name is cut at the first dot within its last 254 characters.
+  std::vector<std::string> pieces;
+  std::size_t size = 0;
+  for (auto t = domain_spec.tokens.rbegin(); t != domain_spec.tokens.rend() && size <= kTargetWindow; ++t) {
+    std::string piece;
+    if (auto r = expand_token(*t, values, time_is_up, piece); !r) return tl::unexpected(r.error());
+    size += piece.size();
+    pieces.push_back(std::move(piece));
   }
-  return name;
+  std::string tail;
+  tail.reserve(size);
+  for (auto p = pieces.rbegin(); p != pieces.rend(); ++p) tail += *p;
+  return to_target_name(std::move(tail));
 }
 
 }  // namespace dnsauth::spf

@@ -64,10 +64,24 @@ struct MacroValues {
   std::function<std::string()> validated_name;
 };
 
-std::string expand(const MacroString& macro, const MacroValues& values);
+// Asked between the macros of an expansion (RFC 7208 4.6.4 bounds the time of a whole
+// check_host() evaluation, and a crafted record can make expansion long): once it says true,
+// the expansion stops with Errc::limit. Empty: no limit.
+using TimeIsUp = std::function<bool()>;
+
+// The macro-string expanded for these values (7.3), in time linear in what it reads and writes.
+// Errc::limit when time_is_up says so before a macro-expand; literal text costs no question.
+dnsauth::Result<std::string> expand(const MacroString& macro, const MacroValues& values,
+                                    const TimeIsUp& time_is_up = {});
 
 // RFC 7208 7.3: a name longer than 253 characters loses labels on the left until it fits;
-// a trailing dot is dropped.
+// a trailing dot is dropped. Linear in the name.
 std::string to_target_name(std::string name);
+
+// to_target_name(expand(domain_spec, values)), computed from the right: only the last 255
+// characters of an expansion can reach the target name, so the macros to their left are not
+// expanded at all, whatever their number or size. Errc::limit as for expand().
+dnsauth::Result<std::string> expand_target_name(const MacroString& domain_spec, const MacroValues& values,
+                                                const TimeIsUp& time_is_up = {});
 
 }  // namespace dnsauth::spf

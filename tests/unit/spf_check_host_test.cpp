@@ -1,6 +1,7 @@
 // check_host() and the two identities, section by section of RFC 7208, on a MemoryResolver.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 
 #include "core/dns/resolver.h"
@@ -406,6 +407,15 @@ TEST(SpfCheckHost, Rfc8616_4ULabelsAreCheckedAsALabels) {
   EXPECT_EQ(bad.result, Result::None);
   EXPECT_EQ(bad.cause, Cause::invalid_domain);
   EXPECT_EQ(to_a_labels("Example.COM"), "Example.COM");  // ASCII stays as written
+  // Nor is a name whose mapping is no host name (UTS #46 STD3 rules): U+FF0F would have been
+  // looked up as "bad/.example", U+037E as "bad;.example".
+  for (const char* name : {"bad\xEF\xBC\x8F.example", "bad\xCD\xBE.example", "a.\xC2\xAD.example"}) {
+    EXPECT_EQ(to_a_labels(name), name);
+    s.mail_from = std::string("a@") + name;
+    Verdict refused = verify_mail_from(dns, s);
+    EXPECT_EQ(refused.result, Result::None) << name;
+    EXPECT_EQ(refused.cause, Cause::invalid_domain) << name;
+  }
 }
 
 // check_host() asks each name once per evaluation, however often the record repeats it.
@@ -435,6 +445,59 @@ TEST(SpfCheckHost, Section4_6_4TimeLimit) {
   EXPECT_EQ(dns.queries(), 3u);
   // Without the limit the same evaluation passes (mx matches backup.example.com).
   EXPECT_EQ(check(dns, "198.51.100.20", "u@case.example.com").result, Result::Pass);
+}
+
+// RFC 7208 4.6.4 bounds the whole evaluation, and macro expansion (7.3) is part of it: the limit
+// is asked before each macro a record makes us expand, not only before DNS queries.
+TEST(SpfCheckHost, Section4_6_4TimeLimitDuringMacroExpansion) {
+  MemoryResolver dns = hosts();
+  dns.add_txt("case.example.com", "v=spf1 a:%{l}.example.com -all");
+  Options limited;
+  int asked = 0;
+  limited.time_is_up = [&asked] { return ++asked > 1; };  // the TXT query, then out of time
+  Verdict v = check(dns, "192.0.2.10", "mail@case.example.com", limited);
+  EXPECT_EQ(v.result, Result::TempError);
+  EXPECT_EQ(v.cause, Cause::time_limit) << v.problem();
+  EXPECT_NE(v.detail.find("while expanding 'a:%{l}.example.com' in case.example.com"), std::string::npos) << v.detail;
+  EXPECT_EQ(dns.queries(), 1u);
+  EXPECT_EQ(asked, 2);
+  // redirect= targets are expanded under the same limit.
+  dns.add_txt("redirect.example.com", "v=spf1 redirect=%{d}.example.net");
+  asked = 0;
+  v = check(dns, "192.0.2.10", "u@redirect.example.com", limited);
+  EXPECT_EQ(v.result, Result::TempError);
+  EXPECT_EQ(v.cause, Cause::time_limit) << v.problem();
+  EXPECT_EQ(v.mechanism, "redirect=%{d}.example.net");
+  // Without the limit the first record passes (mail.example.com is 192.0.2.10).
+  EXPECT_EQ(check(dns, "192.0.2.10", "mail@case.example.com").result, Result::Pass);
+}
+
+// RFC 7208 7.3 keeps at most the rightmost 253 characters of an expansion: a record that
+// repeats a long, many-labelled macro thousands of times costs no more than one of them (it
+// took over a minute when the name was cut one label at a time).
+TEST(SpfCheckHost, Section7_3HugeExpansionsStayCheap) {
+  std::string local;
+  for (int i = 0; i < 100; ++i) local += "a.";
+  local += "a";  // 201 characters, 100 dots
+  std::string record = "v=spf1";
+  for (int term = 0; term < 9; ++term) {
+    record += " a:";
+    for (int i = 0; i < 3000; ++i) record += "%{l}";
+    record += ".example.com";
+  }
+  record += " -all";
+  MemoryResolver dns;
+  dns.add_txt("case.example.com", record);
+  std::string sender = local + "@case.example.com";
+  auto start = std::chrono::steady_clock::now();
+  Verdict v = check(dns, "192.0.2.10", sender.c_str());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Every a: names the same target (its last 253 characters, cut at a label): the first lookup
+  // is void, the second too, and the third is over the limit of two (4.6.4).
+  EXPECT_EQ(v.result, Result::PermError);
+  EXPECT_EQ(v.cause, Cause::void_lookup_limit) << v.problem();
+  EXPECT_EQ(dns.queries(), 2u);  // the TXT record and one A question, cached after
+  EXPECT_LT(seconds, 2.0) << "a sanity bound only: linear work takes milliseconds";
 }
 
 TEST(SpfCheckHost, ResultNames) {

@@ -28,7 +28,7 @@ MacroValues example_values(const char* ip) {
 std::string expand_text(std::string_view text, MacroUse use, const MacroValues& v) {
   auto m = parse_macro_string(text, use);
   EXPECT_TRUE(m) << text << ": " << (m ? "" : m.error().message());
-  return m ? expand(*m, v) : std::string();
+  return m ? expand(*m, v).value() : std::string();
 }
 
 struct Example {
@@ -174,6 +174,63 @@ TEST(SpfMacro, TargetNameTruncation) {
   EXPECT_LE(t.size(), 253u);
   EXPECT_EQ(t, longname.substr(longname.size() - t.size()));
   EXPECT_EQ(t.front(), 'a');  // whole labels removed, not characters
+  // One label too long to keep: nothing is left.
+  EXPECT_EQ(to_target_name("x." + std::string(300, 'b')), "");
+}
+
+// The same cut, as one step rather than label by label: a name of four million characters and
+// two million labels is cut at once.
+TEST(SpfMacro, TargetNameTruncationIsLinear) {
+  std::string huge;
+  for (int i = 0; i < 2000000; ++i) huge += "a.";
+  huge += "example.com.";
+  std::string t = to_target_name(huge);
+  EXPECT_EQ(t.size(), 253u);  // "a." labels end on a dot at every other character
+  EXPECT_TRUE(t.ends_with(".a.example.com")) << t;
+  EXPECT_EQ(t.front(), 'a');
+}
+
+// expand_target_name() is to_target_name(expand()) computed from the right, whatever the
+// macros, escapes and dots.
+TEST(SpfMacro, TargetNameFromTheRightIsTheTargetNameOfTheWholeExpansion) {
+  auto v = example_values("192.0.2.3");
+  std::string dotted;
+  for (int i = 0; i < 70; ++i) dotted += "ab.";
+  v.local_part = dotted + "c";
+  v.sender = v.local_part + "@email.example.com";
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "%{l}";
+  for (const std::string& spec : std::vector<std::string>{"%{d}", "%{ir}.%{v}._spf.%{d2}", "%{l}.example.com",
+                           "%{l}%{l}.example.com", "%{L}.%{S}.example.com", many + ".example.com", many,
+                           "x%{l}" + std::string(240, 'y') + ".example.com", "%{l}." + std::string(250, 'z') + ".com",
+                           many + "%{d}.example.com."}) {
+    auto m = parse_domain_spec(spec);
+    ASSERT_TRUE(m) << spec;
+    std::string whole = to_target_name(expand(*m, v).value());
+    EXPECT_EQ(expand_target_name(*m, v).value(), whole) << spec;
+  }
+}
+
+// The caller's time limit (RFC 7208 4.6.4) is asked before each macro-expand, not for literal
+// text; once it says true the expansion ends with Errc::limit.
+TEST(SpfMacro, ExpansionStopsWhenTheTimeIsUp) {
+  auto v = example_values("192.0.2.3");
+  auto m = parse_domain_spec("%{l}.%{d}.example.com");
+  ASSERT_TRUE(m);
+  int asked = 0;
+  TimeIsUp after_one = [&asked] { return ++asked > 1; };
+  auto r = expand(*m, v, after_one);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::limit);
+  EXPECT_EQ(r.error().offset, 5u);  // the second macro, %{d}
+  EXPECT_EQ(asked, 2);
+  asked = 0;
+  EXPECT_FALSE(expand_target_name(*m, v, after_one));
+  auto literal = parse_domain_spec("_spf.example.com");
+  ASSERT_TRUE(literal);
+  asked = 5;
+  EXPECT_EQ(expand(*literal, v, after_one).value(), "_spf.example.com");
+  EXPECT_EQ(asked, 5);
 }
 
 }  // namespace
