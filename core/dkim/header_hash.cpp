@@ -6,20 +6,40 @@
 
 namespace dnsauth::dkim {
 
+HeaderIndex::HeaderIndex(const std::vector<mail::HeaderField>& headers) {
+  for (std::size_t i = 0; i < headers.size(); ++i) by_name_[mail::to_lower(headers[i].name())].push_back(i);
+}
+
+const std::vector<std::size_t>& HeaderIndex::positions(std::string_view name) const {
+  static const std::vector<std::size_t> none;
+  auto it = by_name_.find(mail::to_lower(name));
+  return it == by_name_.end() ? none : it->second;
+}
+
+std::vector<std::size_t> select_fields(const HeaderIndex& index, std::size_t skip,
+                                       const std::vector<std::string>& h_list) {
+  // Fields of a name are taken strictly bottom up, so what is taken of each name is a count.
+  std::unordered_map<const std::vector<std::size_t>*, std::size_t> taken;
+  std::vector<std::size_t> out;
+  out.reserve(h_list.size());
+  for (const auto& name : h_list) {
+    const auto& at = index.positions(name);
+    if (at.empty()) continue;
+    std::size_t& used = taken[&at];
+    while (used < at.size() && at[at.size() - 1 - used] == skip) ++used;
+    if (used == at.size()) continue;
+    out.push_back(at[at.size() - 1 - used]);
+    ++used;
+  }
+  return out;
+}
+
 std::string header_hash(Canon canon, const std::vector<mail::HeaderField>& headers,
-                        std::size_t skip, const std::vector<std::string>& h_list,
-                        std::string_view signature_field) {
-  std::vector<bool> used(headers.size(), false);
+                        const HeaderIndex& index, std::size_t skip,
+                        const std::vector<std::string>& h_list, std::string_view signature_field) {
   std::string data;
   data.reserve(1024);
-  for (const auto& name : h_list) {
-    for (std::size_t i = headers.size(); i-- > 0;) {
-      if (used[i] || i == skip || !headers[i].is(name)) continue;
-      used[i] = true;
-      canonicalize_header(canon, headers[i].raw(), data);
-      break;
-    }
-  }
+  for (std::size_t i : select_fields(index, skip, h_list)) canonicalize_header(canon, headers[i].raw(), data);
   std::string sig;
   canonicalize_header(canon, signature_field, sig);
   if (sig.size() >= 2 && sig.compare(sig.size() - 2, 2, "\r\n") == 0) sig.resize(sig.size() - 2);

@@ -1,6 +1,7 @@
 #include "core/dkim/signer.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "core/common/base64.h"
 #include "core/dkim/header_hash.h"
@@ -40,49 +41,22 @@ void fold_list(mail::FieldFolder& f, std::string_view prefix, const std::vector<
 }
 
 // The h= list for this message: every `sign` name once per field present, every `oversign`
-// name once more than present (5.4.2, 8.15). One pass counts the fields by name; the policy
-// lists (a few dozen names) are then looked up in that short table, so the cost is the
-// number of distinct names present times the policy size, with no allocation but the output.
-std::vector<std::string> header_list(const HeaderPolicy& policy,
-                                     const std::vector<mail::HeaderField>& headers) {
-  struct Present {
-    std::string_view name;
-    std::size_t count;
-  };
-  std::vector<Present> present;
-  present.reserve(headers.size());
-  for (const auto& h : headers) {
-    std::string_view name = h.name();
-    auto it = std::find_if(present.begin(), present.end(), [&](const Present& p) { return mail::iequals(p.name, name); });
-    if (it == present.end()) present.push_back({name, 1});
-    else ++it->count;
-  }
-  auto count = [&](std::string_view name) -> std::size_t {
-    for (const auto& p : present)
-      if (mail::iequals(p.name, name)) return p.count;
-    return 0;
-  };
-  auto listed = [](const std::vector<std::string>& list, std::size_t before, std::string_view name) {
-    return std::any_of(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(before),
-                       [&](const std::string& s) { return mail::iequals(s, name); });
-  };
+// name once more than present (5.4.2, 8.15), a name given twice listed once. Linear in the
+// policy and the output: the fields are counted through the message's HeaderIndex.
+std::vector<std::string> header_list(const HeaderPolicy& policy, const HeaderIndex& index) {
+  std::unordered_set<std::string> oversigned, listed;
+  for (const auto& o : policy.oversign) oversigned.insert(mail::to_lower(o));
   std::vector<std::string> out;
-  auto emit = [&](std::string_view name, std::size_t times) {
-    if (times == 0) return;
-    std::string lower = mail::to_lower(name);
-    for (std::size_t i = 1; i < times; ++i) out.push_back(lower);
-    out.push_back(std::move(lower));
+  auto emit = [&](const std::string& name, bool extra) {
+    if (!listed.insert(name).second) return;
+    std::size_t times = index.count(name) + (extra ? 1 : 0);
+    out.insert(out.end(), times, name);
   };
-  const auto& sign = policy.sign;
-  const auto& over = policy.oversign;
-  for (std::size_t i = 0; i < sign.size(); ++i) {
-    if (listed(sign, i, sign[i])) continue;  // a name given twice is listed once
-    emit(sign[i], count(sign[i]) + (listed(over, over.size(), sign[i]) ? 1 : 0));
+  for (const auto& name : policy.sign) {
+    std::string lower = mail::to_lower(name);
+    emit(lower, oversigned.count(lower) != 0);
   }
-  for (std::size_t i = 0; i < over.size(); ++i) {
-    if (listed(sign, sign.size(), over[i]) || listed(over, i, over[i])) continue;
-    emit(over[i], count(over[i]) + 1);
-  }
+  for (const auto& name : policy.oversign) emit(mail::to_lower(name), true);
   return out;
 }
 
@@ -114,6 +88,9 @@ Result<Signer> Signer::create(std::vector<SignerSpec> specs) {
     if (spec.domain.empty() || spec.selector.empty()) {
       return make_error(Errc::invalid_argument, "signature needs a domain and a selector");
     }
+    // RFC 6376 3.5 x=: "the value of the "x=" tag MUST be greater than the value of the "t=" tag".
+    if (spec.expire_after && *spec.expire_after <= 0)
+      return make_error(Errc::invalid_argument, who + ": x= must come after t= (expire_after must be positive)");
     if (spec.identity) {
       auto at = spec.identity->rfind('@');
       if (at == std::string::npos || !dns::is_at_or_below(spec.identity->substr(at + 1), spec.domain)) {
@@ -158,10 +135,11 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
   std::vector<std::string> body_hashes;
   for (auto& h : hashers_) body_hashes.push_back(encode_base64(h->finish()));
 
+  const HeaderIndex index(headers_);
   std::vector<SignatureField> out;
   for (std::size_t k = 0; k < specs_.size(); ++k) {
     const SignerSpec& spec = specs_[k];
-    std::vector<std::string> h_list = header_list(spec.headers, headers_);
+    std::vector<std::string> h_list = header_list(spec.headers, index);
     Algorithm alg = spec.key->type() == KeyType::ed25519 ? Algorithm::ed25519_sha256 : Algorithm::rsa_sha256;
 
     mail::FieldFolder f("DKIM-Signature");
@@ -171,7 +149,17 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
     f.word("d=" + spec.domain + ";");
     f.word("s=" + spec.selector + ";");
     f.word("t=" + std::to_string(now) + ";");
-    if (spec.expire_after) f.word("x=" + std::to_string(now + *spec.expire_after) + ";");
+    if (spec.expire_after) {
+      // RFC 6376 3.5: sig-x-tag is 1*12DIGIT. A sum past that (or past the int64 range, which
+      // would be undefined behaviour) is a signature no verifier could read: refuse to sign.
+      constexpr std::int64_t kMaxTime = 999'999'999'999;
+      std::int64_t x = 0;
+      if (__builtin_add_overflow(now, *spec.expire_after, &x) || x > kMaxTime)
+        return make_error(Errc::invalid_argument, "x= (t=" + std::to_string(now) + " plus " +
+                                                      std::to_string(*spec.expire_after) +
+                                                      " seconds) does not fit the 12 digits of RFC 6376 3.5");
+      f.word("x=" + std::to_string(x) + ";");
+    }
     if (spec.identity) f.word("i=" + qp_encode(*spec.identity) + ";");
     fold_list(f, "h=", h_list, ";");
     f.breakable("bh=", body_hashes[hasher_of_spec_[k]] + ";");
@@ -180,7 +168,7 @@ Result<std::vector<SignatureField>> Signer::finish(std::int64_t now) {
 
     auto field = mail::HeaderField::from_parts("DKIM-Signature", unsigned_value);
     if (!field) return tl::unexpected(field.error());
-    std::string digest = header_hash(spec.canon.header, headers_, std::string::npos, h_list, field->raw());
+    std::string digest = header_hash(spec.canon.header, headers_, index, std::string::npos, h_list, field->raw());
     auto sig = spec.key->sign_digest(digest);
     if (!sig) return tl::unexpected(sig.error());
 

@@ -37,7 +37,7 @@ struct SignerSpec {
   Canonicalization canon{Canon::relaxed, Canon::relaxed};
   HeaderPolicy headers = HeaderPolicy::recommended();
   std::optional<std::string> identity;        // i=, must be within d= (checked by Signer)
-  std::optional<std::int64_t> expire_after;   // x = t + this many seconds
+  std::optional<std::int64_t> expire_after;   // x = t + this many seconds (positive)
 };
 
 // The DKIM-Signature field produced, folded to lines of at most 78 characters.
@@ -50,7 +50,8 @@ struct SignatureField {
 class Signer {
  public:
   // Errc::invalid_argument when a spec has no key, an empty domain or selector, an i= outside
-  // d=, or (for a header list) no From (5.4: From MUST be signed).
+  // d=, an expire_after that is not positive, or (for a header list) no From (5.4: From MUST
+  // be signed).
   static Result<Signer> create(std::vector<SignerSpec> specs);
 
   void header(const mail::HeaderField& field);
@@ -62,7 +63,8 @@ class Signer {
   // body() and normalized_body() for a message, not both.
   void normalized_body(std::string_view chunk);
   // The signatures in spec order; `now` is the t= value (the core never reads the clock).
-  // Errc::invalid_argument when the message has no From field (RFC 6376 5.4).
+  // Errc::invalid_argument when the message has no From field (RFC 6376 5.4), or when now plus
+  // expire_after does not fit x= (12 digits, RFC 6376 3.5).
   Result<std::vector<SignatureField>> finish(std::int64_t now);
 
  private:

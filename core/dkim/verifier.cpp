@@ -25,6 +25,7 @@ std::string_view to_string(Cause c) noexcept {
   switch (c) {
     case Cause::none: return "none";
     case Cause::too_many_signatures: return "too_many_signatures";
+    case Cause::too_many_signed_fields: return "too_many_signed_fields";
     case Cause::signature_syntax: return "signature_syntax";
     case Cause::unsupported_version: return "unsupported_version";
     case Cause::unsupported_algorithm: return "unsupported_algorithm";
@@ -55,6 +56,7 @@ std::string_view describe(Cause c) noexcept {
   switch (c) {
     case Cause::none: return "";
     case Cause::too_many_signatures: return "not checked: the message carries too many signatures";
+    case Cause::too_many_signed_fields: return "not checked: h= lists too many header fields";
     case Cause::signature_syntax: return "malformed signature";
     case Cause::unsupported_version: return "malformed signature: v= is not 1";
     case Cause::unsupported_algorithm: return "the signing algorithm is not accepted";
@@ -231,7 +233,11 @@ void Verifier::end_of_headers() {
     r.algorithm = std::string(to_string(sig->algorithm));
     r.b_prefix = sig->b_text.substr(0, 8);
     p.decided = true;
-    if (sig->algorithm == Algorithm::rsa_sha1) {
+    if (sig->headers.size() > options_.max_signed_fields) {
+      decide(r, Status::policy, Cause::too_many_signed_fields,
+             "not checked: h= lists " + std::to_string(sig->headers.size()) + " header fields, more than " +
+                 std::to_string(options_.max_signed_fields));
+    } else if (sig->algorithm == Algorithm::rsa_sha1) {
       decide(r, Status::permerror, Cause::unsupported_algorithm, "rsa-sha1 is not accepted (RFC 8301 3.1)");
     } else if (std::find(sig->headers.begin(), sig->headers.end(), "from") == sig->headers.end()) {
       decide(r, Status::permerror, Cause::from_not_signed);
@@ -269,6 +275,7 @@ std::vector<SignatureResult> Verifier::finish() {
     digests.push_back(h->finish());
     lengths.push_back(h->canonical_length());
   }
+  std::optional<HeaderIndex> index;  // built once, when the first signature needs it
   std::vector<SignatureResult> out;
   for (auto& p : pending_) {
     SignatureResult& r = p.result;
@@ -283,7 +290,8 @@ std::vector<SignatureResult> Verifier::finish() {
         } else if (digests[p.hasher] != sig.bh) {
           decide(r, Status::fail, Cause::body_hash_mismatch);
         } else {
-          std::string digest = header_hash(sig.canon.header, headers_, p.field_index, sig.headers,
+          if (!index) index.emplace(headers_);
+          std::string digest = header_hash(sig.canon.header, headers_, *index, p.field_index, sig.headers,
                                            remove_b_value(headers_[p.field_index]));
           if (key->verify_digest(digest, sig.b)) {
             decide(r, Status::pass, Cause::none);

@@ -23,6 +23,10 @@ std::string_view to_string(Status s) noexcept;
 struct VerifyOptions {
   std::int64_t now = 0;                  // seconds since the epoch, for x= (6.1.1)
   std::size_t max_signatures = 8;        // more are reported as policy, not checked
+  // h= entries one signature may list (RFC 6376 5.4 recommends a few dozen names; 8.15's
+  // oversigning adds one per name). A longer list is reported as policy, not checked: every
+  // entry costs a selection and hashing work a message's sender chooses.
+  std::size_t max_signed_fields = 1000;
   unsigned min_rsa_bits = 1024;          // RFC 8301 3.2: smaller keys MUST NOT be accepted
   std::int64_t clock_skew = 300;         // x= slack
 };
@@ -32,6 +36,7 @@ struct VerifyOptions {
 enum class Cause {
   none,
   too_many_signatures,           // policy: beyond VerifyOptions::max_signatures, not checked
+  too_many_signed_fields,        // policy: h= longer than VerifyOptions::max_signed_fields, not checked
   // neutral, RFC 8601 2.7.1: the field does not parse (RFC 6376 3.5)
   signature_syntax,              // a tag list, tag value, base64 or x=/t= error; a missing tag
   unsupported_version,           // v= is not 1

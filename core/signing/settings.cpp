@@ -75,7 +75,10 @@ Settings read_settings(const Reader& r, const toml::table& t) {
     if (!from) r.fail(t.get("headers"), "'headers' must include From (RFC 6376 5.4)");
   }
   if (auto x = r.opt_int(t, "expire")) {
-    if (*x < 3600) r.fail(t.get("expire"), "'expire' must be at least 3600 seconds (delivery can take hours)");
+    if (*x < kMinExpire) r.fail(t.get("expire"), "'expire' must be at least 3600 seconds (delivery can take hours)");
+    // x= is t= plus this: far beyond any use of a signature (RFC 6376 3.5 x= is meant to bound
+    // replay), and small enough that the sum never leaves the integers x= is written with.
+    if (*x > kMaxExpire) r.fail(t.get("expire"), "'expire' must be at most " + std::to_string(kMaxExpire) + " seconds (10 years)");
     s.expire = *x;
   }
   s.authserv_id = r.opt_string(t, "authserv_id").value_or("");

@@ -32,6 +32,10 @@ enum class OnMismatch { accept, reject };
 
 std::string_view to_string(AuthMode m) noexcept;
 
+// [signer] expire: at least an hour (delivery can take hours), at most ten years.
+inline constexpr std::int64_t kMinExpire = 3600;
+inline constexpr std::int64_t kMaxExpire = 10LL * 365 * 24 * 3600;
+
 // [signer]
 struct Settings {
   std::string socket = "inet:8891@127.0.0.1";  // libmilter's inet:PORT@ADDR, inet6:..., unix:PATH
@@ -41,7 +45,7 @@ struct Settings {
   dkim::Canonicalization canon{dkim::Canon::relaxed, dkim::Canon::relaxed};
   std::optional<std::vector<std::string>> headers;   // override of the signed header list
   std::optional<std::vector<std::string>> oversign;  // override of the oversigned list
-  std::optional<std::int64_t> expire;        // x= = t= + expire seconds
+  std::optional<std::int64_t> expire;        // x= = t= + expire seconds, kMinExpire to kMaxExpire
   std::string authserv_id;                   // our own Authentication-Results id (removed when forged)
   std::string log = "syslog";                // "syslog" | "stderr"
   std::string stats_listen;                  // "127.0.0.1:9480" for Prometheus text; empty: off

@@ -94,6 +94,9 @@ TEST(SigningSettings, InvalidValuesAreRefusedWithTheReasonAndPlace) {
       {"[signer]\nsocket = \"8891\"\n", "test.toml:2:10: 'socket' must be"},
       {"[signer]\nheaders = [\"to\", \"subject\"]\n", "must include From"},
       {"[signer]\nexpire = 60\n", "'expire' must be at least"},
+      // x= = t= + expire: ten years at most, so that the sum always fits (RFC 6376 3.5)
+      {"[signer]\nexpire = 315360001\n", "test.toml:2:10: 'expire' must be at most 315360000 seconds"},
+      {"[signer]\nexpire = 9223372036854775807\n", "'expire' must be at most"},
       {"[signer]\ncanonicalization = \"relaxed/loose\"\n", "'canonicalization' must be like"},
       {"[signer]\nlog = \"file\"\n", "'log' must be"},
       {"[signer]\nmax_header_fields = 10\n", "test.toml:2:21: 'max_header_fields' must be 100 to 1000000"},
