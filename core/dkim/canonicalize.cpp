@@ -166,7 +166,12 @@ void canonicalize_header(Canon canon, std::string_view raw, std::string& out) {
   bool wsp = false, content = false;
   for (std::size_t i = colon + 1; i < raw.size(); ++i) {
     char c = raw[i];
-    if (c == '\r' || c == '\n') continue;  // unfold
+    // Unfolding removes CRLF pairs only (RFC 5322 2.2.3); a bare CR or LF in the value is
+    // content and stays, as every other verifier keeps it.
+    if (c == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') {
+      ++i;
+      continue;
+    }
     if (is_wsp(c)) {
       wsp = true;
       continue;

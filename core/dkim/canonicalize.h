@@ -19,8 +19,9 @@
 namespace dnsauth::dkim {
 
 // Appends the canonical form of one raw header field (name, colon, value, final CRLF) to out.
-// simple (3.4.1): unchanged. relaxed (3.4.2): name lowercased, unfolded, WSP runs to one SP,
-// WSP at the end of the value and around the colon removed; always ends in CRLF.
+// simple (3.4.1): unchanged. relaxed (3.4.2): name lowercased, unfolded (every CRLF removed;
+// a bare CR or LF is content and kept), WSP runs to one SP, WSP at the end of the value and
+// around the colon removed; always ends in CRLF.
 void canonicalize_header(Canon canon, std::string_view raw_field, std::string& out);
 
 class BodyHasher {

@@ -318,6 +318,38 @@ TEST_P(DkimInterop, PeerSignsDnsauthVerifies) {
   }
 }
 
+// RFC 6376 3.4.2: relaxed unfolding removes CRLF pairs only. A bare CR inside a header value is
+// content: a signer that dropped it signed what dkimpy (and OpenDKIM) do not hash, and its
+// signature failed everywhere but at home.
+TEST(DkimInteropBareCr, RelaxedHeaderWithABareCrVerifiesBothWays) {
+  TempDir dir;
+  const std::string message = "From: alice@example.com\r\nTo: bob@example.net\r\n"
+                              "Subject: bare\rCR inside\r\nX-Note: a \r  b\r\n\r\nbody\r\n";
+  const KeySet& k = KeySet::get(Alg::rsa);
+  dns::MemoryResolver resolver;
+  resolver.add_txt(test::dns_name(k.selector, kDomain), test::key_record_for(*k.key));
+  for (Canonicalization c : {Canonicalization{Canon::relaxed, Canon::relaxed}, Canonicalization{Canon::relaxed, Canon::simple}}) {
+    auto spec = test::make_spec(std::string(kDomain), k.selector, k.key, c);
+    spec.headers = HeaderPolicy{{"from", "to", "subject", "x-note"}, {}};
+    auto fields = sign_message(test::parse_or_throw(message), {spec}, std::time(nullptr));
+    ASSERT_TRUE(fields) << fields.error().message();
+    const std::string signed_message = (*fields)[0].raw() + message;
+    auto ours = test::verify_raw(signed_message, resolver, std::time(nullptr));
+    ASSERT_EQ(ours.size(), 1u);
+    EXPECT_EQ(ours[0].status, Status::pass) << ours[0].reason();
+    fs::path file = dir.write("bare-cr.signed", signed_message);
+    PeerVerdict peer = dkimpy_verify(dir, k, {file})[0];
+    EXPECT_TRUE(peer.pass) << to_string(c.header) << "/" << to_string(c.body) << ": " << peer.detail;
+
+    // And what dkimpy signs, dnsauth verifies.
+    fs::path plain = dir.write("bare-cr.eml", message);
+    dkimpy_sign(dir, k, c, {plain});
+    auto theirs = test::verify_raw(read_file(plain.string() + ".signed"), resolver, std::time(nullptr));
+    ASSERT_EQ(theirs.size(), 1u);
+    EXPECT_EQ(theirs[0].status, Status::pass) << theirs[0].reason();
+  }
+}
+
 std::vector<Combo> combos() {
   std::vector<Combo> out;
   const Canonicalization canons[] = {

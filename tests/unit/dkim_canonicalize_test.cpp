@@ -101,7 +101,13 @@ INSTANTIATE_TEST_SUITE_P(
         // only the name is lowercased; the value keeps its case and its 8-bit bytes
         RelaxedHeaderCase{"X-Utf8: Caf\xc3\xa9  Cr\xc3\xa8me\r\n", "x-utf8:Caf\xc3\xa9 Cr\xc3\xa8me\r\n"},
         // 3.4.2 leaves characters other than WSP alone, colons in the value included
-        RelaxedHeaderCase{"DKIM-Signature: h=from : to;\r\n b=\r\n", "dkim-signature:h=from : to; b=\r\n"}));
+        RelaxedHeaderCase{"DKIM-Signature: h=from : to;\r\n b=\r\n", "dkim-signature:h=from : to; b=\r\n"},
+        // "Unfold ... lines with terminators embedded in continued header field values (that
+        // is, CRLF sequences followed by WSP) MUST be interpreted without the CRLF": only CRLF
+        // goes; a bare CR or a bare LF is not a line end and stays in the value
+        RelaxedHeaderCase{"Subject: a\rb\r\n", "subject:a\rb\r\n"},
+        RelaxedHeaderCase{"Subject: a \r  b\r\n", "subject:a \r b\r\n"},
+        RelaxedHeaderCase{"Subject: a\nb\r\n", "subject:a\nb\r\n"}));
 
 // ---- 3.4.3 simple body ----
 struct BodyCase {
