@@ -17,16 +17,28 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Creates the missing folders of `dir`, each mode 0700 (a key folder is nobody else's business).
-Result<void> make_private_dirs(const fs::path& dir) {
+// Creates the missing folders of `dir`, each with exactly `mode`: mkdir() takes the umask off
+// the mode asked for, so a umask of 000 would not narrow it and one of 077 would make a public
+// folder private; the mode is set again on each folder created here (folders that exist are
+// left as they are).
+Result<void> make_dirs(const fs::path& dir, mode_t mode) {
   if (dir.empty()) return {};
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return {};
-  if (auto up = make_private_dirs(dir.parent_path()); !up) return up;
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+  if (auto up = make_dirs(dir.parent_path(), mode); !up) return up;
+  if (::mkdir(dir.c_str(), mode) != 0) {
+    if (errno == EEXIST && fs::is_directory(dir, ec)) return {};  // made by someone else meanwhile
     return make_error(Errc::io, "cannot create folder " + dir.string() + ": " + errno_text());
+  }
+  if (::chmod(dir.c_str(), mode) != 0)
+    return make_error(Errc::io, "cannot set the mode of folder " + dir.string() + ": " + errno_text());
   return {};
 }
+
+// A key folder is nobody else's business.
+constexpr mode_t kKeyFolderMode = 0700;
+// Zone fragments and their like are public.
+constexpr mode_t kOutputFolderMode = 0755;
 
 bool write_all(int fd, const std::string& data) {
   std::size_t done = 0;
@@ -42,7 +54,7 @@ bool write_all(int fd, const std::string& data) {
 // O_CREAT|O_EXCL: fails when anything (a file, a symlink, dangling or not) is already there,
 // so an existing key is never overwritten, whatever races with us.
 Result<void> write_new_key_file(const fs::path& path, const std::string& pem) {
-  if (auto d = make_private_dirs(path.parent_path()); !d) return d;
+  if (auto d = make_dirs(path.parent_path(), kKeyFolderMode); !d) return d;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(Errc::io, "cannot create key file " + path.string() + ": " + errno_text());
   // The umask may only remove bits; make the mode exactly 0600 regardless.
@@ -106,9 +118,7 @@ Result<KeyFile> ensure_key(const config::Selector& selector, const fs::path& pat
 }
 
 Result<void> write_file_atomic(const fs::path& path, const std::string& contents) {
-  std::error_code ec;
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path(), ec);
-  if (ec) return make_error(Errc::io, "cannot create folder " + path.parent_path().string() + ": " + ec.message());
+  if (auto d = make_dirs(path.parent_path(), kOutputFolderMode); !d) return d;
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return make_error(Errc::io, "cannot write " + path.string() + ": " + errno_text());

@@ -22,14 +22,15 @@ struct KeyFile {
 // The selector's key: read from its file when it exists (Errc::key when it is not a key of
 // the selector's algorithm), otherwise generated (RSA of the configured bits, or Ed25519) and
 // written to a new file, mode 0600, created with O_EXCL so that nothing is ever overwritten;
-// missing folders are created mode 0700.
+// missing folders are created mode 0700, whatever the umask.
 Result<KeyFile> ensure_key(const config::Selector& selector, const std::filesystem::path& path);
 
 // Reads the key file only (for lint): Errc::io when missing or unreadable.
 Result<dkim::PrivateKey> read_key(const std::filesystem::path& path);
 
 // Writes `contents` to path atomically (a temporary file in the same folder, then rename),
-// creating the folder when missing. For public output (zone fragments), not for keys.
+// mode 0644, creating missing folders mode 0755 whatever the umask. For public output (zone
+// fragments), not for keys.
 Result<void> write_file_atomic(const std::filesystem::path& path, const std::string& contents);
 
 }  // namespace dnsauth::publisher

@@ -55,6 +55,23 @@ TEST(PublishGenerate, CreatesEveryKeyMode0600EvenUnderAnOpenUmask) {
             std::string::npos) << zone;
 }
 
+// The folders generate creates have fixed modes, as the files do: 0755 for the public output
+// (a umask of 000 made it 0777, anyone could swap a fragment before it is published), 0700
+// for keys, whatever the umask takes away or leaves.
+TEST(PublishGenerate, CreatedFoldersHaveFixedModesWhateverTheUmask) {
+  for (const char* umask_bits : {"000", "077"}) {
+    Workspace ws;
+    fs::path out = ws.dir() / "public" / "zones";
+    Ran r = publish_with_umask(umask_bits, {"generate", "--config", ws.config().string(), "--out", out.string()});
+    ASSERT_EQ(r.status, 0) << umask_bits << ": " << r.err;
+    EXPECT_EQ(file_mode(ws.dir() / "public"), 0755u) << umask_bits;
+    EXPECT_EQ(file_mode(out), 0755u) << umask_bits;
+    EXPECT_EQ(file_mode(out / "example.com.zone"), 0644u) << umask_bits;
+    EXPECT_EQ(file_mode(ws.keys()), 0700u) << umask_bits;
+    EXPECT_EQ(file_mode(ws.keys() / "example.com.s2026r.pem"), 0600u) << umask_bits;
+  }
+}
+
 TEST(PublishGenerate, ASecondRunKeepsEveryKeyAndWritesTheSameZone) {
   Workspace ws;
   ASSERT_EQ(ws.generate().status, 0);
