@@ -21,9 +21,23 @@ using signing::SigningSession;
 
 Runtime* rt = nullptr;
 
+// Counted while it lives (dnsauth_signer_messages_in_progress): a message whose context
+// outlived its connection would show there.
+struct InProgress {
+  InProgress() noexcept {
+    if (rt && rt->stats) rt->stats->message_started();
+  }
+  ~InProgress() {
+    if (rt && rt->stats) rt->stats->message_ended();
+  }
+  InProgress(const InProgress&) = delete;
+  InProgress& operator=(const InProgress&) = delete;
+};
+
 struct Message {
   Message(std::shared_ptr<const KeySet> k, std::string login)
       : keys(k), session(std::move(k), std::move(login), static_cast<std::int64_t>(std::time(nullptr))) {}
+  InProgress counted;
   std::shared_ptr<const KeySet> keys;  // the set this message started with (reloads wait for it)
   SigningSession session;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #include "signer/stats.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace dnsauth::signer {
@@ -86,6 +87,8 @@ std::string Stats::prometheus() const {
     line(std::string(name) + " " + num(v));
   };
   single("dnsauth_signer_connections", "gauge", "MTA connections open.", connections_.load());
+  single("dnsauth_signer_messages_in_progress", "gauge", "Messages between MAIL and their final answer.",
+         static_cast<std::uint64_t>(std::max<std::int64_t>(0, in_progress_.load())));
   single("dnsauth_signer_connections_refused_total", "counter",
          "MTA connections closed at once: max_connections open, or no descriptor left.", refused_.load());
   single("dnsauth_signer_connections_idle_closed_total", "counter",

@@ -45,6 +45,9 @@ class Stats {
   void record_connection_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
   void record_idle_closed(std::uint64_t n) noexcept { idle_closed_.fetch_add(n, std::memory_order_relaxed); }
   void record_protocol_error() noexcept { protocol_errors_.fetch_add(1, std::memory_order_relaxed); }
+  // Messages between MAIL and their final answer (or abort, or the connection's end).
+  void message_started() noexcept { in_progress_.fetch_add(1, std::memory_order_relaxed); }
+  void message_ended() noexcept { in_progress_.fetch_sub(1, std::memory_order_relaxed); }
 
   std::uint64_t count(Outcome o) const noexcept { return outcomes_[static_cast<int>(o)].load(); }
   std::uint64_t skipped(Reason r) const noexcept { return skipped_[static_cast<int>(r)].load(); }
@@ -62,6 +65,7 @@ class Stats {
   std::atomic<std::uint64_t> refused_{0};
   std::atomic<std::uint64_t> idle_closed_{0};
   std::atomic<std::uint64_t> protocol_errors_{0};
+  std::atomic<std::int64_t> in_progress_{0};
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::int64_t> loaded_at_{0};

@@ -53,7 +53,11 @@ TEST(SignerStats, CountsTheMtaConnections) {
   s.record_connection_refused();
   s.record_idle_closed(3);
   s.record_protocol_error();
+  s.message_started();
+  s.message_started();
+  s.message_ended();
   p = s.prometheus();
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_messages_in_progress 1")) << p;
   EXPECT_TRUE(has_line(p, "# TYPE dnsauth_signer_connections gauge")) << p;
   EXPECT_TRUE(has_line(p, "dnsauth_signer_connections 12")) << p;
   EXPECT_TRUE(has_line(p, "dnsauth_signer_connections_refused_total 2")) << p;
