@@ -21,11 +21,27 @@ using signing::SigningSession;
 
 Runtime* rt = nullptr;
 
+// Counted while it lives (dnsauth_signer_messages_in_progress): a message whose context
+// outlived its connection would show there.
+struct InProgress {
+  InProgress() noexcept {
+    if (rt && rt->stats) rt->stats->message_started();
+  }
+  ~InProgress() {
+    if (rt && rt->stats) rt->stats->message_ended();
+  }
+  InProgress(const InProgress&) = delete;
+  InProgress& operator=(const InProgress&) = delete;
+};
+
 struct Message {
-  Message(std::shared_ptr<const KeySet> k, std::string login) : keys(k), session(std::move(k), std::move(login)) {}
+  Message(std::shared_ptr<const KeySet> k, std::string login)
+      : keys(k), session(std::move(k), std::move(login), static_cast<std::int64_t>(std::time(nullptr))) {}
+  InProgress counted;
   std::shared_ptr<const KeySet> keys;  // the set this message started with (reloads wait for it)
   SigningSession session;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool decided = false;  // end of headers has been answered
   // A skip that still has forged Authentication-Results to delete: header edits are only
   // allowed at end of message, so the answer waits until then.
   bool skip_at_eom = false;
@@ -119,6 +135,14 @@ sfsistat internal_error(SMFICTX* ctx, const std::string& what) noexcept {
   } catch (...) {
     return SMFIS_TEMPFAIL;
   }
+}
+
+// The MTA broke the milter protocol's order (a stage outside a transaction, end of message
+// before end of headers): answered as an internal error, so that no message passes unchecked.
+// libmilter's own state table keeps most of these from the callbacks; what it lets through
+// (after an abort, say) ends here.
+sfsistat out_of_order(SMFICTX* ctx, const std::string& what) noexcept {
+  return internal_error(ctx, "milter protocol: " + what);
 }
 
 // What a callback answers when something escaped it. In the stages the MTA expects no answer
@@ -224,8 +248,8 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   bool nr = c0 && (c0->protocol & SMFIP_NR_HDR);
   return guarded(ctx, "header", nr, [&] {
     Connection& c = ensure_connection(ctx);
-    if (!c.error) {
-      if (!c.msg) throw std::logic_error("header outside a transaction");
+    // Outside a transaction (no MAIL) there is no message to add it to.
+    if (!c.error && c.msg) {
       std::string v = value ? value : "";
       if (!(c.protocol & SMFIP_HDR_LEADSPC)) v.insert(0, " ");
       if (auto r = c.msg->session.header(name ? name : "", v); !r) c.error = "header: " + r.error().message();
@@ -238,7 +262,8 @@ sfsistat on_eoh(SMFICTX* ctx) {
   return guarded(ctx, "end of headers", false, [&] {
     Connection& c = ensure_connection(ctx);
     if (c.error) return internal_error(ctx, *c.error);
-    if (!c.msg) throw std::logic_error("end of headers outside a transaction");
+    if (!c.msg) return out_of_order(ctx, "end of headers outside a transaction (no MAIL)");
+    c.msg->decided = true;
     auto d = c.msg->session.end_of_headers();
     if (!d) {
       if (d.error().code == Errc::limit) return internal_error(ctx, d.error().message());
@@ -270,8 +295,8 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
   bool nr = c0 && (c0->protocol & SMFIP_NR_BODY);
   return guarded(ctx, "body", nr, [&] {
     Connection& c = ensure_connection(ctx);
-    if (!c.error) {
-      if (!c.msg) throw std::logic_error("body outside a transaction");
+    // Outside a transaction (no MAIL, or after an abort) there is no message to add it to.
+    if (!c.error && c.msg) {
       if (auto r = c.msg->session.body(std::string_view(reinterpret_cast<const char*>(data), len)); !r)
         c.error = "body: " + r.error().message();
     }
@@ -283,26 +308,27 @@ sfsistat on_eom(SMFICTX* ctx) {
   return guarded(ctx, "end of message", false, [&] {
     Connection& c = ensure_connection(ctx);
     if (c.error) return internal_error(ctx, *c.error);
-    if (!c.msg) throw std::logic_error("end of message outside a transaction");
-    if (c.msg->skip_at_eom) {
-      if (!remove_forged_authres(ctx, c, *c.msg))
-        return internal_error(ctx, "the MTA refused to delete a forged Authentication-Results (smfi_chgheader)");
-      finish(ctx, c, Outcome::skipped);
-      return SMFIS_CONTINUE;
-    }
-    auto sigs = c.msg->session.finish(static_cast<std::int64_t>(std::time(nullptr)));
-    if (!sigs) return internal_error(ctx, "signing: " + sigs.error().message());
-    bool leadspc = c.protocol & SMFIP_HDR_LEADSPC;
-    // Inserted at index 0 in reverse, so the first signature ends up on top.
-    for (auto it = sigs->rbegin(); it != sigs->rend(); ++it) {
-      std::string v = insert_value(it->value, leadspc);
-      if (smfi_insheader(ctx, 0, it->name.data(), v.data()) != MI_SUCCESS) {
-        return internal_error(ctx, "the MTA refused the DKIM-Signature header (smfi_insheader)");
+    if (!c.msg) return out_of_order(ctx, "end of message outside a transaction (no MAIL)");
+    if (!c.msg->decided) return out_of_order(ctx, "end of message before end of headers");
+    // A skip that waited for its header edits, or a message every selector of which had signed
+    // before (its own earlier signature verified, policy.h), passes unsigned.
+    bool signing = !c.msg->skip_at_eom;
+    if (signing) {
+      auto sigs = c.msg->session.finish(static_cast<std::int64_t>(std::time(nullptr)));
+      if (!sigs) return internal_error(ctx, "signing: " + sigs.error().message());
+      signing = c.msg->session.decision().action == Action::sign;
+      bool leadspc = c.protocol & SMFIP_HDR_LEADSPC;
+      // Inserted at index 0 in reverse, so the first signature ends up on top.
+      for (auto it = sigs->rbegin(); it != sigs->rend(); ++it) {
+        std::string v = insert_value(it->value, leadspc);
+        if (smfi_insheader(ctx, 0, it->name.data(), v.data()) != MI_SUCCESS) {
+          return internal_error(ctx, "the MTA refused the DKIM-Signature header (smfi_insheader)");
+        }
       }
     }
     if (!remove_forged_authres(ctx, c, *c.msg))
       return internal_error(ctx, "the MTA refused to delete a forged Authentication-Results (smfi_chgheader)");
-    finish(ctx, c, Outcome::signed_);
+    finish(ctx, c, signing ? Outcome::signed_ : Outcome::skipped);
     return SMFIS_CONTINUE;
   });
 }

@@ -83,8 +83,8 @@ void Reloader::reload() {
       true, std::chrono::duration_cast<std::chrono::seconds>(r.keys->loaded_at().time_since_epoch()).count());
   const auto& now = r.keys->config().signer;
   if (now.socket != running_.socket || now.user != running_.user || now.stats_listen != running_.stats_listen ||
-      now.log != running_.log) {
-    log::warning("reload: socket, user, stats_listen and log take effect only after a restart");
+      now.log != running_.log || now.timeout != running_.timeout || now.max_connections != running_.max_connections) {
+    log::warning("reload: socket, user, stats_listen, log, timeout and max_connections take effect only after a restart");
   }
   log::info("reloaded " + config_.string() + ": " + std::to_string(r.keys->config().domains().size()) +
             " domains, " + std::to_string(r.keys->key_count()) + " keys");

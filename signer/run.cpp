@@ -3,15 +3,19 @@
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
 
+#include "signer/connections.h"
 #include "signer/listener.h"
 #include "signer/log.h"
 #include "signer/milter.h"
+#include "signer/milter_io.h"
 #include "signer/privileges.h"
 #include "signer/reloader.h"
 #include "signer/signals.h"
@@ -19,6 +23,36 @@
 #include "signer/stats_server.h"
 
 namespace dnsauth::signer {
+
+namespace {
+
+// Descriptors besides the MTA connections: the listeners, the log, the metrics clients, a key
+// file being read on reload, libmilter's own pipes.
+constexpr rlim_t kOtherDescriptors = 64;
+
+// [signer] max_connections, within the descriptors this process may open: the soft limit is
+// raised towards the hard one (systemd's default soft limit is 1024; the unit sets
+// LimitNOFILE), and a bound the limit cannot hold is lowered to fit, so that the MTA
+// connections never take the last descriptor.
+std::size_t connection_bound(std::size_t wanted) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return wanted;
+  rlim_t need = static_cast<rlim_t>(wanted) + kOtherDescriptors;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+    rlim_t cur = rl.rlim_max == RLIM_INFINITY ? need : std::min(need, rl.rlim_max);
+    if (cur > rl.rlim_cur) {
+      rlimit raised{cur, rl.rlim_max};
+      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl.rlim_cur = cur;
+    }
+  }
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need) return wanted;
+  std::size_t fit = rl.rlim_cur > kOtherDescriptors ? static_cast<std::size_t>(rl.rlim_cur - kOtherDescriptors) : 1;
+  log::warning("[signer] max_connections " + std::to_string(wanted) + " lowered to " + std::to_string(fit) +
+               ": the descriptor limit is " + std::to_string(rl.rlim_cur) + " (raise LimitNOFILE)");
+  return fit;
+}
+
+}  // namespace
 
 int run_milter(const Options& o) {
   signing::LoadResult loaded = signing::load_key_set(o.config);
@@ -54,9 +88,16 @@ int run_milter(const Options& o) {
 
   milter::Runtime runtime{&store, &stats};
   milter::set_runtime(&runtime);
+  // Lives as long as the process: libmilter's detached workers may close connections after
+  // smfi_main() has returned (signer/milter_io.h).
+  auto* connections = new Connections(connection_bound(settings.max_connections),
+                                      std::chrono::seconds(settings.timeout));
+  milter_io::install(connections, &stats);
+  milter_io::IdleCloser idle(*connections, &stats);
   smfiDesc desc = milter::description();
   std::string conn = settings.socket;
-  if (smfi_setconn(conn.data()) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS) {
+  if (smfi_setconn(conn.data()) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
+      smfi_settimeout(static_cast<int>(settings.timeout)) != MI_SUCCESS) {
     std::cerr << "dnsauth-signer: libmilter refused socket " << conn << "\n";
     return kExitError;
   }
@@ -73,18 +114,21 @@ int run_milter(const Options& o) {
 
   Reloader reloader(store, stats, o.config, settings);
   reloader.start();
+  idle.start();
   signals::set_hup_hook(&Reloader::on_sighup);
   signals::set_stop_hook(&listener::wake_after_stop);
   if (http) http->start();
 
   log::info("started on " + conn + " with " + o.config.string() + ": " +
             std::to_string(loaded.keys->config().domains().size()) + " domains, " +
-            std::to_string(loaded.keys->key_count()) + " keys" +
+            std::to_string(loaded.keys->key_count()) + " keys, at most " + std::to_string(connections->max()) +
+            " connections, closed after " + std::to_string(settings.timeout) + " s without a packet" +
             (settings.stats_listen.empty() ? "" : ", metrics on http://" + settings.stats_listen + "/metrics"));
   int r = smfi_main();
   signals::set_hup_hook(nullptr);
   signals::set_stop_hook(nullptr);
   reloader.stop();
+  idle.stop();
   if (http) http->stop();
   log::info(r == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
   return r == MI_SUCCESS ? kExitOk : kExitError;

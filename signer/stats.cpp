@@ -1,5 +1,6 @@
 #include "signer/stats.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace dnsauth::signer {
@@ -80,6 +81,20 @@ std::string Stats::prometheus() const {
   std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(latency_ns_sum_.load()) / 1e9);
   line(std::string("dnsauth_signer_message_duration_seconds_sum ") + sum);
   line("dnsauth_signer_message_duration_seconds_count " + num(cumulative));
+  auto single = [&](std::string_view name, std::string_view type, std::string_view help, std::uint64_t v) {
+    line("# HELP " + std::string(name) + " " + std::string(help));
+    line("# TYPE " + std::string(name) + " " + std::string(type));
+    line(std::string(name) + " " + num(v));
+  };
+  single("dnsauth_signer_connections", "gauge", "MTA connections open.", connections_.load());
+  single("dnsauth_signer_messages_in_progress", "gauge", "Messages between MAIL and their final answer.",
+         static_cast<std::uint64_t>(std::max<std::int64_t>(0, in_progress_.load())));
+  single("dnsauth_signer_connections_refused_total", "counter",
+         "MTA connections closed at once: max_connections open, or no descriptor left.", refused_.load());
+  single("dnsauth_signer_connections_idle_closed_total", "counter",
+         "MTA connections closed after no packet for [signer] timeout.", idle_closed_.load());
+  single("dnsauth_signer_protocol_errors_total", "counter",
+         "MTA connections closed for a packet that broke the milter protocol.", protocol_errors_.load());
   line("# HELP dnsauth_signer_reloads_total Configuration reloads (SIGHUP), by result.");
   line("# TYPE dnsauth_signer_reloads_total counter");
   line("dnsauth_signer_reloads_total{result=\"ok\"} " + num(reloads_ok_.load()));

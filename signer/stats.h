@@ -38,6 +38,16 @@ class Stats {
   void record_reload(bool ok, std::int64_t loaded_at_unix);
   // Forged Authentication-Results fields deleted from one message (RFC 8601 5).
   void record_authres_removed(std::uint64_t n);
+  // The MTA connections (signer/milter_io.h): how many are open, those refused (over
+  // [signer] max_connections, or out of descriptors), those closed for sending no packet for
+  // [signer] timeout, and those closed for a packet that broke the milter protocol.
+  void set_connections(std::uint64_t open) noexcept { connections_.store(open, std::memory_order_relaxed); }
+  void record_connection_refused() noexcept { refused_.fetch_add(1, std::memory_order_relaxed); }
+  void record_idle_closed(std::uint64_t n) noexcept { idle_closed_.fetch_add(n, std::memory_order_relaxed); }
+  void record_protocol_error() noexcept { protocol_errors_.fetch_add(1, std::memory_order_relaxed); }
+  // Messages between MAIL and their final answer (or abort, or the connection's end).
+  void message_started() noexcept { in_progress_.fetch_add(1, std::memory_order_relaxed); }
+  void message_ended() noexcept { in_progress_.fetch_sub(1, std::memory_order_relaxed); }
 
   std::uint64_t count(Outcome o) const noexcept { return outcomes_[static_cast<int>(o)].load(); }
   std::uint64_t skipped(Reason r) const noexcept { return skipped_[static_cast<int>(r)].load(); }
@@ -51,6 +61,11 @@ class Stats {
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets_{};
   std::atomic<std::uint64_t> latency_ns_sum_{0};
   std::atomic<std::uint64_t> authres_removed_{0};
+  std::atomic<std::uint64_t> connections_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::atomic<std::uint64_t> idle_closed_{0};
+  std::atomic<std::uint64_t> protocol_errors_{0};
+  std::atomic<std::int64_t> in_progress_{0};
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::int64_t> loaded_at_{0};

@@ -146,8 +146,42 @@ std::vector<ExistingSignature> existing_signatures(const std::vector<mail::Heade
   return out;
 }
 
-Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author,
-                const std::vector<ExistingSignature>& existing) {
+std::vector<std::string> signed_before(const Decision& d, const std::vector<ExistingSignature>& existing) {
+  std::vector<std::string> out;
+  if (d.action != Action::sign) return out;
+  for (const auto& sel : d.selectors) {
+    bool named = std::any_of(existing.begin(), existing.end(), [&](const ExistingSignature& e) {
+      return mail::iequals(e.domain, d.signing_domain) && mail::iequals(e.selector, sel);
+    });
+    if (named) out.push_back(sel);
+  }
+  return out;
+}
+
+void drop_verified(Decision& d, const std::vector<std::string>& verified) {
+  if (d.action != Action::sign || verified.empty()) return;
+  std::string already;
+  std::vector<std::string> left;
+  for (auto& sel : d.selectors) {
+    if (std::find(verified.begin(), verified.end(), sel) != verified.end()) {
+      already += (already.empty() ? "" : ",") + sel;
+    } else {
+      left.push_back(std::move(sel));
+    }
+  }
+  d.selectors = std::move(left);
+  if (already.empty()) return;
+  const std::string what = "already signed with d=" + d.signing_domain + " s=" + already + " (verified)";
+  if (d.selectors.empty()) {
+    d.action = Action::skip;
+    d.reason = Reason::already_signed;
+    d.detail = what;
+  } else {
+    d.detail += "; " + what;
+  }
+}
+
+Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author) {
   if (login.empty()) return make(Action::skip, Reason::unauthenticated, "the SMTP session did not authenticate");
   switch (author.count) {
     case mail::FromCount::none:
@@ -174,17 +208,7 @@ Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDom
       d = make(a, Reason::not_allowed, "login " + std::string(login) + " may not send as " + from.address() + how);
     } else {
       d = make(Action::sign, Reason::allowed, "login " + std::string(login) + " may send as " + from.address() + how);
-      std::string already;
-      for (const auto& sel : domain->selectors) {
-        bool signed_before = std::any_of(existing.begin(), existing.end(), [&](const ExistingSignature& e) {
-          return mail::iequals(e.domain, domain->name) && mail::iequals(e.selector, sel.name);
-        });
-        if (signed_before) already += (already.empty() ? "" : ",") + sel.name;
-        else d.selectors.push_back(sel.name);
-      }
-      if (d.selectors.empty()) {
-        d = make(Action::skip, Reason::already_signed, "already signed with d=" + domain->name + " s=" + already);
-      }
+      for (const auto& sel : domain->selectors) d.selectors.push_back(sel.name);
     }
   }
   d.from_domain = from.domain;

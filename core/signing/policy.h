@@ -1,5 +1,6 @@
 // Who may sign as whom: the signer's policy, as a pure function of the loaded configuration, the
-// SMTP login ({auth_authen}), the message's From and the signatures it already carries. The
+// SMTP login ({auth_authen}) and the message's From; and which selectors a message already
+// carries a verified signature of, so that it is not signed twice. The
 // milter, the offline `sign` command and the validator's selftest all decide through here, so
 // what an operator tests offline is what the milter does.
 #pragma once
@@ -27,7 +28,7 @@ enum class Reason {
   domain_not_configured,  // the From domain (and its parents) is not a [[domain]]
   no_selectors,           // the domain is configured without any [[domain.selector]]
   not_allowed,            // the login may not use that From (skip, or reject with on_mismatch)
-  already_signed,         // every selector of the domain already signed this message
+  already_signed,         // every selector's own earlier signature on the message verified
 };
 inline constexpr Reason kAllReasons[] = {
     Reason::allowed,       Reason::unauthenticated,       Reason::no_from,
@@ -70,6 +71,18 @@ const config::Domain* covering_domain(const Config& cfg, std::string_view from_d
 // "*@*.domain" (any address at a subdomain).
 bool login_may_use(const DomainPolicy& policy, const Login& login, const mail::Mailbox& from);
 
+// The whole decision: login (empty when the session did not authenticate) and the message's
+// author. A sign decision names every selector of the domain; signatures the message already
+// carries are weighed later (below), once they are verified.
+Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author);
+
+// Already signed. A message may pass the signer twice (a content filter that re-injects it, a
+// forwarding loop); a selector whose own earlier signature is on it need not sign again. A
+// DKIM-Signature field is anybody's text, though: naming our d= and s= proves nothing, and a
+// forged one must not keep a message from being signed. So a selector is only a candidate when
+// a field names it, and signs no more only when that signature verifies against the selector's
+// own key (signing::SigningSession does it with the keys it holds, without DNS).
+//
 // A DKIM-Signature the message carries when it reaches the signer (d= and s=).
 struct ExistingSignature {
   std::string domain;
@@ -77,12 +90,11 @@ struct ExistingSignature {
 };
 // The DKIM-Signature fields among `headers` that parse, in order.
 std::vector<ExistingSignature> existing_signatures(const std::vector<mail::HeaderField>& headers);
-
-// The whole decision: login (empty when the session did not authenticate), the message's author
-// and the signatures already on it. A selector whose d= and s= already signed the message (it
-// passed this signer before, e.g. through a content filter) does not sign again; when that
-// leaves none, the message is skipped as already_signed.
-Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author,
-                const std::vector<ExistingSignature>& existing = {});
+// The selectors of a sign decision that a signature in `existing` names (d= the signing domain,
+// s= the selector, both case-insensitive), in the decision's order; none for other decisions.
+std::vector<std::string> signed_before(const Decision& d, const std::vector<ExistingSignature>& existing);
+// Leaves the selectors in `verified` (their earlier signature verified against their own key)
+// out of a sign decision; when that leaves none, the decision becomes skip / already_signed.
+void drop_verified(Decision& d, const std::vector<std::string>& verified);
 
 }  // namespace dnsauth::signing

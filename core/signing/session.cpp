@@ -3,7 +3,11 @@
 #include <algorithm>
 
 #include "core/authres/authres.h"
+#include "core/dkim/key_record.h"
+#include "core/dkim/verifier.h"
+#include "core/dns/resolver.h"
 #include "core/mail/address.h"
+#include "core/records/records.h"
 
 namespace dnsauth::signing {
 
@@ -13,11 +17,12 @@ struct SigningSession::State final : mail::MessageSink {
   // tell "several From" as well as more would.
   static constexpr std::size_t kFromPastLimit = 2;
 
-  State(std::shared_ptr<const KeySet> k, std::string l)
-      : keys(std::move(k)), login(std::move(l)), parser(*this, keys->config().signer.header_limits) {}
+  State(std::shared_ptr<const KeySet> k, std::string l, std::int64_t t)
+      : keys(std::move(k)), login(std::move(l)), now(t), parser(*this, keys->config().signer.header_limits) {}
 
   std::shared_ptr<const KeySet> keys;
   std::string login;
+  std::int64_t now;                           // for x= of the message's earlier signatures
   mail::MessageParser parser;
   std::vector<mail::HeaderField> headers;     // the header section within the limits
   std::vector<mail::HeaderField> from_past_limit;
@@ -30,6 +35,12 @@ struct SigningSession::State final : mail::MessageSink {
   bool finished = false;                      // the parser has seen the whole message
   std::optional<Error> error;                 // from deciding or setting up the signer
   std::unique_ptr<dkim::Signer> signer;
+  std::vector<std::string> signing;           // the selectors of the signer's specs, in order
+  // Already signed (policy.h): the selectors a DKIM-Signature of the message names, and the
+  // Verifier that checks those signatures against our own keys, fed as the signer is.
+  std::vector<std::string> candidates;
+  std::unique_ptr<dns::MemoryResolver> own_keys;
+  std::unique_ptr<dkim::Verifier> verifier;
 
   // RFC 8601 5: whether this Authentication-Results field claims our authserv_id; counted
   // either way, since the milter names the fields to delete by their position among those.
@@ -60,7 +71,7 @@ struct SigningSession::State final : mail::MessageSink {
     for (const auto* list : {&headers, &from_past_limit})
       for (const auto& f : *list)
         if (f.is("From")) froms.push_back(&f);
-    decision = decide(keys->config(), login, mail::author_from(froms), existing_signatures(headers));
+    decision = decide(keys->config(), login, mail::author_from(froms));
     if (forged_overflow) {
       error = Error{Errc::limit, "more forged Authentication-Results fields than header fields allowed"};
       return;
@@ -82,6 +93,7 @@ struct SigningSession::State final : mail::MessageSink {
       error = Error{Errc::key, "no usable key for domain " + decision.signing_domain};
       return;
     }
+    for (const auto& spec : specs) signing.push_back(spec.selector);
     auto created = dkim::Signer::create(std::move(specs));
     if (!created) {
       error = created.error();
@@ -89,11 +101,49 @@ struct SigningSession::State final : mail::MessageSink {
     }
     signer = std::make_unique<dkim::Signer>(std::move(*created));
     for (const auto& h : headers) signer->header(h);
+    verify_earlier_signatures(*dk);
     headers.clear();
     headers.shrink_to_fit();
   }
   void body(std::string_view chunk) override {
-    if (signer && !error) signer->normalized_body(chunk);
+    if (!signer || error) return;
+    signer->normalized_body(chunk);
+    if (verifier) verifier->body(chunk);
+  }
+
+  // The selectors whose d= and s= a DKIM-Signature of the message names get a Verifier that
+  // knows their own public keys only (no DNS: the keys are ours), over the same header fields
+  // and body as the signer. A field that merely names them is not enough (policy.h).
+  void verify_earlier_signatures(const KeySet::DomainKeys& dk) {
+    candidates = signed_before(decision, existing_signatures(headers));
+    if (candidates.empty()) return;
+    own_keys = std::make_unique<dns::MemoryResolver>();
+    for (const auto& spec : dk.specs) {
+      if (std::find(candidates.begin(), candidates.end(), spec.selector) == candidates.end()) continue;
+      records::DkimKeySpec record;
+      record.key_type = spec.key->type();
+      record.public_key = spec.key->public_key_record_bytes();
+      own_keys->add_txt(dkim::key_record_name(spec.selector, spec.domain), records::dkim_key_record(record));
+    }
+    dkim::VerifyOptions options;
+    options.now = now;
+    verifier = std::make_unique<dkim::Verifier>(*own_keys, options);
+    for (const auto& h : headers) verifier->header(h);
+    verifier->end_of_headers();
+  }
+
+  // The candidates whose earlier signature verified.
+  std::vector<std::string> verified() {
+    std::vector<std::string> out;
+    if (!verifier) return out;
+    for (const auto& r : verifier->finish()) {
+      if (r.status != dkim::Status::pass || !mail::iequals(r.domain, decision.signing_domain)) continue;
+      for (const auto& c : candidates)
+        if (mail::iequals(r.selector, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+    verifier.reset();
+    own_keys.reset();
+    return out;
   }
 
   static std::string_view setting_of(mail::Limit limit) {
@@ -132,8 +182,8 @@ Result<void> unless_limit(Result<void> r) {
 
 }  // namespace
 
-SigningSession::SigningSession(std::shared_ptr<const KeySet> keys, std::string login)
-    : state_(std::make_unique<State>(std::move(keys), std::move(login))) {}
+SigningSession::SigningSession(std::shared_ptr<const KeySet> keys, std::string login, std::int64_t now)
+    : state_(std::make_unique<State>(std::move(keys), std::move(login), now)) {}
 SigningSession::~SigningSession() = default;
 SigningSession::SigningSession(SigningSession&&) noexcept = default;
 SigningSession& SigningSession::operator=(SigningSession&&) noexcept = default;
@@ -169,7 +219,14 @@ Result<std::vector<dkim::SignatureField>> SigningSession::finish(std::int64_t no
   }
   auto out = s.signer->finish(now);
   s.signer.reset();
-  return out;
+  if (!out) return out;
+  // Signatures of selectors whose own earlier signature verified are dropped (policy.h).
+  std::vector<std::string> verified = s.verified();
+  drop_verified(s.decision, verified);
+  std::vector<dkim::SignatureField> kept;
+  for (std::size_t i = 0; i < out->size() && i < s.signing.size(); ++i)
+    if (std::find(verified.begin(), verified.end(), s.signing[i]) == verified.end()) kept.push_back(std::move((*out)[i]));
+  return kept;
 }
 
 const std::vector<std::size_t>& SigningSession::forged_authres() const noexcept { return state_->forged; }
@@ -183,7 +240,7 @@ const KeySet& SigningSession::keys() const noexcept { return *state_->keys; }
 
 Result<OfflineResult> sign_offline(std::shared_ptr<const KeySet> keys, std::string login,
                                    std::string_view message, std::int64_t now) {
-  SigningSession session(std::move(keys), std::move(login));
+  SigningSession session(std::move(keys), std::move(login), now);
   // Fed in pieces, as the milter is: the offline path exercises the same streaming code.
   constexpr std::size_t kChunk = 64 * 1024;
   for (std::size_t off = 0; off < message.size(); off += kChunk)
@@ -192,17 +249,17 @@ Result<OfflineResult> sign_offline(std::shared_ptr<const KeySet> keys, std::stri
   if (!decision) return tl::unexpected(decision.error());
 
   OfflineResult out;
-  out.decision = *decision;
-  out.selectors = session.selectors();
   // Past the header limits fields have no place recorded; such a message is not signed, and
   // only a signed one is printed.
   for (std::size_t position : session.forged_authres())
     if (position <= session.authres_spans().size()) out.removed.push_back(session.authres_spans()[position - 1]);
-  if (out.decision.action == Action::sign) {
+  if (decision->action == Action::sign) {
     auto sigs = session.finish(now);
     if (!sigs) return tl::unexpected(sigs.error());
     out.signatures = std::move(*sigs);
   }
+  out.decision = session.decision();  // finish() may find every selector already signed
+  out.selectors = session.selectors();
   return out;
 }
 

@@ -1,6 +1,7 @@
 // One message through the signer's policy and signing path, fed as a milter gets it: header
 // fields, end of headers (the decision), body chunks (hashed as they arrive, never buffered),
-// finish (the DKIM-Signature fields to insert at the top). The milter, the offline `sign`
+// finish (the DKIM-Signature fields to insert at the top, less those of selectors whose own
+// earlier signature on the message verified: policy.h, "Already signed"). The milter, the offline `sign`
 // command and the validator's selftest all use it. Every byte goes through one
 // mail::MessageParser (core/mail/message.h), which bounds the header section and brings the
 // body to CRLF form; nothing here normalizes on its own.
@@ -23,8 +24,9 @@ namespace dnsauth::signing {
 class SigningSession {
  public:
   // `login` is {auth_authen}; empty when the session did not authenticate. The header limits
-  // are the KeySet's ([signer] max_header_*).
-  SigningSession(std::shared_ptr<const KeySet> keys, std::string login);
+  // are the KeySet's ([signer] max_header_*). `now` (seconds since the epoch) judges x= of the
+  // signatures the message already carries (the core never reads the clock).
+  SigningSession(std::shared_ptr<const KeySet> keys, std::string login, std::int64_t now);
   ~SigningSession();
   SigningSession(SigningSession&&) noexcept;
   SigningSession& operator=(SigningSession&&) noexcept;
@@ -35,12 +37,12 @@ class SigningSession {
   // first, and only a message that would be signed fails for it (end_of_headers).
   Result<void> header(std::string_view name, std::string_view value);
 
-  // The policy decision, once all header fields are in. When it is `sign`, the selectors that
-  // will sign are known (those that have not already signed this message) and body() must get
-  // the body. Errors: Errc::limit when a message that would be signed exceeds the header limits
-  // (it cannot be signed whole); Errc::key or Errc::invalid_argument when the signer cannot be
-  // set up. A message that will not be signed is decided whatever its size, so it passes as the
-  // decision says.
+  // The policy decision, once all header fields are in. When it is `sign`, body() must get the
+  // body: every selector of the domain signs, unless finish() finds its own earlier signature
+  // on the message verified. Errors: Errc::limit when a message that would be signed exceeds
+  // the header limits (it cannot be signed whole); Errc::key or Errc::invalid_argument when the
+  // signer cannot be set up. A message that will not be signed is decided whatever its size,
+  // so it passes as the decision says.
   Result<Decision> end_of_headers();
 
   // A chunk of the body, split anywhere; LF-only line ends are taken as CRLF (RFC 6376 5.3).
@@ -48,7 +50,10 @@ class SigningSession {
   Result<void> body(std::string_view chunk);
 
   // The DKIM-Signature fields, top first (insert them in this order above the message), with
-  // t= = now. Errc::crypto (or another code) when signing fails: an internal error.
+  // t= = now. A selector whose own earlier signature on the message verified gives none, and
+  // decision() says so afterwards: its detail names them, and when no selector is left the
+  // decision is skip / already_signed (and the list is empty). Errc::crypto (or another code)
+  // when signing fails: an internal error.
   Result<std::vector<dkim::SignatureField>> finish(std::int64_t now);
 
   // A whole message, or a part of one, as raw bytes (offline); then end() instead of
@@ -79,7 +84,7 @@ class SigningSession {
 
 // The offline path (`dnsauth-signer sign`): a whole message through the same session.
 struct OfflineResult {
-  Decision decision;
+  Decision decision;  // as finish() left it: skip / already_signed when every selector had signed
   std::vector<std::string> selectors;
   std::vector<dkim::SignatureField> signatures;  // empty unless decision.action == sign
   // Where the forged Authentication-Results fields are in the input (offset, length), in

@@ -42,7 +42,8 @@ std::string check_stats_listen(std::string_view s) {
 Settings read_settings(const Reader& r, const toml::table& t) {
   r.only_keys(t, "[signer]", {"socket", "user", "on_error", "on_mismatch", "key_dir", "canonicalization",
                                "headers", "oversign", "expire", "authserv_id", "log", "stats_listen",
-                               "max_header_field_bytes", "max_header_fields", "max_header_bytes"});
+                               "max_header_field_bytes", "max_header_fields", "max_header_bytes",
+                               "timeout", "max_connections"});
   Settings s;
   s.socket = r.opt_string(t, "socket").value_or(s.socket);
   if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
@@ -103,6 +104,13 @@ Settings read_settings(const Reader& r, const toml::table& t) {
   if (l.max_field_bytes > l.max_header_bytes) {
     r.fail(t.get("max_header_field_bytes"), "'max_header_field_bytes' must not exceed 'max_header_bytes'");
   }
+  // The MTA connections: seconds without a packet before one is closed (a day at most, as
+  // libmilter's own default is two hours), and how many may be open at once.
+  if (auto v = r.opt_int(t, "timeout")) {
+    if (*v < 1 || *v > 86400) r.fail(t.get("timeout"), "'timeout' must be 1 to 86400 seconds");
+    s.timeout = *v;
+  }
+  bound("max_connections", s.max_connections, 1, 1000000);
   return s;
 }
 

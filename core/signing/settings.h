@@ -52,6 +52,11 @@ struct Settings {
   // max_header_field_bytes, max_header_fields, max_header_bytes: past them a message the signer
   // would sign is an internal error (on_error); one it would not sign passes as decided.
   mail::ParserLimits header_limits;
+  // The MTA connections (README, "Running it"): a connection without a packet for `timeout`
+  // seconds is closed (also libmilter's timeout for reading and writing, smfi_settimeout), and
+  // at most `max_connections` are open at once; more are closed as they arrive.
+  std::int64_t timeout = 600;
+  std::size_t max_connections = 1024;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of

@@ -196,7 +196,7 @@ TEST_F(SignerMilter, SkipsAreAcceptedBeforeTheBodyWithTheirReason) {
   }
 }
 
-TEST_F(SignerMilter, DoesNotSignTwiceForTheSameDomainAndSelector) {
+TEST_F(SignerMilter, DoesNotSignTwiceWhenItsOwnSignaturesVerify) {
   start();
   mc::Client c(socket());
   c.negotiate();
@@ -205,10 +205,37 @@ TEST_F(SignerMilter, DoesNotSignTwiceForTheSameDomainAndSelector) {
   Headers again;
   for (auto it = first.edits.rbegin(); it != first.edits.rend(); ++it) again.push_back({"DKIM-Signature", it->value});
   again.insert(again.end(), kHeaders.begin(), kHeaders.end());
+  // The earlier signatures are verified against the signer's own keys, which needs the body:
+  // the answer comes at end of message.
   auto second = c.send_message(auth("alice@example.com"), again, kBody);
-  EXPECT_EQ(second.action, mc::reply::accept);
+  EXPECT_TRUE(second.accepted());
   EXPECT_TRUE(second.edits.empty());
-  EXPECT_TRUE(proc_->wait_for_log("reason=already_signed"));
+  EXPECT_TRUE(proc_->wait_for_log("reason=already_signed detail=\"already signed with d=example.com s=r1,e1 (verified)\""))
+      << proc_->log();
+  // The same signatures over another body do not verify: the message is signed again.
+  auto changed = c.send_message(auth("alice@example.com"), again, kBody + "a line added later\r\n");
+  EXPECT_EQ(changed.edits.size(), 2u);
+}
+
+TEST_F(SignerMilter, AForgedSignatureWithOurDomainAndSelectorDoesNotStopSigning) {
+  // Anybody can write a DKIM-Signature field naming d=example.com s=r1; only one that verifies
+  // against the signer's own key counts as already signed.
+  start();
+  mc::Client c(socket());
+  c.negotiate();
+  Headers forged = {{"DKIM-Signature", " v=1; a=rsa-sha256; d=example.com; s=r1; h=from; bh=AAAA; b=AAAA"},
+                    {"DKIM-Signature", " v=1; a=ed25519-sha256; d=example.com; s=e1; h=from; bh=AAAA; b=AAAA"},
+                    {"DKIM-Signature", " garbage d=example.com s=r1"}};
+  forged.insert(forged.end(), kHeaders.begin(), kHeaders.end());
+  auto r = c.send_message(auth("alice@example.com"), forged, kBody);
+  ASSERT_EQ(r.edits.size(), 2u) << proc_->log();
+  std::string msg = delivered(forged, kBody, r);
+  auto resolver = SignerDir::resolver();
+  auto results = verify_with_dnsauth(msg, resolver);
+  int passes = 0;
+  for (const auto& v : results) passes += v.status == dkim::Status::pass;
+  EXPECT_EQ(passes, 2) << msg;
+  EXPECT_TRUE(proc_->wait_for_log("decision=signed selectors=r1,e1 reason=allowed")) << proc_->log();
 }
 
 TEST_F(SignerMilter, DeletesAuthenticationResultsThatClaimOurAuthservId) {

@@ -57,6 +57,8 @@ TEST(ConfFiles, EverySettingOfTheSystemdUnitIsCommented) {
   EXPECT_EQ(m["ExecStartPre"], "/usr/sbin/dnsauth-signer --config /etc/dnsauth/dnsauth.toml --check-config");
   EXPECT_EQ(m["ExecStart"], "/usr/sbin/dnsauth-signer --config /etc/dnsauth/dnsauth.toml");
   EXPECT_EQ(m["ExecReload"], "/bin/kill -HUP $MAINPID");
+  // Room for [signer] max_connections (1024 by default) and the signer's own descriptors.
+  EXPECT_GE(std::stol(m["LimitNOFILE"]), 1024 + 64);
   // The binary goes where the unit looks for it (cmake --install --prefix /usr: sbin).
   EXPECT_NE(read_file(conf_dir().parent_path() / "signer" / "CMakeLists.txt")
                 .find("install(TARGETS dnsauth-signer RUNTIME DESTINATION sbin)"),

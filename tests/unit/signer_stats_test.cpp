@@ -42,6 +42,29 @@ TEST(SignerStats, CountsOutcomesSkipReasonsAndLatency) {
   EXPECT_NE(p.find("# TYPE dnsauth_signer_message_duration_seconds histogram"), std::string::npos);
 }
 
+TEST(SignerStats, CountsTheMtaConnections) {
+  Stats s;
+  std::string p = s.prometheus();
+  // From zero, before anything happened.
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_connections 0")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_protocol_errors_total 0")) << p;
+  s.set_connections(12);
+  s.record_connection_refused();
+  s.record_connection_refused();
+  s.record_idle_closed(3);
+  s.record_protocol_error();
+  s.message_started();
+  s.message_started();
+  s.message_ended();
+  p = s.prometheus();
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_messages_in_progress 1")) << p;
+  EXPECT_TRUE(has_line(p, "# TYPE dnsauth_signer_connections gauge")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_connections 12")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_connections_refused_total 2")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_connections_idle_closed_total 3")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_protocol_errors_total 1")) << p;
+}
+
 TEST(SignerStats, LogLineHasEveryFieldAndCannotBeForged) {
   MessageLog m;
   m.queue_id = "4ABCD";

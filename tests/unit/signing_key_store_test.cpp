@@ -212,7 +212,7 @@ TEST(SignerKeyStore, ReloadSwapsAtomicallyAndInFlightMessagesKeepTheirSet) {
   KeyStore store(first.keys);
 
   // A message starts with the first set...
-  SigningSession in_flight(store.current(), "alice@example.com");
+  SigningSession in_flight(store.current(), "alice@example.com", 1700000000);
   ASSERT_TRUE(in_flight.header("From", " alice@example.com"));
 
   // ...the config changes to a single new selector and is reloaded...
@@ -232,7 +232,7 @@ TEST(SignerKeyStore, ReloadSwapsAtomicallyAndInFlightMessagesKeepTheirSet) {
   ASSERT_TRUE(sigs);
   EXPECT_EQ(sigs->size(), 2u);
 
-  SigningSession fresh(store.current(), "alice@example.com");
+  SigningSession fresh(store.current(), "alice@example.com", 1700000000);
   ASSERT_TRUE(fresh.header("From", " alice@example.com"));
   ASSERT_TRUE(fresh.end_of_headers());
   EXPECT_EQ(fresh.selectors(), (std::vector<std::string>{"new"}));

@@ -1,6 +1,7 @@
 // The signing path shared by the milter and `dnsauth-signer sign`: dual RSA and Ed25519
-// signatures that verify, streaming bodies, no second signature for the same d=/s=, header
-// limits, and errors instead of crashes on bad input.
+// signatures that verify, streaming bodies, no second signature where our own earlier one
+// verifies (and a new one where a field only claims to be ours), header limits, and errors
+// instead of crashes on bad input.
 #include <gtest/gtest.h>
 
 #include "core/signing/session.h"
@@ -81,7 +82,7 @@ TEST(SignerSession, BodyChunkingAndBareLineFeedsDoNotChangeTheSignature) {
   ASSERT_TRUE(whole);
   // The same message through the session in one-byte body chunks, and in LF-only form.
   for (bool lf : {false, true}) {
-    SigningSession s(ks, "alice@example.com");
+    SigningSession s(ks, "alice@example.com", 1700000000);
     ASSERT_TRUE(s.header("From", " Alice <alice@example.com>"));
     ASSERT_TRUE(s.header("To", " bob@example.org"));
     ASSERT_TRUE(s.header("Subject", " test"));
@@ -99,34 +100,134 @@ TEST(SignerSession, BodyChunkingAndBareLineFeedsDoNotChangeTheSignature) {
   }
 }
 
-TEST(SignerSession, NeverSignsTwiceForTheSameDomainAndSelector) {
+// ---- Already signed (core/signing/policy.h): only a signature that verifies against the
+// selector's own key keeps it from signing again ----
+
+TEST(AlreadySigned, ASelectorWhoseOwnSignatureVerifiesDoesNotSignAgain) {
   SignerDir d;
   auto ks = keys(d);
   auto first = sign_offline(ks, "alice@example.com", kMessage, 1700000000);
   ASSERT_TRUE(first);
-  // Both of ours present: nothing to add.
+  // Both of ours present and valid: nothing to add.
   std::string both = signed_text(*first, kMessage);
   auto again = sign_offline(ks, "alice@example.com", both, 1700000001);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->decision.action, Action::skip);
   EXPECT_EQ(again->decision.reason, Reason::already_signed);
-  EXPECT_NE(again->decision.detail.find("d=example.com s=r1,e1"), std::string::npos) << again->decision.detail;
-  // Only the RSA one present: the Ed25519 selector still signs.
+  EXPECT_TRUE(again->signatures.empty());
+  EXPECT_NE(again->decision.detail.find("d=example.com s=r1,e1 (verified)"), std::string::npos) << again->decision.detail;
+  // Only the RSA one present: the Ed25519 selector still signs, and the detail says why RSA
+  // does not.
   std::string rsa_only = first->signatures[0].raw() + kMessage;
   auto partial = sign_offline(ks, "alice@example.com", rsa_only, 1700000001);
   ASSERT_TRUE(partial);
   EXPECT_EQ(partial->decision.action, Action::sign);
   EXPECT_EQ(partial->selectors, (std::vector<std::string>{"e1"}));
-  // Another domain's signature with the same selector name is not ours.
+  ASSERT_EQ(partial->signatures.size(), 1u);
+  EXPECT_NE(partial->signatures[0].value.find("a=ed25519-sha256;"), std::string::npos);
+  EXPECT_NE(partial->decision.detail.find("; already signed with d=example.com s=r1 (verified)"), std::string::npos)
+      << partial->decision.detail;
+}
+
+TEST(AlreadySigned, AFieldThatMerelyNamesOurDomainAndSelectorDoesNotCount) {
+  SignerDir d;
+  auto ks = keys(d);
+  for (std::string field : {
+           // well-formed, with hashes that are not the message's
+           "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=r1; h=from; bh=AAAA; b=AAAA\r\n"
+           "DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=e1; h=from; bh=AAAA; b=AAAA\r\n",
+           // garbage that only names them
+           "DKIM-Signature: d=example.com; s=r1\r\nDKIM-Signature: garbage d=example.com s=e1\r\n",
+           // the right d= and s=, signed by a key that is not the selector's
+           "DKIM-Signature: v=1; a=rsa-sha256; d=EXAMPLE.com; s=R1; h=from; bh=AAAA; b=AAAA\r\n"}) {
+    auto r = sign_offline(ks, "alice@example.com", field + kMessage, 1700000001);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->decision.action, Action::sign) << field;
+    EXPECT_EQ(r->selectors, (std::vector<std::string>{"r1", "e1"})) << field;
+    EXPECT_EQ(r->signatures.size(), 2u) << field;
+  }
+  // Another key's genuine signature under our d= and s= (a key that is not the one we hold)
+  // does not verify against our key either.
+  auto other_key = std::make_shared<const dkim::PrivateKey>(*dkim::PrivateKey::generate_ed25519());
+  auto msg = mail::parse_message(kMessage);
+  ASSERT_TRUE(msg);
+  auto impostor = dkim::sign_message(*msg, {test::make_spec("example.com", "e1", other_key)}, 1700000000);
+  ASSERT_TRUE(impostor);
+  auto r = sign_offline(ks, "alice@example.com", (*impostor)[0].raw() + kMessage, 1700000001);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->selectors, (std::vector<std::string>{"r1", "e1"}));
+}
+
+TEST(AlreadySigned, OurSignatureOverAnotherMessageDoesNotCount) {
+  // The same valid signature fields over a changed body, or a changed signed header field.
+  SignerDir d;
+  auto ks = keys(d);
+  auto first = sign_offline(ks, "alice@example.com", kMessage, 1700000000);
+  ASSERT_TRUE(first);
+  std::string sigs = first->signatures[0].raw() + first->signatures[1].raw();
+  std::string changed_body = sigs + kMessage + "P.S. added later\r\n";
+  std::string changed_subject = sigs + kMessage;
+  changed_subject.replace(changed_subject.find("Subject: test"), 13, "Subject: TEST");
+  for (const std::string& m : {changed_body, changed_subject}) {
+    auto r = sign_offline(ks, "alice@example.com", m, 1700000001);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->decision.action, Action::sign);
+    EXPECT_EQ(r->signatures.size(), 2u);
+  }
+}
+
+TEST(AlreadySigned, AnExpiredSignatureOfOursDoesNotCount) {
+  // RFC 6376 6.1.1: past x= the signature is not valid; a new one is made.
+  SignerDir d;
+  auto ks = keys(d, signer_config("expire = 3600\n"));
+  auto first = sign_offline(ks, "alice@example.com", kMessage, 1700000000);
+  ASSERT_TRUE(first);
+  std::string both = signed_text(*first, kMessage);
+  auto soon = sign_offline(ks, "alice@example.com", both, 1700000000 + 60);
+  ASSERT_TRUE(soon);
+  EXPECT_EQ(soon->decision.reason, Reason::already_signed);
+  auto late = sign_offline(ks, "alice@example.com", both, 1700000000 + 3600 + 3600);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->decision.action, Action::sign);
+  EXPECT_EQ(late->signatures.size(), 2u);
+}
+
+TEST(AlreadySigned, AnotherDomainsSignatureWithTheSameSelectorNameIsNotOurs) {
+  SignerDir d;
+  auto ks = keys(d);
   std::string other = "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=r1; h=from; bh=AAAA; b=AAAA\r\n" + kMessage;
   auto foreign = sign_offline(ks, "alice@example.com", other, 1700000001);
   ASSERT_TRUE(foreign);
   EXPECT_EQ(foreign->selectors, (std::vector<std::string>{"r1", "e1"}));
 }
 
+TEST(AlreadySigned, ThePolicyPartsAlone) {
+  Decision d;
+  d.action = Action::sign;
+  d.signing_domain = "example.com";
+  d.selectors = {"r1", "e1"};
+  d.detail = "login a@example.com may send as a@example.com";
+  EXPECT_EQ(signed_before(d, {{"EXAMPLE.COM", "E1"}, {"example.org", "r1"}}), (std::vector<std::string>{"e1"}));
+  Decision skip = d;
+  skip.action = Action::skip;
+  EXPECT_TRUE(signed_before(skip, {{"example.com", "r1"}}).empty());
+  Decision partial = d;
+  drop_verified(partial, {"e1"});
+  EXPECT_EQ(partial.action, Action::sign);
+  EXPECT_EQ(partial.selectors, (std::vector<std::string>{"r1"}));
+  Decision none_verified = d;
+  drop_verified(none_verified, {});
+  EXPECT_EQ(none_verified.selectors, d.selectors);
+  EXPECT_EQ(none_verified.detail, d.detail);
+  drop_verified(d, {"r1", "e1"});
+  EXPECT_EQ(d.action, Action::skip);
+  EXPECT_EQ(d.reason, Reason::already_signed);
+  EXPECT_EQ(d.detail, "already signed with d=example.com s=r1,e1 (verified)");
+}
+
 TEST(SignerSession, SkipsWithoutTouchingTheBody) {
   SignerDir d;
-  SigningSession s(keys(d), "");
+  SigningSession s(keys(d), "", 1700000000);
   ASSERT_TRUE(s.header("From", " alice@example.com"));
   auto dec = s.end_of_headers();
   ASSERT_TRUE(dec);
@@ -151,25 +252,25 @@ TEST(SignerSession, HeaderLimitsApplyOnlyToWhatWouldBeSigned) {
   };
   for (bool from_last : {false, true}) {
     SCOPED_TRACE(from_last ? "From past the limit" : "From first");
-    SigningSession would_sign(limited, "alice@example.com");
+    SigningSession would_sign(limited, "alice@example.com", 1700000000);
     auto r = feed(would_sign, from_last);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::limit);
     EXPECT_NE(r.error().detail.find("max_header_fields (100)"), std::string::npos) << r.error().detail;
     EXPECT_EQ(would_sign.exceeded(), mail::Limit::fields);
 
-    SigningSession unauthenticated(limited, "");
+    SigningSession unauthenticated(limited, "", 1700000000);
     auto u = feed(unauthenticated, from_last);
     ASSERT_TRUE(u) << u.error().message();
     EXPECT_EQ(u->reason, Reason::unauthenticated);
 
-    SigningSession other(limited, "mallory@example.org");  // the From is still read past the limit
+    SigningSession other(limited, "mallory@example.org", 1700000000);  // the From is still read past the limit
     auto o = feed(other, from_last);
     ASSERT_TRUE(o) << o.error().message();
     EXPECT_EQ(o->reason, Reason::not_allowed);
   }
   // Several From fields past the limit are still several.
-  SigningSession several(limited, "alice@example.com");
+  SigningSession several(limited, "alice@example.com", 1700000000);
   for (int i = 0; i < 150; ++i) ASSERT_TRUE(several.header("X-Filler", " x"));
   ASSERT_TRUE(several.header("From", " alice@example.com"));
   ASSERT_TRUE(several.header("From", " alice@example.com"));
@@ -194,7 +295,7 @@ TEST(SignerSession, EachHeaderLimitIsNamedAndTheDefaultsHold) {
                              mail::Limit::field_bytes},
                         Case{"max_header_fields (1000)", many, mail::Limit::fields}}) {
     SCOPED_TRACE(c.setting);
-    SigningSession s(defaults, "alice@example.com");
+    SigningSession s(defaults, "alice@example.com", 1700000000);
     ASSERT_TRUE(s.header("From", " alice@example.com"));
     for (const auto& [n, v] : c.fields) ASSERT_TRUE(s.header(n, v));
     auto r = s.end_of_headers();
@@ -207,7 +308,7 @@ TEST(SignerSession, EachHeaderLimitIsNamedAndTheDefaultsHold) {
 
 TEST(SignerSession, ABadFieldNameIsASyntaxError) {
   SignerDir d;
-  SigningSession s(keys(d), "alice@example.com");
+  SigningSession s(keys(d), "alice@example.com", 1700000000);
   auto bad = s.header("Bad Name", " x");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::syntax);
@@ -233,7 +334,7 @@ TEST(Rfc8601_5, FieldsClaimingOurAuthservIdAreFoundWhateverTheDecision) {
   SignerDir d;
   auto ks = keys(d, signer_config("authserv_id = \"mx.example.com\"\n"));
   for (std::string login : {"alice@example.com", ""}) {  // signed, and skipped unauthenticated
-    SigningSession s(ks, login);
+    SigningSession s(ks, login, 1700000000);
     ASSERT_TRUE(s.header("Authentication-Results", " mx.example.org; spf=pass smtp.mailfrom=example.org"));
     ASSERT_TRUE(s.header("Authentication-Results", " MX.Example.COM; dkim=pass header.d=example.com"));
     ASSERT_TRUE(s.header("From", " alice@example.com"));
@@ -244,7 +345,7 @@ TEST(Rfc8601_5, FieldsClaimingOurAuthservIdAreFoundWhateverTheDecision) {
     EXPECT_EQ(s.forged_authres(), (std::vector<std::size_t>{2, 3, 4})) << "login " << login;
   }
   // No authserv_id configured: nothing is ours to defend.
-  SigningSession plain(keys(d), "alice@example.com");
+  SigningSession plain(keys(d), "alice@example.com", 1700000000);
   ASSERT_TRUE(plain.header("Authentication-Results", " mx.example.com; dkim=pass"));
   EXPECT_TRUE(plain.forged_authres().empty());
 }

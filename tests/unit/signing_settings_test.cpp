@@ -167,5 +167,26 @@ TEST(SigningSettings, ThePolicyOfADomainIsFoundByName) {
   EXPECT_THROW(c->policy(stranger), std::out_of_range);
 }
 
+// [signer] timeout and max_connections: the MTA connections (README, "Running it").
+TEST(SigningSettings, ConnectionTimeoutAndBound) {
+  auto d = parse("");
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ(d->signer.timeout, 600);
+  EXPECT_EQ(d->signer.max_connections, 1024u);
+  auto c = parse("[signer]\ntimeout = 30\nmax_connections = 5000\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->signer.timeout, 30);
+  EXPECT_EQ(c->signer.max_connections, 5000u);
+  for (const auto& [text, expect] : std::vector<std::pair<std::string, std::string>>{
+           {"[signer]\ntimeout = 0\n", "test.toml:2:11: 'timeout' must be 1 to 86400 seconds"},
+           {"[signer]\ntimeout = 86401\n", "'timeout' must be 1 to 86400 seconds"},
+           {"[signer]\nmax_connections = 0\n", "test.toml:2:19: 'max_connections' must be 1 to 1000000"},
+           {"[signer]\ntimeout = \"10s\"\n", "timeout"}}) {
+    auto r = parse(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find(expect), std::string::npos) << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace dnsauth::signing
