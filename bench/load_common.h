@@ -1,18 +1,11 @@
 // What the milter clients of bench/ share: their command line's reading, a plain-text body of a
-// given size, and what /proc says about the milter process they drive (CPU time, memory,
-// descriptors, threads).
+// given size, percentiles. What /proc says of the milter they drive is tests/support/proc_stats.h.
 #pragma once
-
-#include <dirent.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -57,53 +50,6 @@ inline std::string make_body(std::size_t bytes) {
     line += (line.empty() ? "" : " ") + std::string(word);
   }
   return body;
-}
-
-// utime + stime of the whole process (every thread, living or gone), in seconds.
-inline double cpu_seconds(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(s.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15 (1-based) after the comm
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-// A number field of /proc/PID/status ("VmRSS:", "VmHWM:" in KiB, "Threads:"); -1 when the
-// process is gone.
-inline long status_field(long pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with(name)) return std::stol(line.substr(name.size()));
-  return -1;
-}
-
-inline long peak_rss_kb(long pid) { return std::max(0L, status_field(pid, "VmHWM:")); }
-
-// Open descriptors (entries of /proc/PID/fd); -1 when the process is gone.
-inline long open_fds(long pid) {
-  DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (!d) return -1;
-  long n = 0;
-  while (dirent* e = ::readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  ::closedir(d);
-  return n;
-}
-
-// True while the process exists and is not a zombie.
-inline bool running(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = s.rfind(')');
-  return close != std::string::npos && close + 2 < s.size() && s[close + 2] != 'Z' && s[close + 2] != 'X';
 }
 
 // The p-quantile (0..1) of v, nearest rank; sorts v.

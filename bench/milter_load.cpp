@@ -30,11 +30,14 @@
 
 #include "bench/load_common.h"
 #include "tests/support/milter_client.h"
+#include "tests/support/proc_stats.h"
 
 namespace {
 
 namespace mc = dnsauth::milter_client;
 using namespace dnsauth::bench;
+using dnsauth::proc::cpu_seconds;
+using dnsauth::proc::peak_rss_kb;
 using Clock = std::chrono::steady_clock;
 
 struct Options {

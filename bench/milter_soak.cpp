@@ -63,6 +63,7 @@
 #include "core/signing/key_store.h"
 #include "tests/support/dkim_fixtures.h"
 #include "tests/support/milter_client.h"
+#include "tests/support/proc_stats.h"
 
 namespace {
 
@@ -661,8 +662,8 @@ struct Sample {
 };
 
 Sample sample(long pid, std::string label, long messages) {
-  return {std::move(label), messages, bench::status_field(pid, "VmRSS:"), bench::open_fds(pid),
-          bench::status_field(pid, "Threads:")};
+  return {std::move(label), messages, proc::status_field(pid, "VmRSS:"), proc::open_fds(pid),
+          proc::status_field(pid, "Threads:")};
 }
 
 // Once the load has paused: waits until the milter has closed what the last sessions left open
@@ -713,7 +714,7 @@ int main(int argc, char** argv) {
   std::string live = read_file(o.config);
   auto first = std::find_if(files.begin(), files.end(), [&](const CycleFile& f) { return f.text == live && f.set >= 0; });
   if (first == files.end()) usage_error(o.config.string() + " holds none of the valid --cycle files");
-  if (!bench::running(o.pid)) usage_error("no process " + std::to_string(o.pid));
+  if (!proc::running(o.pid)) usage_error("no process " + std::to_string(o.pid));
 
   Timeline timeline(first->set);
   std::mutex quiet;
@@ -744,7 +745,7 @@ int main(int argc, char** argv) {
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   Sample peak = peaks.stop();
   ReloadStats reloads = reloader.stop();
-  bool alive = bench::running(o.pid);
+  bool alive = proc::running(o.pid);
   long log_mismatches = check_log(o.signer_log, log_start, tally);
 
   // Flat after warm-up: no later sample above warm-up's RSS by more than the tolerance, the
