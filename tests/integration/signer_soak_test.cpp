@@ -25,20 +25,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::filesystem::path signer_exe() {
+// Both built in this tree; empty when it was configured without them.
 #ifdef DNSAUTH_SIGNER_EXE
-  return DNSAUTH_SIGNER_EXE;
+const fs::path kSigner = DNSAUTH_SIGNER_EXE;
 #else
-  return {};
+const fs::path kSigner;
 #endif
-}
-std::filesystem::path soak_exe() {
 #ifdef DNSAUTH_MILTER_SOAK_EXE
-  return DNSAUTH_MILTER_SOAK_EXE;
+const fs::path kSoakClient = DNSAUTH_MILTER_SOAK_EXE;
 #else
-  return {};
+const fs::path kSoakClient;
 #endif
-}
 
 // Key set A: the fixture's keys (r1 RSA, e1 Ed25519), on_mismatch = "accept". Key set B: new
 // keys under the same selectors (a key change), on_mismatch = "reject". Each has a broken
@@ -47,7 +44,7 @@ std::filesystem::path soak_exe() {
 class SignerSoak : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (signer_exe().empty()) GTEST_SKIP() << "built without the tools";
+    if (kSigner.empty()) GTEST_SKIP() << "built without the tools";
     port_ = free_port();
     dir_.write_key("b-rsa.pem", *dkim::PrivateKey::generate_rsa(2048));
     dir_.write_key("b-ed.pem", *dkim::PrivateKey::generate_ed25519());
@@ -68,7 +65,7 @@ class SignerSoak : public ::testing::Test {
            "  [[domain.selector]]\n  name = \"r1\"\n  key = \"" + rsa + "\"\n"
            "  [[domain.selector]]\n  name = \"e1\"\n  algorithm = \"ed25519-sha256\"\n  key = \"" + ed + "\"\n";
   }
-  void start() { proc_ = std::make_unique<SignerProcess>(signer_exe(), live_, port_, log_file()); }
+  void start() { proc_ = std::make_unique<SignerProcess>(kSigner, live_, port_, log_file()); }
   fs::path log_file() const { return dir_.dir() / "signer.log"; }
   static std::string tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
 
@@ -79,9 +76,9 @@ class SignerSoak : public ::testing::Test {
 };
 
 TEST_F(SignerSoak, ThousandMessagesWithDropsAndReloads) {
-  if (soak_exe().empty()) GTEST_SKIP() << "built without bench/milter_soak (DNSAUTH_BENCH=OFF)";
+  if (kSoakClient.empty()) GTEST_SKIP() << "built without bench/milter_soak (DNSAUTH_BENCH=OFF)";
   start();
-  auto r = run_process(soak_exe(), {"--milter", "inet:" + std::to_string(port_) + "@127.0.0.1",
+  auto r = run_process(kSoakClient, {"--milter", "inet:" + std::to_string(port_) + "@127.0.0.1",
                                     "--pid", std::to_string(proc_->pid()), "--config", live_.string(),
                                     "--signer-log", log_file().string(), "--cycle", a_.string(),
                                     "--cycle", broken_toml_.string(), "--cycle", b_.string(),
