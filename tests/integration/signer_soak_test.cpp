@@ -37,6 +37,14 @@ const fs::path kSoakClient = DNSAUTH_MILTER_SOAK_EXE;
 const fs::path kSoakClient;
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+// Under ThreadSanitizer (DNSAUTH_TSAN) the signer's RSS is mostly the sanitizer's shadow memory
+// and access history, which grow with use: there the soak checks answers and races, not memory.
+constexpr bool kMemoryMeasured = false;
+#else
+constexpr bool kMemoryMeasured = true;
+#endif
+
 // Key set A: the fixture's keys (r1 RSA, e1 Ed25519), on_mismatch = "accept". Key set B: new
 // keys under the same selectors (a key change), on_mismatch = "reject". Each has a broken
 // twin the signer must refuse to reload: A with a line that is not TOML, B with an RSA key
@@ -84,7 +92,8 @@ TEST_F(SignerSoak, ThousandMessagesWithDropsAndReloads) {
                                     "--cycle", broken_toml_.string(), "--cycle", b_.string(),
                                     "--cycle", broken_key_.string(), "--messages", "1000", "--concurrency", "16",
                                     "--drop", "0.05", "--reload-every", "0.2", "--warmup", "500",
-                                    "--report-at", "250", "--rss-tolerance-kib", "2048", "--json"});
+                                    "--report-at", "250", "--rss-tolerance-kib", kMemoryMeasured ? "2048" : "100000000",
+                                    "--json"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["wrong"], 0) << r.out;
@@ -139,6 +148,7 @@ TEST_F(SignerSoak, AThousandReloadsKeepRssFlat) {
   // Each reload swaps in a new key set (A and B alternately: every key parsed anew) and the
   // old one must be freed once no message holds it. RSS is read after the 100th reload, when
   // the allocator has reached its working size, and after the 1,000th.
+  if (!kMemoryMeasured) GTEST_SKIP() << "RSS under ThreadSanitizer is mostly its own shadow memory";
   start();
   constexpr int kReloads = 1000;
   constexpr long kToleranceKib = 256;  // 900 reloads: a leak of 300 bytes per reload shows
