@@ -159,10 +159,11 @@ struct CycleFile {
 };
 
 struct KeySetInfo {
-  std::string name;                 // the file's stem
-  signing::OnMismatch on_mismatch = signing::OnMismatch::accept;  // what a login not allowed gets
-  std::size_t selectors = 0;        // signatures a message of the signing domain gets
-  dns::MemoryResolver resolver;     // the public keys of its selectors
+  std::string name;  // the file's stem
+  // What a login not allowed to use the From gets: unsigned, or 550.
+  signing::OnMismatch on_mismatch = signing::OnMismatch::accept;
+  std::size_t selectors = 0;     // signatures a message of the signing domain gets
+  dns::MemoryResolver resolver;  // the public keys of its selectors
 };
 
 void load_cycle(const Options& o, std::vector<CycleFile>& files, std::vector<KeySetInfo>& sets) {
@@ -666,15 +667,17 @@ Sample sample(long pid, std::string label, long messages) {
           proc::status_field(pid, "Threads:")};
 }
 
-// Once the load has paused: waits until the milter has closed what the last sessions left open
-// (descriptors stop changing), with no reload under way, then samples.
-Sample idle_sample(const Options& o, std::mutex& quiet, std::string label, long messages) {
+// Once the load has paused: waits (up to 5 s) until the milter has closed what the last
+// sessions left open, that is until it holds no more descriptors than `idle_fds` (the count
+// before any session; none for the first sample) and its threads stopped changing, with no
+// reload under way; then samples. A descriptor that never closes shows in the sample.
+Sample idle_sample(const Options& o, std::mutex& quiet, std::string label, long messages, long idle_fds = -1) {
   std::lock_guard lock(quiet);
   Sample last = sample(o.pid, label, messages);
-  for (int i = 0; i < 30; ++i) {
+  for (int i = 0; i < 50; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     Sample s = sample(o.pid, label, messages);
-    bool settled = s.fds == last.fds && s.threads == last.threads;
+    bool settled = (idle_fds < 0 ? s.fds == last.fds : s.fds <= idle_fds) && s.threads == last.threads;
     last = s;
     if (settled && i >= 2) break;
   }
@@ -740,7 +743,8 @@ int main(int argc, char** argv) {
   for (long stop : stops) {
     soak.run(done, stop, tally);
     done = stop;
-    samples.push_back(idle_sample(o, quiet, stop == o.warmup ? "warm-up" : stop == o.messages ? "end" : "report", stop));
+    samples.push_back(idle_sample(o, quiet, stop == o.warmup ? "warm-up" : stop == o.messages ? "end" : "report", stop,
+                                  samples.front().fds));
   }
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   Sample peak = peaks.stop();

@@ -3,7 +3,9 @@
 // swaks, and the messages read back from the delivered maildir. Signed when the login may use
 // the From, unsigned when it may not or when unauthenticated, refused with on_mismatch =
 // "reject"; the delivered signatures verify with dnsauth and with dkimpy; SIGHUPs during a
-// submission run lose no message. Postfix and the milter are stopped even when a test fails.
+// submission run lose no message; a soak through Postfix's own queue with key changes, broken
+// reloads and a restart of the signer delivers every message once, signed (scripts/
+// soak-postfix.sh runs it with 2,000). Postfix and the milter are stopped even when a test fails.
 // Needs root (Postfix must be started as root) and the Debian packages of scripts/setup.sh.
 #include <gtest/gtest.h>
 #include <grp.h>
