@@ -28,11 +28,16 @@
 
 #include <boost/program_options.hpp>
 
+#include "bench/load_common.h"
 #include "tests/support/milter_client.h"
+#include "tests/support/proc_stats.h"
 
 namespace {
 
 namespace mc = dnsauth::milter_client;
+using namespace dnsauth::bench;
+using dnsauth::proc::cpu_seconds;
+using dnsauth::proc::peak_rss_kb;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
@@ -52,10 +57,7 @@ struct Options {
 
 namespace po = boost::program_options;
 
-[[noreturn]] void usage_error(const std::string& why) {
-  std::cerr << "milter_load: " << why << " (milter_load --help lists the options)\n";
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& why) { dnsauth::bench::usage_error("milter_load", why); }
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -78,63 +80,14 @@ Options parse(int argc, char** argv) {
        "exit 1 unless every message got this many header insertions")
       ("label", po::value(&o.label), "a name for this run in the output")
       ("json", po::bool_switch(&o.json), "one JSON object on stdout instead of text");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    usage_error(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << opts
-              << "\nExit status: 0 when every message got an answer (and, with --expect-signatures N, N header\n"
-                 "insertions), 1 otherwise, 2 on usage errors.\n";
-    std::exit(0);
-  }
+  dnsauth::bench::parse_options(argc, argv, opts, "milter_load",
+                                "Exit status: 0 when every message got an answer (and, with --expect-signatures N, N "
+                                "header\ninsertions), 1 otherwise, 2 on usage errors.\n");
   if (no_auth) o.auth_user.clear();
   if (o.milter.empty()) usage_error("--milter is required");
   if (o.messages < 1 || o.concurrency < 1 || o.per_connection < 1) usage_error("counts must be at least 1");
   if (o.warmup < 0 || o.pid < 0) usage_error("--warmup and --pid cannot be negative");
   return o;
-}
-
-std::string make_body(std::size_t bytes) {
-  static const char* words[] = {"signing", "milter", "message", "domain", "keys", "the", "and", "of", "mail", "body"};
-  std::string body, line;
-  std::size_t w = 0;
-  while (body.size() < bytes) {
-    const char* word = words[w++ % std::size(words)];
-    if (line.size() + std::strlen(word) + 1 > 72) {
-      body += line + "\r\n";
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + std::string(word);
-  }
-  return body;
-}
-
-// utime + stime of the whole process (every thread, living or gone), in seconds.
-double cpu_seconds(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(s.substr(close + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15 (1-based) after the comm
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-long peak_rss_kb(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
-  return 0;
 }
 
 struct Run {
@@ -194,13 +147,6 @@ Run run(const Options& o, long messages, const std::vector<std::pair<std::string
   }
   for (auto& t : threads) t.join();
   return r;
-}
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  std::size_t idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 // of at most 65535 bytes, end of message and the header edits it brings. Stages the milter
 // declined (SMFIP_NO*) are not sent; stages it will not answer (SMFIP_NR_*) are sent without
 // waiting, buffered until the next command that is answered, as an MTA's buffered stream does.
-// Several messages may share one connection. Header-only, shared test support: the signer's
-// tests and the load client bench/milter_load.cpp use it. Errors (protocol, timeout, connection)
-// throw std::runtime_error.
+// Several messages may share one connection. A session can also be cut short at any stage
+// (Cut) and the connection then closed, reset or the transaction aborted, as an MTA does when
+// its SMTP client goes away. Header-only, shared test support: the signer's tests and the load
+// and soak clients (bench/milter_load.cpp, bench/milter_soak.cpp) use it. Errors (protocol,
+// timeout, connection) throw std::runtime_error.
 #pragma once
 
 #include <arpa/inet.h>
@@ -17,7 +19,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -70,11 +74,16 @@ struct HeaderEdit {
   std::string value;
 };
 
+// Where send_message stops when a session is cut short: the stages after it are not sent, and
+// what was sent is flushed to the milter. Then the caller closes, resets or aborts.
+enum class Cut { none, after_mail, mid_headers, after_eoh, mid_body, before_eom };
+
 struct MessageResult {
   char action = 0;          // final answer: 'a', 'c' (accept at end of message), 'r', 't', 'd', 'y'
   std::string reply_text;   // for 'y': "550 5.7.1 ..."
   std::vector<HeaderEdit> edits;
   bool before_eom = false;  // the final answer came before end of message
+  bool cut = false;         // stopped at the Cut asked for, without a final answer
   bool accepted() const { return action == reply::accept || action == reply::cont; }
 };
 
@@ -132,9 +141,16 @@ class Client {
   const std::map<int, std::string>& symlists() const { return symlists_; }
 
   // One message. `headers` are (name, value after the colon, leading space included).
+  // With `cut`, stops there (MessageResult::cut) instead of going on to end of message.
   MessageResult send_message(const Envelope& env, const std::vector<std::pair<std::string, std::string>>& headers,
-                             std::string_view body, std::size_t chunk = 65535) {
+                             std::string_view body, std::size_t chunk = 65535, Cut cut = Cut::none) {
     MessageResult r;
+    auto stop_here = [&](Cut at) {
+      if (cut != at) return false;
+      flush();
+      r.cut = true;
+      return true;
+    };
     std::vector<std::pair<std::string, std::string>> mail_macros = {{"i", env.queue_id}, {"{mail_addr}", strip_angle(env.mail_from)}};
     if (!env.auth_authen.empty()) {
       mail_macros.push_back({"{auth_type}", env.auth_type});
@@ -145,6 +161,7 @@ class Client {
       send(cmd::mail, env.mail_from + '\0');
       if (!(protocol_ & proto::nr_mail) && final_answer(r, "MAIL")) return r;
     }
+    if (stop_here(Cut::after_mail)) return r;
     std::vector<std::pair<std::string, std::string>> qid = {{"i", env.queue_id}};
     if (!(protocol_ & proto::norcpt)) {
       send_macros(st_envrcpt, {{"i", env.queue_id}, {"{rcpt_addr}", strip_angle(env.rcpt_to)}});
@@ -157,7 +174,9 @@ class Client {
       if (!(protocol_ & proto::nr_data) && final_answer(r, "DATA")) return r;
     }
     if (!(protocol_ & proto::nohdrs)) {
-      for (const auto& [name, value] : headers) {
+      for (std::size_t i = 0; i < headers.size(); ++i) {
+        if (i == headers.size() / 2 && stop_here(Cut::mid_headers)) return r;
+        const auto& [name, value] = headers[i];
         std::string v = value;
         if (!(protocol_ & proto::hdr_leadspc)) v.erase(0, v.find_first_not_of(" \t"));
         send(cmd::header, name + '\0' + v + '\0');
@@ -167,11 +186,16 @@ class Client {
     if (!(protocol_ & proto::noeoh)) {
       send_macros(st_eoh, qid);
       send(cmd::eoh, "");
+      if (stop_here(Cut::after_eoh)) return r;  // the answer is not read
       if (!(protocol_ & proto::nr_eoh) && final_answer(r, "end of headers")) return r;
     }
     if (!(protocol_ & proto::nobody)) {
       for (std::size_t off = 0; off < body.size(); off += chunk) {
-        send(cmd::body, std::string(body.substr(off, chunk)));
+        if (off > 0 && stop_here(Cut::mid_body)) return r;
+        // Cut after the first chunk, or in the middle of a body of one chunk.
+        bool half = cut == Cut::mid_body && body.size() <= chunk;
+        send(cmd::body, std::string(body.substr(off, half ? body.size() / 2 : chunk)));
+        if (half && stop_here(Cut::mid_body)) return r;
         if (!(protocol_ & proto::nr_body)) {
           auto [c, data] = read_packet();
           if (c == reply::skip) break;
@@ -182,6 +206,7 @@ class Client {
         }
       }
     }
+    if (stop_here(Cut::before_eom) || stop_here(Cut::mid_body)) return r;  // mid_body: no body at all
     send_macros(st_eom, qid);
     send(cmd::eob, "");
     for (;;) {
@@ -217,6 +242,18 @@ class Client {
   void quit() {
     send(cmd::quit, "");
     flush();
+  }
+  // Ends the connection without QUIT: a plain close (FIN), or with `reset` an RST (SO_LINGER
+  // 0), as when the MTA's process dies. Nothing buffered is sent.
+  void drop(bool reset = false) {
+    if (fd_ < 0) return;
+    if (reset) {
+      linger l{1, 0};
+      ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    ::close(fd_);
+    fd_ = -1;
+    out_.clear();
   }
 
  private:
@@ -395,5 +432,44 @@ class Client {
   std::uint32_t version_ = 0, actions_ = 0, protocol_ = 0;
   std::map<int, std::string> symlists_;
 };
+
+// The message as the MTA delivers it after the milter's header edits, with CRLF line ends:
+// insertions at their index, additions at the end, a change with an empty value deleting the
+// index-th field (1-based) of that name, as Postfix applies them. `leading_space`: whether
+// SMFIP_HDR_LEADSPC was negotiated (without it the MTA writes a space after the colon itself).
+// Throws when a change names a field that is not there.
+inline std::string delivered_message(const std::vector<std::pair<std::string, std::string>>& headers,
+                                     std::string_view body, const MessageResult& r, bool leading_space = true) {
+  auto same_name = [](std::string_view field, std::string_view name) {
+    std::string_view n = field.substr(0, field.find(':'));
+    return n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
+  std::vector<std::string> fields;
+  for (const auto& [n, v] : headers) fields.push_back(n + ":" + v + "\r\n");
+  for (const auto& e : r.edits) {
+    std::string field = e.name + ":" + (leading_space ? "" : " ");
+    for (char c : e.value) field += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    field += "\r\n";
+    if (e.kind == reply::chgheader) {
+      if (!e.value.empty()) throw std::runtime_error("milter: a header change that is not a deletion");
+      std::uint32_t seen = 0;
+      auto it = std::find_if(fields.begin(), fields.end(),
+                             [&](const std::string& f) { return same_name(f, e.name) && ++seen == e.index; });
+      if (it == fields.end()) throw std::runtime_error("milter: no " + e.name + " number " + std::to_string(e.index));
+      fields.erase(it);
+    } else if (e.kind == reply::insheader) {
+      fields.insert(fields.begin() + std::min<std::size_t>(e.index, fields.size()), field);
+    } else {
+      fields.push_back(field);
+    }
+  }
+  std::string out;
+  for (const auto& f : fields) out += f;
+  out += "\r\n";
+  out.append(body);
+  return out;
+}
 
 }  // namespace dnsauth::milter_client
