@@ -12,6 +12,8 @@ packages=(
   libmilter-dev libexpected-dev libpsl-dev libidn2-dev publicsuffix nlohmann-json3-dev libyaml-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (scripts/fuzz.sh): clang-14 with its runtime's libFuzzer, ASan and UBSan
+  clang-14 libclang-rt-14-dev
   # peers used as oracles and real servers used by integration tests
   python3 python3-dkim python3-authres python3-dnspython opendkim opendkim-tools miltertest
   nsd bind9-utils postfix sasl2-bin libsasl2-modules swaks

@@ -1,5 +1,7 @@
 #include "core/authres/authres.h"
 
+#include <limits>
+
 #include "core/common/ascii.h"
 #include "core/mail/fold.h"
 
@@ -72,13 +74,20 @@ bool is_domain_name(std::string_view s) noexcept {
   return true;
 }
 
-// Control characters would end or corrupt the field: they become spaces.
+// The text a field may carry in a comment or a quoted-string: VCHAR, WSP and UTF-8 (RFC 5322
+// 3.2.3, 3.2.4, RFC 6532 3.2). Any other control character is obsolete syntax (RFC 5322 4.1:
+// obs-ctext, obs-qtext, obs-qp), which a generator MUST NOT write, and CR or LF would end the
+// field: the formatter writes each as a space and the parser reads each as a space, so that
+// every value the parser returns formats back to itself.
+bool is_text_ctl(char c) noexcept {
+  auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && c != '\t') || u == 0x7f;
+}
+char text_char(char c) noexcept { return is_text_ctl(c) ? ' ' : c; }
+
 std::string sanitize(std::string_view text) {
   std::string out(text);
-  for (char& c : out) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) c = ' ';
-  }
+  for (char& c : out) c = text_char(c);
   return out;
 }
 
@@ -232,6 +241,10 @@ class Parser {
     return make_error(Errc::syntax, std::move(detail), at);
   }
 
+  // RFC 5322 3.2.2, 3.2.4: the CRLF of a fold inside a comment or a quoted-string is not part
+  // of its text (unfolding removes it, the WSP after it stays); a bare CR or LF is read the same.
+  static bool is_fold(char c) noexcept { return c == '\r' || c == '\n'; }
+
   // CFWS (RFC 5322 3.2.2): whitespace, line folds and nested comments. Comment texts are
   // collected when asked for.
   Result<void> cfws(std::vector<std::string>* comments = nullptr) {
@@ -250,7 +263,8 @@ class Parser {
         char d = s_[pos_++];
         if (d == '\\') {
           if (eof()) return fail_at(start, "unterminated comment");
-          text += s_[pos_++];
+          d = s_[pos_++];
+          if (!is_fold(d)) text += text_char(d);
           continue;
         }
         if (d == '(') {
@@ -262,11 +276,7 @@ class Parser {
           text += d;
           continue;
         }
-        if (d == '\r' || d == '\n') {
-          if (!text.empty() && text.back() != ' ') text += ' ';
-          continue;
-        }
-        text += d;
+        if (!is_fold(d)) text += text_char(d);
       }
       if (comments) comments->push_back(std::move(text));
     }
@@ -281,10 +291,11 @@ class Parser {
 
   Result<unsigned> number(const char* what) {
     std::size_t start = pos_;
-    unsigned long v = 0;
+    unsigned long long v = 0;
     while (!eof() && is_digit(peek())) {
       v = v * 10 + static_cast<unsigned>(peek() - '0');
-      if (v > 1000000) return fail_at(start, std::string(what) + " is too large");
+      // Any number the model holds (and so the formatter writes) reads back.
+      if (v > std::numeric_limits<unsigned>::max()) return fail_at(start, std::string(what) + " is too large");
       ++pos_;
     }
     if (pos_ == start) return fail(std::string("expected digits for the ") + what);
@@ -301,12 +312,9 @@ class Parser {
       if (c == '"') return out;
       if (c == '\\') {
         if (eof()) return fail_at(start, "unterminated quoted string");
-        out += s_[pos_++];
-      } else if (c == '\r' || c == '\n') {
-        continue;  // a fold inside a quoted string: the CRLF is not part of it (RFC 5322 3.2.4)
-      } else {
-        out += c;
+        c = s_[pos_++];
       }
+      if (!is_fold(c)) out += text_char(c);
     }
   }
 
@@ -396,7 +404,7 @@ std::string format_resinfo(const ResInfo& r) {
 namespace {
 
 std::string format_head(const AuthenticationResults& ar) {
-  std::string out = ar.authserv_id.empty() ? std::string("unknown") : quote_value(ar.authserv_id);
+  std::string out = quote_value(ar.authserv_id);  // an empty one as "" (it reads back empty)
   if (ar.version) out += " " + std::to_string(*ar.version);
   return out;
 }

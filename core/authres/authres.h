@@ -4,6 +4,16 @@
 // same values. Methods, results, ptypes and properties are kept as lowercase keywords, so
 // registered (spf, dkim, dmarc, auth, iprev) and extension methods ("x-foo", RFC 5451's
 // "sender-id=hardfail") read the same way.
+//
+// Format and parse are exact inverses on every value the parser returns: keywords of
+// lowercase letters, digits, '-' and '_'; text (authserv-id, comment, reason, pvalue) without
+// control characters other than HTAB, since a field can carry no others (CR and LF would end
+// it; the rest is obsolete syntax a generator MUST NOT write, RFC 5322 4.1). The parser reads
+// such a control character in a comment or a quoted-string as a space and drops the CRLF of a
+// fold (RFC 5322 3.2.2); the formatter writes any value, normalized the same way: control
+// characters other than HTAB as spaces, other characters of a keyword dropped, an empty
+// keyword as "unknown". So parse(format_value(v)) == v for every v = parse(x), and
+// format_value(parse(format_value(v))) == format_value(v) for every v (tests/fuzz/fuzz_authres).
 #pragma once
 
 #include <cstddef>
@@ -56,7 +66,8 @@ struct AuthenticationResults {
 
 // Parses a field body (what follows "Authentication-Results:"), folded or not. Errc::syntax
 // with the byte offset into `value` where the grammar breaks: no authserv-id, a missing ';' or
-// '=', an empty result, an unterminated comment or quoted string, "none" mixed with results.
+// '=', an empty result, an unterminated comment or quoted string, "none" mixed with results, a
+// version that does not fit an unsigned.
 // Lenient where real generators stray: a final ';' after the last resinfo, and pvalues written
 // without quotes that hold '/', '=' or ':' (header.b=abc/def+=).
 Result<AuthenticationResults> parse(std::string_view value);
@@ -65,8 +76,8 @@ Result<AuthenticationResults> parse_field(const mail::HeaderField& field);
 
 // RFC 8601 2.2: the field body on one line, as the parser reads it: "example.com; spf=pass
 // smtp.mailfrom=example.net". Values become quoted strings when they are neither a MIME token
-// nor [local-part] "@" domain; control characters (CR and LF included) become spaces, so no
-// input can end the field early.
+// nor [local-part] "@" domain (an empty authserv-id is ""); control characters other than HTAB
+// (CR and LF included) become spaces, so no input can end the field early.
 std::string format_value(const AuthenticationResults& results);
 // One resinfo as format_value writes it ("dkim=pass header.d=example.com").
 std::string format_resinfo(const ResInfo& resinfo);

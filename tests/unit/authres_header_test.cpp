@@ -107,6 +107,13 @@ const std::vector<Case>& round_trip_cases() {
        ar("mx.example.org", {res("spf", "none", {{"smtp", "mailfrom", ""}})})},
       {"RFC 6532: UTF-8 in a quoted value", "mx.example.org; dmarc=fail reason=\"d\xC3\xA9j\xC3\xA0 vu\"",
        ar("mx.example.org", {res("dmarc", "fail", {}, "d\xC3\xA9j\xC3\xA0 vu")})},
+      {"RFC 5322 3.2.4: HTAB is text in a quoted string and a comment",
+       "mx.example.org; spf=fail (a\tb) reason=\"c\td\"",
+       ar("mx.example.org", {res("spf", "fail", {}, "c\td", "a\tb")})},
+      {"2.2 an empty authserv-id is an empty quoted-string (a value, RFC 2045 5.1)", "\"\"; none",
+       ar("", {})},
+      {"2.2 authres-version and method-version up to the largest unsigned",
+       "example.org 4294967295; dkim/4294967295=pass", ar("example.org", {res("dkim", "pass", {}, std::nullopt, {}, 4294967295u)}, 4294967295u)},
   };
   return cases;
 }
@@ -239,6 +246,21 @@ TEST(AuthresParse, SeedB5TwoMtas) {
   EXPECT_EQ(second->find("spf")[0]->find("SMTP", "MailFrom")->value, "example.com");
 }
 
+// RFC 5322 3.2.2 and 3.2.4: a fold inside a comment or a quoted-string unfolds to its WSP (the
+// CRLF is not part of the text); control characters other than HTAB (obs-ctext, obs-qtext and
+// obs-qp, RFC 5322 4.1) read as spaces, as the formatter writes them, so what was read formats
+// back to a field that reads the same.
+TEST(AuthresParse, FoldsAndControlCharactersInText) {
+  auto parsed = parse("mx.example.org; dkim=fail (key\r\n\told\x01) reason=\"a\r\n b\\\x02" "c\x7f\"");
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  ASSERT_EQ(parsed->results.size(), 1u);
+  EXPECT_EQ(parsed->results[0].comment, "key\told ");
+  EXPECT_EQ(parsed->results[0].reason, "a b c ");
+  std::string again = format_value(*parsed);
+  EXPECT_EQ(again, "mx.example.org; dkim=fail (key\told ) reason=\"a b c \"");
+  EXPECT_EQ(*parse(again), *parsed);
+}
+
 TEST(AuthresParse, ErrorsCarryTheOffset) {
   struct Bad {
     const char* text;
@@ -265,7 +287,7 @@ TEST(AuthresParse, ErrorsCarryTheOffset) {
       {"example.com; spf=pass; none", 23, "cannot follow"},
       {"example.com; dkim/=pass", 18, "method-version"},
       {"example.com; spf=pass @", 22, "unexpected"},
-      {"example.com 99999999; none", 12, "too large"},
+      {"example.com 4294967296; none", 12, "too large"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);

@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""Seeds tests/fuzz/corpus/<target>/ from the project's test data, the RFC examples and
+../shared/conformance (DKIM corpora, the SPF YAML suites' records and zone data, DMARC
+records). Run once when a target is added; scripts/fuzz.sh then merges (minimizes) what the
+fuzzer finds into the same folders. Existing files are kept; a seed is named by its hash."""
+import glob
+import hashlib
+import os
+import re
+import struct
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "conformance")
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def add(target, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def messages():
+    paths = glob.glob(os.path.join(ROOT, "tests/data/**/*.eml"), recursive=True)
+    paths += glob.glob(os.path.join(ROOT, "examples/*.eml"))
+    paths += glob.glob(os.path.join(SHARED, "dkim/**/*.txt"), recursive=True)
+    paths += glob.glob(os.path.join(SHARED, "dkim/**/*.eml"), recursive=True)
+    paths += glob.glob(os.path.join(SHARED, "dkim/**/*.msg"), recursive=True)
+    paths += glob.glob(os.path.join(SHARED, "dkim/dkimpy/data/*message*"))
+    out = []
+    for p in sorted(paths):
+        data = read(p)
+        if b":" in data[:200] and b"LICENSE" not in p.encode() and len(data) < 64 * 1024:
+            out.append(data)
+    return out
+
+
+def header_fields(msg):
+    """The header fields of a message, each with its continuation lines."""
+    head = re.split(rb"\r?\n\r?\n", msg, maxsplit=1)[0]
+    fields = []
+    for line in re.split(rb"(?<=\n)", head):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += line
+        elif line:
+            fields.append(line)
+    return fields
+
+
+def field_values(msgs, name):
+    out = []
+    for m in msgs:
+        for f in header_fields(m):
+            n, _, v = f.partition(b":")
+            if n.strip().lower() == name:
+                out.append(v.rstrip(b"\r\n"))
+    return out
+
+
+def spf_suites():
+    docs = []
+    for p in ["spf/rfc7208-tests.yml", "spf/rfc4408-tests.yml"]:
+        docs += [d for d in yaml.safe_load_all(open(os.path.join(SHARED, p))) if d]
+    return docs
+
+
+def zone_lines(zonedata):
+    lines = []
+    for name, records in (zonedata or {}).items():
+        for r in records:
+            if r == "TIMEOUT":
+                lines.append(f"{name} TEMPFAIL")
+                continue
+            if not isinstance(r, dict):
+                continue
+            for t, v in r.items():
+                if t in ("SPF", "TXT"):
+                    v = "".join(v) if isinstance(v, list) else v
+                    if v != "NONE":
+                        lines.append(f"{name} TXT {v}")
+                elif t in ("A", "AAAA", "PTR", "CNAME"):
+                    lines.append(f"{name} {t} {v}")
+                elif t == "MX":
+                    lines.append(f"{name} MX {v[0]} {v[1]}")
+    return lines
+
+
+def main():
+    msgs = messages()
+    options = bytes(12)
+    for m in msgs:
+        add("mail_message", options + m)
+        add("mail_message", b"\x01\x20\x05\x40" + bytes(8) + m)  # small limits
+        parts = re.split(rb"\r?\n\r?\n", m, maxsplit=1)
+        body = parts[1] if len(parts) > 1 else b""
+        for f in header_fields(m)[:3]:
+            add("dkim_canonicalize", bytes(11) + f + b"\0" + body)
+
+    sigs = field_values(msgs, b"dkim-signature")
+    for s in sigs:
+        add("dkim_signature", s)
+        add("dkim_tag_list", s)
+    keys = []
+    for line in read(os.path.join(SHARED, "dkim/mail-dkim/FAKE_DNS.dat")).splitlines():
+        if line and not line.startswith(b"#") and b" " in line:
+            keys.append(line.split(None, 1)[1])
+    for p in glob.glob(os.path.join(SHARED, "dkim/dkimpy/data/*.txt")) + glob.glob(os.path.join(SHARED, "dkim/dkimpy/data/*.dns")):
+        data = read(p)
+        if b"p=" in data and len(data) < 4096:
+            keys.append(data.strip())
+    for k in keys:
+        add("dkim_key_record", k)
+        add("dkim_tag_list", k)
+
+    for v in field_values(msgs, b"from") + field_values(msgs, b"to") + field_values(msgs, b"cc"):
+        add("mail_address", re.sub(rb"\r?\n", b"", v).strip())
+    for v in [b"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
+              b"A Group(Some people):Chris Jones <c@(Chris's host.)public.example>, joe@example.org, John <jdoe@one.test> (my dear friend); (the end of the group)",
+              b"\"Joe Q. Public\" <john.q.public@example.com>", b"Undisclosed recipients:;",
+              b"Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example",
+              "J\u00f6rg <j\u00f6rg@b\u00fccher.example>".encode(), b"<postmaster@[192.0.2.1]>"]:
+        add("mail_address", v)
+
+    for v in field_values(msgs, b"authentication-results"):
+        add("authres", b"\0" + v)
+    rfc8601 = read(os.path.join(SHARED, "rfc/rfc8601.txt")).decode("utf-8", "replace")
+    for m in re.finditer(r"Authentication-Results:(.*(?:\n {10,}.*)*)", rfc8601):
+        add("authres", b"\0" + m.group(1).encode())
+    add("authres", b"\x01example.com\0dkim\0pass\0good signature\0\0header\x01d\x01example.com")
+    add("authres", b"\x07mx\x01x\0spf\0fail\0a\tb\r\nc\0reason\0smtp\x01mailfrom\x01a b@c\x01header\x01i\x01@d")
+
+    macros = set()
+    checks = []
+    for doc in spf_suites():
+        lines = zone_lines(doc.get("zonedata"))
+        for l in lines:
+            if " TXT " in l:
+                rec = l.split(" TXT ", 1)[1]
+                add("spf_record", rec)
+                macros.update(re.findall(r"[a-z]+[:=](\S*%\S*)", rec))
+        for t in doc["tests"].values():
+            if "host" in t:
+                checks.append(f"{t['host']} {t.get('mailfrom', '')} {t.get('helo', '')}\n" + "\n".join(lines))
+    rfc7208 = read(os.path.join(SHARED, "rfc/rfc7208.txt")).decode()
+    macros.update(re.findall(r"(%\{[a-zA-Z0-9.+,/_=-]*\}[^\s\"]*)", rfc7208))
+    for m in sorted(macros):
+        for use in (0, 1, 2):
+            add("spf_macro", bytes([use]) + f"{m}\nstrong-bad@email.example.com\nmx.example.org\n192.0.2.3\nmx.example.org".encode())
+    add("spf_macro", b"\x02%{i} is not one of %{d}'s designated mail servers. %{c} %{r} %{t} %{p}\nuser@example.com\nhelo.example\n2001:db8::cb01\nunknown")
+    # The suites have hundreds of cases; every third keeps the corpus small before -merge=1.
+    for c in checks[::3]:
+        add("spf_check_host", c)
+
+    dmarc = ["v=DMARC1; p=reject; rua=mailto:dmarc@example.com!10m,https://r.example/x; ruf=mailto:f@example.com; fo=1:d:s; adkim=s; aspf=s; pct=50; sp=quarantine; np=none; psd=n; t=y; ri=3600; rf=afrf",
+             "v=DMARC1; p=none", "v=DMARC1;p=quarantine;sp=reject;pct=0", "v=DMARC1; p=rejct; rua=mailto:a@b, mailto:c@d",
+             "v=DMARC1; psd=y; p=reject", "v=DMARC1", "v=DMARC1; p=none; rua=mailto:x@[192.0.2.1]"]
+    rfc7489 = read(os.path.join(SHARED, "rfc/rfc7489.txt")).decode()
+    dmarc += [re.sub(r"\s*\"\s*", "", m) for m in re.findall(r"\"(v=DMARC1[^\"]*)\"", rfc7489)]
+    for r in dmarc:
+        add("dmarc_record", r)
+    for author, zone in [("a.b.example.com", "_dmarc.example.com TXT v=DMARC1; p=reject; sp=quarantine"),
+                         ("mail.example.co.uk", "_dmarc.example.co.uk TXT v=DMARC1; p=none\n_dmarc.co.uk TXT v=DMARC1; psd=y; p=reject"),
+                         ("x.y.z.w.v.u.t.s.example.org", "_dmarc.example.org TXT v=DMARC1; p=reject; np=quarantine\n_dmarc.s.example.org TEMPFAIL"),
+                         ("example.com", "_dmarc.example.com TXT v=DMARC1; p=reject\n_dmarc.example.com TXT v=DMARC1; p=none"),
+                         ("sub.example.net", "_dmarc.example.net CNAME _dmarc.example.com\n_dmarc.example.com TXT v=DMARC1; p=quarantine; psd=n")]:
+        add("dmarc_discovery", author + "\n" + zone)
+
+    for p in [os.path.join(ROOT, "examples/dnsauth.toml")] + glob.glob(os.path.join(ROOT, "conf/*.toml")):
+        add("config", read(p))
+    add("config", b"[signer]\nsocket = \"unix:/run/x.sock\"\nheaders = [\"From\", \"To\"]\n[[domain]]\nname = \"example.com\"\nauth = \"map\"\nallow = { \"*\" = [\"noreply@example.com\"] }\n[[domain.selector]]\nname = \"s1\"\nalgorithm = \"ed25519-sha256\"\n[domain.spf]\nip4 = [\"192.0.2.0/24\"]\n[domain.dmarc]\np = \"reject\"\n")
+
+    add("zone", read(os.path.join(SHARED, "dkim/rfc8463-example/dns.zone")))
+    add("zone", b"$ORIGIN example.com.\n$TTL 3600\n@ IN SOA ns hostmaster 1 7200 3600 1209600 3600\n@ IN TXT \"v=spf1 mx -all\"\n@ IN MX 10 mail\nmail IN A 192.0.2.1\n*.w IN TXT \"wild\"\nloop IN CNAME loop2\nloop2 IN CNAME loop\n_dmarc IN TXT ( \"v=DMARC1; \" \"p=reject\" )\nx.y.z IN AAAA 2001:db8::1\n")
+    for p in glob.glob(os.path.join(ROOT, "tests/**/*.zone"), recursive=True):
+        add("zone", read(p))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
