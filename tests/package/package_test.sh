@@ -32,7 +32,7 @@ bash scripts/package.sh || die "scripts/package.sh failed (build or lintian erro
 version=$(sed -n 's/^project(dnsauth VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 deb="$PWD/dist/dnsauth_${version}_${arch}.deb"
-ddeb="$PWD/dist/dnsauth-dbgsym_${version}_${arch}.ddeb"
+ddeb="$PWD/dist/dnsauth-dbgsym_${version}_${arch}.deb"
 [ -f "$deb" ] || die "scripts/package.sh did not leave $deb"
 echo "== package built in $((SECONDS - started)) s"
 same "$(dpkg-deb -f "$deb" Version)" "$version" "the package's version is the CMake project version"
