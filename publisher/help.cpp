@@ -38,7 +38,7 @@ const std::vector<Command>& commands() {
 
 const cli::Tool& tool() {
   static const cli::Tool t{
-      "dnsauth-publish", "0.1.0",
+      "dnsauth-publish", DNSAUTH_VERSION,
       "dnsauth-publish: DKIM keys and the SPF, DKIM and DMARC records of dnsauth.toml, and a linter\n"
       "for what a domain publishes.",
       "Exit status: 0 success (lint: clean or info only); 1 lint found warnings but no errors;\n"

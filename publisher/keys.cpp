@@ -17,10 +17,22 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Run as root, what we create in a folder that belongs to someone else (the signer's user owns
+// its key_dir, README "Installing on a server") is given to that folder's owner and group: the
+// signer reads its keys as that user, and a root-owned 0600 key would be unreadable to it.
+// Anyone else can only create files that are theirs anyway.
+bool give_to_folder_owner(int fd, const fs::path& folder) {
+  if (::geteuid() != 0) return true;
+  struct stat st {};
+  if (::stat(folder.empty() ? "." : folder.c_str(), &st) != 0) return false;
+  if (st.st_uid == 0) return true;
+  return ::fchown(fd, st.st_uid, st.st_gid) == 0;
+}
+
 // Creates the missing folders of `dir`, each with exactly `mode`: mkdir() takes the umask off
 // the mode asked for, so a umask of 000 would not narrow it and one of 077 would make a public
 // folder private; the mode is set again on each folder created here (folders that exist are
-// left as they are).
+// left as they are), and each goes to the owner of the folder it is made in (above).
 Result<void> make_dirs(const fs::path& dir, mode_t mode) {
   if (dir.empty()) return {};
   std::error_code ec;
@@ -32,6 +44,10 @@ Result<void> make_dirs(const fs::path& dir, mode_t mode) {
   }
   if (::chmod(dir.c_str(), mode) != 0)
     return make_error(Errc::io, "cannot set the mode of folder " + dir.string() + ": " + errno_text());
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  bool given = fd >= 0 && give_to_folder_owner(fd, dir.parent_path());
+  if (fd >= 0) ::close(fd);
+  if (!given) return make_error(Errc::io, "cannot give folder " + dir.string() + " to the owner of its parent: " + errno_text());
   return {};
 }
 
@@ -58,7 +74,8 @@ Result<void> write_new_key_file(const fs::path& path, const std::string& pem) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(Errc::io, "cannot create key file " + path.string() + ": " + errno_text());
   // The umask may only remove bits; make the mode exactly 0600 regardless.
-  bool ok = ::fchmod(fd, 0600) == 0 && write_all(fd, pem) && ::fsync(fd) == 0;
+  bool ok = ::fchmod(fd, 0600) == 0 && give_to_folder_owner(fd, path.parent_path()) && write_all(fd, pem) &&
+            ::fsync(fd) == 0;
   int saved = errno;
   ok = (::close(fd) == 0) && ok;
   if (!ok) {

@@ -17,28 +17,11 @@ case "$what" in
   *) echo "usage: scripts/fresh-machine-check.sh [test|demo]" >&2; exit 2 ;;
 esac
 [ "$(id -u)" = 0 ] || { echo "fresh-machine-check: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }
-command -v debootstrap >/dev/null || apt-get install -y debootstrap >/dev/null
-mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-mirror=${mirror:-http://deb.debian.org/debian}
-root=$(mktemp -d /tmp/fresh-root.XXXXXX)
-# mktemp -d makes it 0700; as the chroot's "/" that would shut out every user but root (the
-# signer after its privilege drop, Postfix's daemons), which no real machine does.
-chmod 755 "$root"
-cleanup() {
-  for m in dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "fresh-machine-check: root kept in $root" >&2
-  else rm -rf --one-file-system "$root" "$root.debootstrap.log"; fi
-}
-trap cleanup EXIT
-
-echo "== debootstrap bookworm (minbase) from $mirror into $root"
-debootstrap --variant=minbase bookworm "$root" "$mirror" > "$root.debootstrap.log" 2>&1 ||
-  { echo "fresh-machine-check: debootstrap failed, see $root.debootstrap.log" >&2; exit 2; }
-cp /etc/resolv.conf "$root/etc/"
-mount -t proc proc "$root/proc"
-mount --bind /sys "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
+. scripts/fresh-root.sh
+trap fresh_root_remove EXIT
+fresh_root_create fresh-root || exit 2
+root=$fresh_root
+fresh_root_mount
 mkdir -p "$root/root/work"
 git clone -q . "$root/root/work/main"
 [ -d ../shared ] && cp -a ../shared "$root/root/work/shared"

@@ -17,6 +17,8 @@ packages=(
   # peers used as oracles and real servers used by integration tests
   python3 python3-dkim python3-authres python3-dnspython opendkim opendkim-tools miltertest
   nsd bind9-utils postfix sasl2-bin libsasl2-modules swaks
+  # the Debian package (scripts/package.sh) and its test in a fresh root (tests/package)
+  dpkg-dev debhelper fakeroot lintian scdoc groff-base debootstrap systemd
 )
 
 missing=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine (as root): installs what is needed,
-# builds, runs every CTest test (unit, conformance, integration, interop), then builds the
-# unit tests again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them, and the
-# signer with its milter tests and a short soak under ThreadSanitizer.
+# builds, runs every CTest test (unit, conformance, integration, interop, then package), then
+# builds the unit tests again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them,
+# and the signer with its milter tests and a short soak under ThreadSanitizer.
 # Exit status is non-zero when anything fails, including a sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,12 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 
 echo "== tests"
-ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300 -LE package
+
+# The Debian package (scripts/package.sh) installed into a fresh Debian 12 root: about 10
+# minutes, alone on the machine.
+echo "== package"
+ctest --test-dir build --output-on-failure -L package
 
 echo "== unit tests under ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDNSAUTH_SANITIZE=ON \

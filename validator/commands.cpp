@@ -46,7 +46,7 @@ const std::vector<Command>& commands() {
 
 const cli::Tool& tool() {
   static const cli::Tool t{
-      "dnsauth-validate", "0.1.0",
+      "dnsauth-validate", DNSAUTH_VERSION,
       "dnsauth-validate: checks mail authentication the way a receiver would, against zone files\n"
       "or live DNS.",
       "Exit status: 0 the check passed; 1 it ran and did not pass; 2 usage or input error.", commands,

@@ -72,6 +72,38 @@ TEST(PublishGenerate, CreatedFoldersHaveFixedModesWhateverTheUmask) {
   }
 }
 
+// The packaged layout: root runs generate, the signer's user owns key_dir and must be able to
+// read what root created there (and in folders root creates below it).
+TEST(PublishGenerate, RunAsRootKeysBelongToTheOwnerOfTheKeyFolder) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (the package's postinst and the README run generate as root)";
+  Workspace ws;
+  const uid_t uid = 65534;  // nobody: any user that is not root
+  const gid_t gid = 65534;
+  fs::create_directories(ws.keys());
+  ASSERT_EQ(::chown(ws.keys().c_str(), uid, gid), 0);
+  // One key in a folder that does not exist yet, below key_dir.
+  std::string config = read(ws.config());
+  auto at = config.find("key       = \"example.com.s2026r.pem\"");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, std::string("key       = \"example.com.s2026r.pem\"").size(), "key = \"com/s2026r.pem\"");
+  ws.write("dnsauth.toml", config);
+  Ran r = ws.generate();
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (fs::path p : {ws.keys() / "example.net.s2026r.pem", ws.keys() / "example.net.s2026e.pem",
+                     ws.keys() / "com" / "s2026r.pem", ws.keys() / "com"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+    EXPECT_EQ(st.st_uid, uid) << p;
+    EXPECT_EQ(st.st_gid, gid) << p;
+  }
+  EXPECT_EQ(file_mode(ws.keys() / "com" / "s2026r.pem"), 0600u);
+  EXPECT_EQ(file_mode(ws.keys() / "com"), 0700u);
+  // What root writes in its own folders stays root's.
+  struct stat zone {};
+  ASSERT_EQ(::stat(ws.zone(kNet).c_str(), &zone), 0);
+  EXPECT_EQ(zone.st_uid, 0u);
+}
+
 TEST(PublishGenerate, ASecondRunKeepsEveryKeyAndWritesTheSameZone) {
   Workspace ws;
   ASSERT_EQ(ws.generate().status, 0);
