@@ -130,7 +130,9 @@ class SignerAbuse : public ::testing::Test {
   // (its descriptor is then one less).
   void expect_unharmed(long rss_slack_kib = 1024, bool bystander = true) {
     ASSERT_TRUE(proc_->alive()) << proc_->log();
-    if (bystander) EXPECT_EQ(bystander_->send_message(alice(), kHeaders, kBody).edits.size(), 2u);
+    if (bystander) {
+      EXPECT_EQ(bystander_->send_message(alice(), kHeaders, kBody).edits.size(), 2u);
+    }
     if (!bystander) --base_.fds;
     EXPECT_EQ(signs_on_a_new_connection(), 2u);
     ab::Usage now;

@@ -54,9 +54,10 @@ Emitted normalize(std::string_view in, std::vector<std::size_t> cuts) {
 void expect_contract(const Emitted& e, const std::string& context) {
   for (std::size_t i = 0; i < e.chunks.size(); ++i) {
     EXPECT_FALSE(e.chunks[i].empty()) << context;
-    if (i > 0 && !e.chunks[i].empty() && !e.chunks[i - 1].empty())
+    if (i > 0 && !e.chunks[i].empty() && !e.chunks[i - 1].empty()) {
       EXPECT_FALSE(e.chunks[i - 1].back() == '\r' && e.chunks[i].front() == '\n')
           << "CRLF split between chunks " << i - 1 << " and " << i << ": " << context;
+    }
   }
 }
 

@@ -245,9 +245,13 @@ TEST(SignerSession, HeaderLimitsApplyOnlyToWhatWouldBeSigned) {
   SignerDir d;
   auto limited = keys(d, signer_config("max_header_fields = 100\n"));
   auto feed = [](SigningSession& s, bool from_last) {
-    if (!from_last) EXPECT_TRUE(s.header("From", " alice@example.com"));
+    if (!from_last) {
+      EXPECT_TRUE(s.header("From", " alice@example.com"));
+    }
     for (int i = 0; i < 150; ++i) EXPECT_TRUE(s.header("X-Filler", " " + std::to_string(i)));
-    if (from_last) EXPECT_TRUE(s.header("From", " alice@example.com"));  // past the limit
+    if (from_last) {
+      EXPECT_TRUE(s.header("From", " alice@example.com"));  // past the limit
+    }
     return s.end_of_headers();
   };
   for (bool from_last : {false, true}) {
