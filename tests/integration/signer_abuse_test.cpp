@@ -247,7 +247,6 @@ TEST_F(SignerAbuse, EachCommandsMalformedFormsEndThatConnection) {
        "macro name without a value"},
       {opt, ab::packet('D', "M" "\0x\0"s), "macro with an empty name"},
       {opt, ab::packet('D'), "macro packet without the command it belongs to"},
-      {opt, ab::packet('D', "Oi\0x\0"s), "macros for 'O' (option negotiation), which takes none"},
       {"", ab::packet('O', ab::word(6) + ab::word(0x1ff)), "malformed 'O' (option negotiation) packet: 8 bytes instead of 12"},
       {"", ab::packet('O', ab::word(6) + ab::word(0x1ff) + ab::word(0x1fffff) + "x"), "13 bytes instead of 12"},
       {opt, ab::packet('C', "client.test"), "host name without its NUL terminator"},
