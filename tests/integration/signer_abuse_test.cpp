@@ -31,13 +31,7 @@ const std::vector<std::pair<std::string, std::string>> kHeaders = {
     {"Date", " Mon, 23 Nov 2026 10:00:00 +0000"}, {"Message-ID", " <bystander@example.com>"}};
 const std::string kBody = "Hello,\r\n\r\nsigned while others misbehave.\r\n";
 
-std::filesystem::path signer_exe() {
-#ifdef DNSAUTH_SIGNER_EXE
-  return DNSAUTH_SIGNER_EXE;
-#else
-  return {};
-#endif
-}
+std::filesystem::path signer_exe() { return built_signer(); }
 
 mc::Envelope alice() {
   mc::Envelope e;
