@@ -23,15 +23,11 @@ std::string one_string(std::string_view what, std::string_view data) {
 
 // 'D': the command the macros belong to, then name NUL value NUL pairs (libmilter's
 // st_macros takes every string in pairs and smfi_getsymval steps two at a time, so an odd
-// count makes it step past the end of the list).
+// count makes it step past the end of the list). The command byte may be any: Postfix sends
+// macros before each header ('L', its milter_end_of_header_macros) and libmilter keeps those of
+// the stages it knows and reads past the others, but it splits every list into strings first.
 std::string check_macros(std::string_view data) {
   if (data.empty()) return "macro packet without the command it belongs to";
-  switch (data.front()) {
-    case 'C': case 'H': case 'M': case 'R': case 'T': case 'E': case 'N': case 'U':
-      break;
-    default:
-      return "macros for " + describe(data.front()) + ", which takes none";
-  }
   std::string_view list = data.substr(1);
   if (list.empty()) return "";  // an empty list: nothing defined
   if (!terminated(list)) return "macro value without its NUL terminator";

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/dns/name.h"
+
 namespace dnsauth::dmarc {
 
 std::string_view to_string(Mode mode) noexcept {
@@ -247,6 +249,12 @@ PolicyDiscovery PolicyFinder::discover(std::string_view author_in) {
     return d;
   };
   if (author.empty() || author.front() == '[') return none(Cause::invalid_author_domain, {});
+  // Only a domain name can hold a DMARC record. Anything else (empty labels, a NUL or other
+  // bytes no label may hold) is never walked: a resolver that reads names as C strings would
+  // ask for another name than the one given and answer for it (found by fuzz_dmarc_discovery).
+  // Underscores are allowed, as in any name that is looked up (NameSyntax::dns).
+  if (!dns::is_domain_name(author, dns::NameSyntax::dns))
+    return none(Cause::invalid_author_domain, "'" + author + "' is not a domain name");
 
   const RecordLookup& first = lookup(author);
   if (first.tempfail()) return temperror(first);

@@ -129,6 +129,15 @@ Result<void> MessageParser::take_limit_error() {
   return tl::unexpected(std::move(e));
 }
 
+// A call that fails after crossing a limit reports the limit: errors come in the order of the
+// bytes, whatever the chunking (fed whole, the limit and the later syntax error are one call;
+// fed in pieces, the limit's call ends first). The parser has failed all the same, and the
+// next call says so.
+Result<void> MessageParser::after_limit_error(Result<void> failure) {
+  if (limit_error_) return take_limit_error();
+  return failure;
+}
+
 // A whole field, read (feed) or given (field): to the sink, or past a limit to
 // header_past_limit. A malformed one fails the parse.
 Result<void> MessageParser::pass_on(Result<HeaderField> f, std::size_t offset, std::size_t length) {
@@ -247,7 +256,7 @@ Result<void> MessageParser::feed(std::string_view chunk) {
     // A line that does not start with WSP ends the field before it: pass that on now, so
     // that a field never waits in memory beside the next one.
     if (line_.empty() && !is_wsp(piece.front())) {
-      if (auto r = flush_field(); !r) return r;
+      if (auto r = flush_field(); !r) return after_limit_error(std::move(r));
     }
     if (!line_fits(piece)) {
       line_.clear();
@@ -265,7 +274,7 @@ Result<void> MessageParser::feed(std::string_view chunk) {
     if (lf == std::string_view::npos) break;
     std::string line = std::move(line_);
     line_.clear();
-    if (auto r = header_line(std::move(line)); !r) return r;
+    if (auto r = header_line(std::move(line)); !r) return after_limit_error(std::move(r));
   }
   return take_limit_error();
 }
@@ -288,7 +297,7 @@ Result<void> MessageParser::field(std::string_view name, std::string_view value)
   if (!exceeded_ && header_bytes_ + length > limits_.max_header_bytes)
     exceed(Limit::header_bytes, offset + (limits_.max_header_bytes - header_bytes_));
   header_bytes_ += length;
-  if (auto r = pass_on(HeaderField::from_parts(name, value), offset, length); !r) return r;
+  if (auto r = pass_on(HeaderField::from_parts(name, value), offset, length); !r) return after_limit_error(std::move(r));
   return take_limit_error();
 }
 
@@ -311,7 +320,7 @@ Result<void> MessageParser::end_header_section() {
 Result<void> MessageParser::end_of_headers() {
   if (failed_) return already_failed();
   if (in_body_) return make_error(Errc::invalid_argument, "the header section has already ended");
-  if (auto r = end_header_section(); !r) return r;
+  if (auto r = end_header_section(); !r) return after_limit_error(std::move(r));
   return take_limit_error();
 }
 
@@ -325,7 +334,7 @@ Result<void> MessageParser::body(std::string_view chunk) {
 Result<void> MessageParser::finish() {
   if (failed_) return already_failed();
   if (!in_body_) {
-    if (auto r = end_header_section(); !r) return r;
+    if (auto r = end_header_section(); !r) return after_limit_error(std::move(r));
   }
   normalizer_.finish([this](std::string_view normalized) { sink_.body(normalized); });
   return take_limit_error();

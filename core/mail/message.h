@@ -127,6 +127,7 @@ class MessageParser {
   bool line_fits(std::string_view piece);
   void exceed(Limit limit, std::size_t offset);
   Result<void> take_limit_error();
+  Result<void> after_limit_error(Result<void> failure);
   void body_bytes(std::string_view chunk);
 
   MessageSink& sink_;

@@ -97,8 +97,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(split.exceeded == whole.exceeded);
   FUZZ_CHECK(split.first_error.has_value() == whole.first_error.has_value());
   if (whole.first_error) {
-    FUZZ_CHECK(split.first_error->code == whole.first_error->code);
-    FUZZ_CHECK(split.first_error->offset == whole.first_error->offset);
+    const std::string both = "whole: " + whole.first_error->detail + " @" + std::to_string(whole.first_error->offset) +
+                             "; split: " + split.first_error->detail + " @" + std::to_string(split.first_error->offset);
+    FUZZ_CHECK_MSG(split.first_error->code == whole.first_error->code, both);
+    FUZZ_CHECK_MSG(split.first_error->offset == whole.first_error->offset, both);
     fuzz::check_offset(*whole.first_error, bytes.size());
     return 0;
   }

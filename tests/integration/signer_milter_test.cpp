@@ -69,13 +69,7 @@ mc::Envelope auth(const std::string& user, const std::string& qid = "4ABCDEF01")
   return e;
 }
 
-std::filesystem::path signer_exe() {
-#ifdef DNSAUTH_SIGNER_EXE
-  return DNSAUTH_SIGNER_EXE;
-#else
-  return {};
-#endif
-}
+std::filesystem::path signer_exe() { return built_signer(); }
 
 class SignerMilter : public ::testing::Test {
  protected:

@@ -136,9 +136,10 @@ done
 user=$(unit_values User); group=$(unit_values Group); umask_bits=$(unit_values UMask)
 same "$user:$group" "dnsauth:dnsauth" "the unit runs as"
 as_user() { in_root setpriv --reuid="$user" --regid="$group" --init-groups "$@"; }
-out=$(as_user /usr/sbin/dnsauth-signer --config /etc/dnsauth/dnsauth.toml --check-config 2>&1)
-check "the installed configuration loads and says it signs nothing (--check-config: $out)" \
-  grep -q "will sign nothing" <<<"$out"
+out=$(as_user /usr/sbin/dnsauth-signer --config /etc/dnsauth/dnsauth.toml --check-config 2>&1) && rc=0 || rc=$?
+same "$rc" "2" "--check-config of the installed configuration, which has no domain yet (exit status)"
+check "--check-config says the installed configuration would sign nothing ($out)" \
+  grep -q "no \[\[domain\]\] is configured; the signer would sign nothing" <<<"$out"
 
 sed -i '/BEGIN example domain/,/END example domain/ s/^# //' "$root/etc/dnsauth/dnsauth.toml"
 check "generate, run as root, creates the example domain's keys and records" \

@@ -22,6 +22,16 @@
 
 namespace dnsauth::test {
 
+// The dnsauth-signer this build made: signer/CMakeLists.txt defines DNSAUTH_SIGNER_EXE for the
+// signer's tests when the tools are built; empty without them (the test then skips).
+inline std::filesystem::path built_signer() {
+#ifdef DNSAUTH_SIGNER_EXE
+  return DNSAUTH_SIGNER_EXE;
+#else
+  return {};
+#endif
+}
+
 // A TCP port on 127.0.0.1 that nothing listens on right now.
 inline int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

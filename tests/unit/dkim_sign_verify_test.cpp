@@ -451,16 +451,16 @@ TEST(Rfc6376_5_4_2, SelectionTakesFieldsBottomUpOncePerListing) {
   EXPECT_EQ(select_fields(index, 2, h), (std::vector<std::size_t>{4, 0, 1, 3}));
 }
 
-// A message with a large header section, signed many times over with long h= lists, costs
-// linear work: 20,000 fields and 8 signatures that each list 20,000 of them took 9 s when every
-// h= name searched the fields from the bottom.
-TEST(Rfc6376_5_4_2, LongHeaderListsCostLinearWork) {
+// A message with a large header section, signed many times over with long h= lists: 20,000
+// fields and 8 signatures that each list all of them verify. Its cost (linear; it took 9 s
+// when every h= name searched the fields from the bottom) is measured by the benchmark
+// BM_Dkim_VerifyLongHeaderLists (bench/dkim_bench.cpp), which fits its complexity.
+TEST(Rfc6376_5_4_2, LongHeaderListsAreSelectedAndVerified) {
   mail::Message msg = parse_or_throw(kMessage);
   for (int i = 0; i < 20000; ++i) msg.headers.push_back(*mail::HeaderField::from_raw("X-Filler: " + std::to_string(i) + "\r\n"));
   auto spec = make_spec("example.com", "sel", Keys::get().ed25519);
   spec.headers = HeaderPolicy{{"from", "x-filler"}, {}};
   std::vector<SignerSpec> specs(8, spec);
-  auto start = std::chrono::steady_clock::now();
   auto fields = sign_message(msg, specs, kNow);
   ASSERT_TRUE(fields) << fields.error().message();
   for (auto f = fields->rbegin(); f != fields->rend(); ++f)
@@ -470,13 +470,11 @@ TEST(Rfc6376_5_4_2, LongHeaderListsCostLinearWork) {
   options.now = kNow;
   options.max_signed_fields = 30000;
   auto results = verify_message(msg, resolver, options);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(results.size(), 8u);
   for (const auto& r : results) EXPECT_EQ(r.status, Status::pass) << r.reason();
   auto sig = parse_signature(msg.headers[0].value());
   ASSERT_TRUE(sig);
   EXPECT_EQ(sig->headers.size(), 20001u);
-  EXPECT_LT(seconds, 5.0) << "a sanity bound only: the work is linear and takes a fraction of a second";
 
   // With the default bound such signatures are not checked at all: policy, with its cause.
   options.max_signed_fields = VerifyOptions{}.max_signed_fields;

@@ -241,6 +241,25 @@ TEST(DmarcDiscovery, NoRecordAnywhere) {
   }
 }
 
+// RFC 7489 3.2 / RFC 9989 3.2: the Author Domain is a domain name. A string that is not one
+// (empty labels, a NUL, bytes no label holds) is never walked, even when a record exists at a
+// name it ends with: a NUL made the in-memory and ldns resolvers ask for a shorter name.
+TEST(DmarcDiscovery, AnAuthorDomainThatIsNoDomainNameIsNeverWalked) {
+  for (Mode mode : {Mode::rfc9989, Mode::rfc7489}) {
+    dns::MemoryResolver mem;
+    mem.add_txt("_dmarc.example.org", "v=DMARC1; p=reject");
+    PolicyFinder f(mem, {mode});
+    for (std::string bad : {std::string("x.z..y.example.org"), std::string("a.example.org\0", 14),
+                            std::string("mail.;.example.org"), std::string("a b.example.org")}) {
+      PolicyDiscovery d = f.discover(bad);
+      EXPECT_EQ(d.outcome, PolicyDiscovery::Outcome::none) << bad;
+      EXPECT_EQ(d.cause, Cause::invalid_author_domain) << bad;
+    }
+    EXPECT_TRUE(f.lookups().empty());
+    EXPECT_EQ(f.discover("_x.example.org").outcome, PolicyDiscovery::Outcome::found);
+  }
+}
+
 // Each _dmarc name is asked once per finder, and every answer is kept.
 TEST(DmarcDiscovery, LookupsAreCachedAndKept) {
   dns::MemoryResolver mem;

@@ -489,15 +489,12 @@ TEST(SpfCheckHost, Section7_3HugeExpansionsStayCheap) {
   MemoryResolver dns;
   dns.add_txt("case.example.com", record);
   std::string sender = local + "@case.example.com";
-  auto start = std::chrono::steady_clock::now();
   Verdict v = check(dns, "192.0.2.10", sender.c_str());
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Every a: names the same target (its last 253 characters, cut at a label): the first lookup
   // is void, the second too, and the third is over the limit of two (4.6.4).
   EXPECT_EQ(v.result, Result::PermError);
   EXPECT_EQ(v.cause, Cause::void_lookup_limit) << v.problem();
   EXPECT_EQ(dns.queries(), 2u);  // the TXT record and one A question, cached after
-  EXPECT_LT(seconds, 2.0) << "a sanity bound only: linear work takes milliseconds";
 }
 
 TEST(SpfCheckHost, ResultNames) {
