@@ -75,6 +75,9 @@ TEST(PublishCli, InputErrorsExitTwo) {
 
   Ran nofile = publish({"lint", "--zone", (ws.dir() / "absent.zone").string(), "--domain", "example.com"});
   EXPECT_EQ(nofile.status, 2);
+  EXPECT_NE(nofile.err.find("cannot open zone file " + (ws.dir() / "absent.zone").string() + ": No such file or directory"),
+            std::string::npos)
+      << nofile.err;
 
   Ran badserver = publish({"lint", "--resolver", "not-an-address", "--domain", "example.com"});
   EXPECT_EQ(badserver.status, 2);
@@ -84,6 +87,19 @@ TEST(PublishCli, InputErrorsExitTwo) {
                                "--config", ws.config().string()});
   EXPECT_EQ(notconfigured.status, 2);
   EXPECT_NE(notconfigured.err.find("example.org is not configured"), std::string::npos) << notconfigured.err;
+
+  // A key file that cannot be read: named with the reason, and the published key not compared.
+  fs::remove(ws.keys() / "example.com.s2026r.pem");
+  Ran nokey = publish({"lint", "--zone", ws.zone("example.com").string(), "--domain", "example.com", "--config",
+                       ws.config().string()});
+  EXPECT_NE(nokey.err.find("cannot read key file " + (ws.keys() / "example.com.s2026r.pem").string() +
+                           ": No such file or directory (published key not compared)"),
+            std::string::npos)
+      << nokey.err;
+  fs::create_directories(ws.keys() / "example.com.s2026r.pem");
+  Ran dirkey = publish({"lint", "--zone", ws.zone("example.com").string(), "--domain", "example.com", "--config",
+                        ws.config().string()});
+  EXPECT_NE(dirkey.err.find("example.com.s2026r.pem: it is a directory"), std::string::npos) << dirkey.err;
 
   // An unwritable output folder.
   ws.write("file-not-dir", "x");

@@ -158,7 +158,11 @@ TEST_F(SignerCli, SignExitsThreeWithTheReasonWhenNotSigned) {
 TEST_F(SignerCli, SignExitsTwoOnErrors) {
   auto missing = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", "/nonexistent/m.eml"});
   EXPECT_EQ(missing.status, 2);
-  EXPECT_NE(missing.err.find("/nonexistent/m.eml: cannot read"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("/nonexistent/m.eml: cannot read: No such file or directory"), std::string::npos)
+      << missing.err;
+  auto folder = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", dir_.dir().string()});
+  EXPECT_EQ(folder.status, 2);
+  EXPECT_NE(folder.err.find(dir_.dir().string() + ": cannot read: it is a directory"), std::string::npos) << folder.err;
 
   auto bad = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", "-"},
                     "From: alice@example.com\nnot a header line\n\nbody\n");
