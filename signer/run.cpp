@@ -72,8 +72,8 @@ int run_milter(const Options& o) {
   else log::open_stderr();
 
   Stats stats;
-  stats.record_reload(true, std::chrono::duration_cast<std::chrono::seconds>(
-                                loaded.keys->loaded_at().time_since_epoch()).count());
+  stats.record_start(std::chrono::duration_cast<std::chrono::seconds>(
+                         loaded.keys->loaded_at().time_since_epoch()).count());
   signing::KeyStore store(loaded.keys);
 
   std::unique_ptr<StatsServer> http;

@@ -62,6 +62,27 @@ std::string delivered(const Headers& headers, const std::string& body, const mc:
   return out + "\r\n" + body;
 }
 
+// The metrics listener's answer to GET `path`, headers and all.
+std::string http_get(int port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  (void)!::write(fd, req.data(), req.size());
+  std::string resp;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return resp;
+}
+
 mc::Envelope auth(const std::string& user, const std::string& qid = "4ABCDEF01") {
   mc::Envelope e;
   e.auth_authen = user;
@@ -453,22 +474,7 @@ TEST_F(SignerMilter, ServesPrometheusCounters) {
     c.send_message(auth(""), kHeaders, kBody);
   }
   ASSERT_TRUE(proc_->wait_for_log("reason=unauthenticated"));
-  auto get = [&](const std::string& path) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(stats_port));
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::string("connect failed");
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
-    (void)!::write(fd, req.data(), req.size());
-    std::string resp;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return resp;
-  };
+  auto get = [&](const std::string& path) { return http_get(stats_port, path); };
   std::string m = get("/metrics");
   EXPECT_TRUE(m.starts_with("HTTP/1.1 200 OK")) << m;
   EXPECT_NE(m.find("text/plain; version=0.0.4"), std::string::npos);
@@ -476,6 +482,14 @@ TEST_F(SignerMilter, ServesPrometheusCounters) {
   EXPECT_NE(m.find("\ndnsauth_signer_skipped_total{reason=\"unauthenticated\"} 1\n"), std::string::npos) << m;
   EXPECT_NE(m.find("dnsauth_signer_message_duration_seconds_count 2"), std::string::npos) << m;
   EXPECT_TRUE(get("/other").starts_with("HTTP/1.1 404")) << get("/other");
+  // The start is not a reload; one SIGHUP is one.
+  EXPECT_NE(m.find("\ndnsauth_signer_reloads_total{result=\"ok\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ndnsauth_signer_start_timestamp_seconds "), std::string::npos) << m;
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(proc_->wait_for_log("reloaded ")) << proc_->log();
+  m = get("/metrics");
+  EXPECT_NE(m.find("\ndnsauth_signer_reloads_total{result=\"ok\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ndnsauth_signer_reloads_total{result=\"failed\"} 0\n"), std::string::npos) << m;
 }
 
 TEST_F(SignerMilter, ListensOnAUnixSocket) {
