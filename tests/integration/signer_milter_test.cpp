@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "support/milter_client.h"
@@ -527,6 +528,114 @@ TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
   EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << "not stopped within 3 s of SIGTERM\n" << proc_->log();
   EXPECT_TRUE(proc_->log().ends_with("stopped\n")) << proc_->log();
+}
+
+// A stop (signer/drain.h): the messages past MAIL finish and are signed; meanwhile a new
+// connection is closed and a new message answered 451 4.3.2 (the MTA keeps both and retries);
+// what is still in progress when [signer] stop_grace ends is abandoned, its connection closed
+// (the MTA applies milter_default_action), and the signer exits 0 right after the grace.
+TEST_F(SignerMilter, AStopLetsTheMessagesInFlightFinishWithinStopGrace) {
+  int stats_port = free_port();
+  start("stop_grace = 3\nstats_listen = \"127.0.0.1:" + std::to_string(stats_port) + "\"\n");
+  mc::Client finishing(socket());
+  finishing.negotiate();
+  ASSERT_TRUE(finishing.send_message(auth("alice@example.com", "FIN01"), kHeaders, kBody, 65535, mc::Cut::after_eoh).cut);
+  mc::Client abandoned(socket());
+  abandoned.negotiate();
+  ASSERT_TRUE(abandoned.send_message(auth("alice@example.com", "ABA01"), kHeaders, kBody, 65535, mc::Cut::after_eoh).cut);
+  mc::Client open_before(socket());
+  open_before.negotiate();
+  bool both = false;
+  for (int i = 0; i < 200 && !both; ++i) {
+    both = http_get(stats_port, "/metrics").find("\ndnsauth_signer_messages_in_progress 2\n") != std::string::npos;
+    if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(both) << http_get(stats_port, "/metrics");
+
+  const auto sigterm = std::chrono::steady_clock::now();
+  proc_->signal(SIGTERM);
+  ASSERT_TRUE(proc_->wait_for_log("stopping: 2 message(s) in progress, waiting up to 3 s")) << proc_->log();
+  EXPECT_THROW(
+      {
+        mc::Client late(socket(), 2000);
+        late.negotiate();
+      },
+      std::runtime_error)
+      << "a connection opened during the stop is closed";
+  auto refused = open_before.send_message(auth("alice@example.com", "NEW01"), kHeaders, kBody);
+  EXPECT_EQ(refused.action, mc::reply::replycode);
+  EXPECT_TRUE(refused.reply_text.starts_with("451 4.3.2")) << refused.reply_text;
+  EXPECT_TRUE(refused.edits.empty());
+  auto done = finishing.resume_after_eoh(auth("alice@example.com", "FIN01"), kBody);
+  EXPECT_EQ(done.action, mc::reply::cont);
+  EXPECT_EQ(done.edits.size(), 2u) << "the message in flight is signed";
+
+  int status = proc_->stop(std::chrono::seconds(10));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sigterm).count();
+  EXPECT_EQ(status, 0) << proc_->log();
+  EXPECT_GE(took, 2.9) << "a message was still in flight: the stop waits stop_grace";
+  EXPECT_LT(took, 4.0) << "the stop is bounded by stop_grace\n" << proc_->log();
+  EXPECT_THROW(abandoned.resume_after_eoh(auth("alice@example.com", "ABA01"), kBody), std::runtime_error)
+      << "the abandoned message's connection is closed: the MTA retries it";
+  const std::string log = proc_->log();
+  EXPECT_NE(log.find("qid=FIN01 "), std::string::npos) << log;
+  EXPECT_NE(log.find("qid=NEW01 decision=tempfail reason=stopping"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopping: 1 message(s) still in progress after 3 s ([signer] stop_grace): abandoned"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("qid=ABA01 "), std::string::npos) << "abandoned, neither signed nor answered:\n" << log;
+  EXPECT_TRUE(log.ends_with("stopped\n")) << log;
+}
+
+// Under load, a stop waits only for the messages in flight, which take milliseconds: it does
+// not take stop_grace (5 s by default), and no message gets a wrong answer -- each is signed, or
+// answered 451 4.3.2, or its connection is closed before an answer (the MTA retries both).
+TEST_F(SignerMilter, AStopUnderLoadTakesOnlyAsLongAsTheMessagesInFlight) {
+  start();
+  std::atomic<bool> over{false};
+  std::atomic<int> signed_count{0}, tempfailed{0}, cut_off{0};
+  std::mutex wrong_mutex;
+  std::vector<std::string> wrong;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; !over; ++i) {
+        try {
+          mc::Client c(socket(), 5000);
+          c.negotiate();
+          for (int m = 0; m < 10; ++m) {
+            std::string qid = "L" + std::to_string(t) + "N" + std::to_string(i) + "M" + std::to_string(m);
+            auto r = c.send_message(auth("alice@example.com", qid), kHeaders, kBody);
+            if (r.action == mc::reply::cont && r.edits.size() == 2) {
+              ++signed_count;
+            } else if (r.action == mc::reply::replycode && r.reply_text.starts_with("451 4.3.2") && r.edits.empty()) {
+              ++tempfailed;
+            } else {
+              std::lock_guard lock(wrong_mutex);
+              wrong.push_back(qid + ": action " + std::string(1, r.action) + " " + r.reply_text + ", " +
+                              std::to_string(r.edits.size()) + " edits");
+            }
+          }
+        } catch (const std::exception&) {
+          ++cut_off;  // refused or closed by the stop, before an answer
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    });
+  }
+  while (signed_count < 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto sigterm = std::chrono::steady_clock::now();
+  int status = proc_->stop(std::chrono::seconds(10));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sigterm).count();
+  over = true;
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(status, 0) << proc_->log();
+  EXPECT_LT(took, 1.5) << "stop took " << took << " s\n" << proc_->log();
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, the first: " << wrong.front();
+  EXPECT_GE(signed_count.load(), 100);
+  EXPECT_EQ(proc_->log().find("abandoned"), std::string::npos) << proc_->log();
+  std::cerr << "stop under load: " << took << " s; " << signed_count << " signed, " << tempfailed
+            << " answered 451 4.3.2, " << cut_off << " connections closed before an answer\n";
 }
 
 TEST_F(SignerMilter, DropsPrivilegesAfterBindingAndAReloadItCannotReadKeepsTheKeys) {
