@@ -157,6 +157,8 @@ int run_milter(const Options& o) {
   // callback runs past this point (signer/drain.h).
   connections->close_all([](int fd) { ::shutdown(fd, SHUT_RDWR); });
   if (!drain::close(std::chrono::seconds(2))) log::warning("stopping: a milter callback is still running after 2 s");
+  if (std::string e = listener::remove_unix_socket(); !e.empty())
+    log::warning(e + (settings.user.empty() ? "" : " (its folder must be writable by user '" + settings.user + "')"));
   reloader.stop();
   idle.stop();
   if (http) http->stop();

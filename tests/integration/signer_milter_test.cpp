@@ -516,6 +516,49 @@ TEST_F(SignerMilter, ListensOnAUnixSocket) {
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
   // The stop wake-up works on a unix socket as well (see StopsPromptlyOnSigterm).
   EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << proc_->log();
+  // Removed at stop, also by a signer that runs as root (libmilter removes it only when not root).
+  EXPECT_FALSE(std::filesystem::exists(path)) << "the socket is left behind\n" << proc_->log();
+}
+
+// Started as root with [signer] user, the signer gives the socket to the user and drops root; the
+// socket is removed at stop by that user, from a folder the user may write (the packaged layout:
+// /var/spool/postfix/dnsauth belongs to dnsauth). From a folder it may not write, the stop says so.
+TEST_F(SignerMilter, AUnixSocketIsRemovedAtStopAfterDroppingPrivileges) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  const uid_t uid = nobody->pw_uid;
+  const gid_t gid = nobody->pw_gid;
+  ::chmod(dir_.dir().c_str(), 0755);
+  for (const char* k : {"rsa.pem", "ed.pem"}) ASSERT_EQ(::chown(dir_.key_path(k).c_str(), uid, gid), 0);
+  auto run_and_stop = [&](const std::filesystem::path& path) {
+    config_ = dir_.write_config(signer_config("socket = \"unix:" + path.string() + "\"\nuser = \"nobody\"\n"));
+    proc_ = std::make_unique<SignerProcess>(
+        signer_exe(), config_, [&] { return std::filesystem::exists(path); }, path.string(), dir_.dir() / "signer.log");
+    ASSERT_TRUE(proc_->wait_for_log("started on")) << proc_->log();
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, uid) << "the socket is the user's";
+    mc::Client c("unix:" + path.string());
+    c.negotiate();
+    EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+    EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << proc_->log();
+  };
+  const auto own = dir_.dir() / "run";
+  std::filesystem::create_directories(own);
+  ASSERT_EQ(::chown(own.c_str(), uid, gid), 0);
+  ::chmod(own.c_str(), 0750);
+  run_and_stop(own / "signer.sock");
+  EXPECT_FALSE(std::filesystem::exists(own / "signer.sock")) << "the socket is left behind\n" << proc_->log();
+
+  const auto roots = dir_.dir() / "roots";
+  std::filesystem::create_directories(roots);
+  ::chmod(roots.c_str(), 0755);
+  run_and_stop(roots / "signer.sock");
+  EXPECT_NE(proc_->log().find("cannot remove the socket " + (roots / "signer.sock").string() +
+                              ": Permission denied (its folder must be writable by user 'nobody')"),
+            std::string::npos)
+      << proc_->log();
 }
 
 TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
