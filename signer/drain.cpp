@@ -10,8 +10,11 @@ namespace {
 
 std::atomic<bool> stopping_flag{false};
 std::atomic<bool> closed{false};
-std::mutex mutex;
-std::condition_variable changed;
+// Never destroyed: libmilter does not join its workers, and one may still end a callback
+// (~Callback, notify_all) while the process exits; a static's destructor would race with it
+// (ThreadSanitizer saw pthread_cond_destroy at exit against a worker's broadcast).
+std::mutex& mutex = *new std::mutex;
+std::condition_variable& changed = *new std::condition_variable;
 std::size_t messages = 0;   // under mutex
 std::size_t callbacks = 0;  // under mutex
 
