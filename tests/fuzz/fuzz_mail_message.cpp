@@ -137,7 +137,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Serialized and parsed again: the same message.
     auto msg = mail::parse_message(bytes, limits);
     FUZZ_CHECK(msg.has_value());
-    auto again = mail::parse_message(msg->serialize(), limits);
+    // Serializing ends every field in CRLF, which the input need not have done for its last one
+    // (limits count the bytes as given): read back within the default limits, which are above
+    // any this target sets.
+    auto again = mail::parse_message(msg->serialize(), mail::ParserLimits{});
     FUZZ_CHECK_MSG(again.has_value(), msg->serialize());
     FUZZ_CHECK(again->headers.size() == msg->headers.size());
     for (std::size_t i = 0; i < msg->headers.size(); ++i)
