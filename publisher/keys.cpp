@@ -1,13 +1,14 @@
 #include "publisher/keys.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "core/common/file.h"
 
 namespace dnsauth::publisher {
 
@@ -86,19 +87,13 @@ Result<void> write_new_key_file(const fs::path& path, const std::string& pem) {
   return {};
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 Result<dkim::PrivateKey> read_key(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::io, "cannot read key file " + path.string());
-  auto key = dkim::PrivateKey::from_pem(read_text(path));
+  auto pem = read_whole_file(path);
+  if (!pem) return make_error(Errc::io, "cannot read key file " + path.string() + ": " + pem.error().detail);
+  auto key = dkim::PrivateKey::from_pem(*pem);
+  OPENSSL_cleanse(pem->data(), pem->size());  // the key material lives on only inside OpenSSL
   if (!key) return make_error(Errc::key, path.string() + ": " + key.error().detail);
   return key;
 }

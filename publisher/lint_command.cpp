@@ -159,6 +159,14 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   po::variables_map vm = parse_command_line(args, lint_options());
   const bool json = vm.count("json") > 0;
   const bool has_zone = vm.count("zone") > 0, has_resolver = vm.count("resolver") > 0;
+  // A name that cannot exist ("isp..test") is the operator's typo: refused, not looked up, since
+  // nothing it would find could be checked.
+  if (vm.count("domain")) {
+    const std::string& given = vm["domain"].as<std::string>();
+    if (!dns::is_domain_name(given, dns::NameSyntax::dns, true))
+      throw UsageError("--domain '" + given + "' is not a valid domain name (labels of 1 to 63 letters, digits, "
+                       "'-' or '_', separated by single dots; the A-label form for IDNs)");
+  }
   const std::string domain = vm.count("domain") ? dns::normalize_name(vm["domain"].as<std::string>()) : "";
   if (!vm.count("record") && domain.empty()) throw UsageError("give --domain DOMAIN or --record TEXT");
   if (vm.count("type") && !vm.count("record")) throw UsageError("--type applies to --record only");

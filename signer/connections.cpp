@@ -20,12 +20,21 @@ void Connections::closed(int fd) {
 }
 
 std::size_t Connections::close_idle(Clock::time_point now, const std::function<void(int)>& close_idle) {
+  return close_where([&](const Entry& e) { return now - e.last >= idle_timeout_; }, close_idle);
+}
+
+std::size_t Connections::close_all(const std::function<void(int)>& close) {
+  return close_where([](const Entry&) { return true; }, close);
+}
+
+std::size_t Connections::close_where(const std::function<bool(const Entry&)>& which,
+                                     const std::function<void(int)>& close) {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
   for (auto& [fd, e] : open_) {
-    if (e.closing || now - e.last < idle_timeout_) continue;
+    if (e.closing || !which(e)) continue;
     e.closing = true;
-    close_idle(fd);
+    close(fd);
     ++n;
   }
   return n;

@@ -32,6 +32,8 @@ class Connections {
   // connection, under the lock that closed() takes: a descriptor handed out cannot be closed
   // and reused for another connection before `close_idle` returns. The number handed out.
   std::size_t close_idle(Clock::time_point now, const std::function<void(int)>& close_idle);
+  // The same for every connection still open, idle or not (the end of a stop); the number.
+  std::size_t close_all(const std::function<void(int)>& close);
 
   // "#12 (127.0.0.1:50000)" for log lines; "fd 7" for a descriptor that is not ours.
   std::string name(int fd) const;
@@ -44,8 +46,10 @@ class Connections {
     std::uint64_t id = 0;
     std::string peer;
     Clock::time_point last;
-    bool closing = false;  // handed to close_idle already
+    bool closing = false;  // handed to close_idle or close_all already
   };
+  // Hands every connection `which` selects, and not handed out before, to `close`.
+  std::size_t close_where(const std::function<bool(const Entry&)>& which, const std::function<void(int)>& close);
   const std::size_t max_;
   const std::chrono::milliseconds idle_timeout_;
   mutable std::mutex mutex_;

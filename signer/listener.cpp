@@ -4,8 +4,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -18,6 +21,10 @@ namespace {
 
 sockaddr_storage milter_address{};
 socklen_t milter_address_len = 0;
+// The unix socket's path and the file it was when bound.
+std::string unix_path;
+dev_t unix_dev = 0;
+ino_t unix_ino = 0;
 
 std::vector<int> open_fds() {
   std::vector<int> fds;
@@ -50,7 +57,24 @@ void prepare(int except) {
     }
     milter_address = ss;
     milter_address_len = sl;
+    if (ss.ss_family == AF_UNIX) {
+      const auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
+      struct stat st {};
+      if (un->sun_path[0] == '/' && ::stat(un->sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        unix_path = un->sun_path;
+        unix_dev = st.st_dev;
+        unix_ino = st.st_ino;
+      }
+    }
   }
+}
+
+std::string remove_unix_socket() {
+  if (unix_path.empty()) return "";
+  struct stat st {};
+  if (::stat(unix_path.c_str(), &st) != 0 || st.st_dev != unix_dev || st.st_ino != unix_ino) return "";
+  if (::unlink(unix_path.c_str()) == 0 || errno == ENOENT) return "";
+  return "cannot remove the socket " + unix_path + ": " + std::strerror(errno);
 }
 
 void wake_after_stop() {

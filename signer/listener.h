@@ -2,6 +2,8 @@
 // listening sockets once smfi_opensocket() has bound it, tuned, and woken on stop.
 #pragma once
 
+#include <string>
+
 namespace dnsauth::signer::listener {
 
 // Finds the milter's listening socket (every listening socket but `except`, the metrics one),
@@ -17,5 +19,11 @@ void prepare(int except);
 // flag; a wake-up connection is an ordinary session that ends at once. It stops trying as soon
 // as the listener is closed (connect fails). Safe to call from the signal thread.
 void wake_after_stop();
+
+// After smfi_main() has returned: removes the milter's unix socket, when prepare() found one and
+// the path still names that socket (not one a newer signer has bound since). libmilter removes it
+// only when not running as root, so a signer run as root without [signer] user left it behind.
+// Empty on success or when there is nothing to remove, else why it stayed.
+std::string remove_unix_socket();
 
 }  // namespace dnsauth::signer::listener

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "signer/drain.h"
 #include "signer/log.h"
 #include "core/mail/line_ends.h"
 #include "core/signing/session.h"
@@ -23,12 +24,15 @@ Runtime* rt = nullptr;
 
 // Counted while it lives (dnsauth_signer_messages_in_progress): a message whose context
 // outlived its connection would show there.
+// A stop waits for it (signer/drain.h).
 struct InProgress {
   InProgress() noexcept {
+    drain::message_started();
     if (rt && rt->stats) rt->stats->message_started();
   }
   ~InProgress() {
     if (rt && rt->stats) rt->stats->message_ended();
+    drain::message_ended();
   }
   InProgress(const InProgress&) = delete;
   InProgress& operator=(const InProgress&) = delete;
@@ -56,6 +60,9 @@ struct Connection {
   // An error in a stage the MTA expects no answer for (SMFIP_NR_*): answered at the next
   // stage that is answered (end of headers or end of message).
   std::optional<std::string> error;
+  // MAIL came while the signer stops (signer/drain.h): no message was started; the next answered
+  // stage says 451 4.3.2.
+  bool refused_stopping = false;
 };
 
 Connection* connection(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
@@ -161,9 +168,22 @@ sfsistat escaped(SMFICTX* ctx, const char* stage, const char* what, bool no_repl
   }
 }
 
-// Every callback runs inside this: whatever escapes becomes an internal error.
+// A message that arrived while the signer stops: not signed now, not lost (RFC 3463 4.3.2,
+// "System not accepting network messages"; the MTA keeps it and retries).
+sfsistat stopping_tempfail(SMFICTX* ctx, Connection& c) {
+  c.refused_stopping = false;
+  log::info("qid=" + log_value(macro(ctx, "i")) + " decision=tempfail reason=stopping detail=\"the signer is stopping\"");
+  smfi_setreply(ctx, const_cast<char*>("451"), const_cast<char*>("4.3.2"),
+                const_cast<char*>("dnsauth-signer is stopping, try again later"));
+  return SMFIS_TEMPFAIL;
+}
+
+// Every callback runs inside this: whatever escapes becomes an internal error. After the stop
+// has closed the callbacks (signer/drain.h), a late one answers at once and touches nothing.
 template <class F>
 sfsistat guarded(SMFICTX* ctx, const char* stage, bool no_reply, F&& f) noexcept {
+  drain::Callback running;
+  if (!running.open()) return no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
   try {
     return f();
   } catch (const std::exception& e) {
@@ -194,6 +214,8 @@ bool remove_forged_authres(SMFICTX* ctx, const Connection& c, Message& m) {
 
 sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+  drain::Callback running;
+  if (!running.open()) return SMFIS_REJECT;
   try {
     if (!(f0 & SMFIF_ADDHDRS)) {
       log::error("the MTA does not allow adding header fields (SMFIF_ADDHDRS); cannot sign");
@@ -239,6 +261,12 @@ sfsistat on_envfrom(SMFICTX* ctx, char**) {
     c.error.reset();
     c.msg.reset();
     c.msg = std::make_unique<Message>(rt->store->current(), macro(ctx, "{auth_authen}"));
+    // Counted first, then the stop looked at: a stop either waits for this message or refuses it.
+    c.refused_stopping = drain::stopping();
+    if (c.refused_stopping) {
+      c.msg.reset();
+      return nr ? SMFIS_NOREPLY : stopping_tempfail(ctx, c);
+    }
     return nr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
@@ -261,6 +289,7 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
 sfsistat on_eoh(SMFICTX* ctx) {
   return guarded(ctx, "end of headers", false, [&] {
     Connection& c = ensure_connection(ctx);
+    if (c.refused_stopping) return stopping_tempfail(ctx, c);
     if (c.error) return internal_error(ctx, *c.error);
     if (!c.msg) return out_of_order(ctx, "end of headers outside a transaction (no MAIL)");
     c.msg->decided = true;
@@ -307,6 +336,7 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
 sfsistat on_eom(SMFICTX* ctx) {
   return guarded(ctx, "end of message", false, [&] {
     Connection& c = ensure_connection(ctx);
+    if (c.refused_stopping) return stopping_tempfail(ctx, c);
     if (c.error) return internal_error(ctx, *c.error);
     if (!c.msg) return out_of_order(ctx, "end of message outside a transaction (no MAIL)");
     if (!c.msg->decided) return out_of_order(ctx, "end of message before end of headers");
@@ -338,12 +368,15 @@ sfsistat on_abort(SMFICTX* ctx) {
     if (Connection* c = connection(ctx)) {  // the MTA dropped it; nothing was accepted
       c->msg.reset();
       c->error.reset();
+      c->refused_stopping = false;
     }
     return SMFIS_CONTINUE;
   });
 }
 
 sfsistat on_close(SMFICTX* ctx) {
+  drain::Callback running;
+  if (!running.open()) return SMFIS_CONTINUE;  // the process is ending: left to it
   try {
     delete connection(ctx);
     smfi_setpriv(ctx, nullptr);

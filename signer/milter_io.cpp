@@ -11,6 +11,7 @@
 #include <chrono>
 #include <string>
 
+#include "signer/drain.h"
 #include "signer/log.h"
 #include "signer/packet.h"
 #include "signer/packet_reader.h"
@@ -209,6 +210,14 @@ extern "C" int __wrap_accept(int fd, struct sockaddr* addr, socklen_t* len) {
       return -1;
     }
     errno = e;
+    return -1;
+  }
+  // A stop in progress (signer/drain.h): the MTA applies milter_default_action to this session
+  // (tempfail) and retries the mail later, at the next signer. Not counted or logged as refused:
+  // the stop's own log line says so, and the listener's wake-up connections end here too.
+  if (drain::stopping()) {
+    __real_close(c);
+    errno = EINTR;
     return -1;
   }
   Connections* reg = registry.load();

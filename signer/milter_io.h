@@ -7,8 +7,8 @@
 //    logged once with the connection's name and what was wrong, and answered with one of
 //    libmilter's internal error codes (below ' '), on which its engine ends that connection
 //    only (the message in progress gets xxfi_abort, then xxfi_close).
-//  - accept (libmilter's listener, listener.o): a connection beyond [signer] max_connections
-//    is closed at once. accept() failures libmilter would count towards stopping the whole
+//  - accept (libmilter's listener, listener.o): a connection beyond [signer] max_connections,
+//    or one that arrives while the signer stops (signer/drain.h), is closed at once. accept() failures libmilter would count towards stopping the whole
 //    milter (16 in a row stop it) are retried instead; out of descriptors, the waiting
 //    connection is refused with the help of a reserved descriptor, so the listener does not
 //    spin on it.

@@ -1,12 +1,10 @@
 #include "signer/offline.h"
 
-#include <cerrno>
-#include <cstring>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 
+#include "core/common/file.h"
 #include "core/mail/line_ends.h"
 #include "core/signing/key_store.h"
 #include "core/signing/session.h"
@@ -44,12 +42,12 @@ int sign_message(const Options& o) {
   if (o.message == "-") {
     bytes.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    std::ifstream in(o.message, std::ios::binary);
-    if (!in) {
-      std::cerr << "dnsauth-signer: sign: " << o.message << ": cannot read: " << std::strerror(errno) << "\n";
+    auto text = read_whole_file(o.message);
+    if (!text) {
+      std::cerr << "dnsauth-signer: sign: " << o.message << ": cannot read: " << text.error().detail << "\n";
       return kExitError;
     }
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    bytes = std::move(*text);
   }
   LoadResult r = signing::load_key_set(o.config);
   print_findings(r, std::cerr);

@@ -4,14 +4,17 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <memory>
 
 #include "signer/connections.h"
+#include "signer/drain.h"
 #include "signer/listener.h"
 #include "signer/log.h"
 #include "signer/milter.h"
@@ -52,6 +55,27 @@ std::size_t connection_bound(std::size_t wanted) {
   return fit;
 }
 
+// [signer] stop_grace of the running signer, for the stop hook (a plain function).
+std::atomic<std::int64_t> stop_grace_seconds{5};
+
+// On the signal thread, for SIGTERM and SIGINT, before libmilter sees the signal: the messages in
+// flight finish first (signer/drain.h), then libmilter's listener is woken to see its stop.
+void on_stop() {
+  const auto grace = std::chrono::seconds(stop_grace_seconds.load());
+  const auto began = std::chrono::steady_clock::now();
+  std::size_t waiting = drain::in_progress();
+  log::info("stopping: " + std::to_string(waiting) + " message(s) in progress, waiting up to " +
+            std::to_string(grace.count()) + " s ([signer] stop_grace); new connections and messages get a temporary failure");
+  std::size_t left = drain::drain(grace);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
+  if (left > 0)
+    log::warning("stopping: " + std::to_string(left) + " message(s) still in progress after " + std::to_string(grace.count()) +
+                 " s ([signer] stop_grace): abandoned, the MTA applies milter_default_action and retries them");
+  else if (waiting > 0)
+    log::info("stopping: the messages in progress finished in " + std::to_string(ms) + " ms");
+  listener::wake_after_stop();
+}
+
 }  // namespace
 
 int run_milter(const Options& o) {
@@ -72,8 +96,8 @@ int run_milter(const Options& o) {
   else log::open_stderr();
 
   Stats stats;
-  stats.record_reload(true, std::chrono::duration_cast<std::chrono::seconds>(
-                                loaded.keys->loaded_at().time_since_epoch()).count());
+  stats.record_start(std::chrono::duration_cast<std::chrono::seconds>(
+                         loaded.keys->loaded_at().time_since_epoch()).count());
   signing::KeyStore store(loaded.keys);
 
   std::unique_ptr<StatsServer> http;
@@ -116,7 +140,8 @@ int run_milter(const Options& o) {
   reloader.start();
   idle.start();
   signals::set_hup_hook(&Reloader::on_sighup);
-  signals::set_stop_hook(&listener::wake_after_stop);
+  stop_grace_seconds.store(settings.stop_grace);
+  signals::set_stop_hook(&on_stop);
   if (http) http->start();
 
   log::info("started on " + conn + " with " + o.config.string() + ": " +
@@ -127,6 +152,13 @@ int run_milter(const Options& o) {
   int r = smfi_main();
   signals::set_hup_hook(nullptr);
   signals::set_stop_hook(nullptr);
+  // libmilter serves no connection any more. Those still open are shut down, so that the MTA
+  // learns now, not when the process is gone, that a message in progress was abandoned; no
+  // callback runs past this point (signer/drain.h).
+  connections->close_all([](int fd) { ::shutdown(fd, SHUT_RDWR); });
+  if (!drain::close(std::chrono::seconds(2))) log::warning("stopping: a milter callback is still running after 2 s");
+  if (std::string e = listener::remove_unix_socket(); !e.empty())
+    log::warning(e + (settings.user.empty() ? "" : " (its folder must be writable by user '" + settings.user + "')"));
   reloader.stop();
   idle.stop();
   if (http) http->stop();

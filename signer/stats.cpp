@@ -29,6 +29,11 @@ void Stats::record_authres_removed(std::uint64_t n) {
   if (n) authres_removed_.fetch_add(n, std::memory_order_relaxed);
 }
 
+void Stats::record_start(std::int64_t loaded_at_unix) {
+  started_at_.store(loaded_at_unix);
+  loaded_at_.store(loaded_at_unix);
+}
+
 void Stats::record_reload(bool ok, std::int64_t loaded_at_unix) {
   (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
   if (ok) loaded_at_.store(loaded_at_unix);
@@ -95,13 +100,16 @@ std::string Stats::prometheus() const {
          "MTA connections closed after no packet for [signer] timeout.", idle_closed_.load());
   single("dnsauth_signer_protocol_errors_total", "counter",
          "MTA connections closed for a packet that broke the milter protocol.", protocol_errors_.load());
-  line("# HELP dnsauth_signer_reloads_total Configuration reloads (SIGHUP), by result.");
+  line("# HELP dnsauth_signer_reloads_total Configuration reloads (SIGHUP) since the start, by result.");
   line("# TYPE dnsauth_signer_reloads_total counter");
   line("dnsauth_signer_reloads_total{result=\"ok\"} " + num(reloads_ok_.load()));
   line("dnsauth_signer_reloads_total{result=\"failed\"} " + num(reloads_failed_.load()));
   line("# HELP dnsauth_signer_config_loaded_timestamp_seconds When the key set in use was loaded.");
   line("# TYPE dnsauth_signer_config_loaded_timestamp_seconds gauge");
   line("dnsauth_signer_config_loaded_timestamp_seconds " + std::to_string(loaded_at_.load()));
+  line("# HELP dnsauth_signer_start_timestamp_seconds When the signer started (its first configuration load).");
+  line("# TYPE dnsauth_signer_start_timestamp_seconds gauge");
+  line("dnsauth_signer_start_timestamp_seconds " + std::to_string(started_at_.load()));
   return o;
 }
 

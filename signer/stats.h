@@ -35,6 +35,9 @@ class Stats {
 
   // `seconds`: from the first callback of the message to its final answer.
   void record(Outcome outcome, Reason reason, double seconds);
+  // The key set the signer started with: when it was loaded, and the start time. Not a reload.
+  void record_start(std::int64_t loaded_at_unix);
+  // A reload (SIGHUP) after the start; `loaded_at_unix` is the new set's load time when `ok`.
   void record_reload(bool ok, std::int64_t loaded_at_unix);
   // Forged Authentication-Results fields deleted from one message (RFC 8601 5).
   void record_authres_removed(std::uint64_t n);
@@ -69,6 +72,7 @@ class Stats {
   std::atomic<std::uint64_t> reloads_ok_{0};
   std::atomic<std::uint64_t> reloads_failed_{0};
   std::atomic<std::int64_t> loaded_at_{0};
+  std::atomic<std::int64_t> started_at_{0};
 };
 
 // One log line per message: key=value pairs, values quoted when they hold spaces, control

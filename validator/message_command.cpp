@@ -10,7 +10,6 @@
 #include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -20,6 +19,7 @@
 #include <sstream>
 
 #include "core/authres/authres.h"
+#include "core/common/file.h"
 #include "core/authres/results.h"
 #include "core/dkim/verifier.h"
 #include "core/dmarc/evaluate.h"
@@ -66,9 +66,9 @@ std::string read_message(const std::string& source) {
     if (std::cin.bad()) throw InputError("cannot read the message from standard input");
     return all.str();
   }
-  std::ifstream in(source, std::ios::binary);
-  if (!in) throw InputError("cannot open the message " + source);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  auto text = read_whole_file(source);
+  if (!text) throw InputError("cannot read the message " + source + ": " + text.error().detail);
+  return std::move(*text);
 }
 
 // Unfolded (RFC 5322 2.2.3), the fold's tab shown as the space it stands for.

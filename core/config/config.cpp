@@ -1,16 +1,11 @@
 #include "core/config/config.h"
 #include "core/config/document.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "core/common/file.h"
 #include "core/dns/ip_address.h"
 #include "core/dns/name.h"
 #include "core/mail/message.h"
@@ -206,39 +201,10 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
   }
 }
 
-namespace {
-
-// The whole file, or why not. A stream would open a directory and read it as empty, and stop
-// at a read error as if at the end: both would pass for an empty configuration.
-Result<std::string> read_whole_file(const std::filesystem::path& file) {
-  auto fail = [&](std::string what) {
-    return make_error(Errc::io, file.string() + ": cannot read the configuration file: " + what);
-  };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return fail(std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) return fail("it is a directory");
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(std::strerror(errno));
-    if (n == 0) return text;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-}
-
-}  // namespace
 
 Result<Config> load_config(const std::filesystem::path& file) {
   auto text = read_whole_file(file);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return make_error(Errc::io, file.string() + ": cannot read the configuration file: " + text.error().detail);
   std::filesystem::path base = std::filesystem::absolute(file).parent_path();
   auto c = parse_config(*text, file.string(), base);
   if (!c) return c;

@@ -192,7 +192,7 @@ Result<void> ZoneResolver::load_text(std::string_view text, std::string_view sou
   std::string copy(text);
   if (copy.empty() || copy.back() != '\n') copy.push_back('\n');
   std::unique_ptr<std::FILE, FileCloser> fp(fmemopen(copy.data(), copy.size(), "r"));
-  if (!fp) return make_error(Errc::io, "cannot read zone text " + std::string(source));
+  if (!fp) return make_error(Errc::io, "cannot read zone text " + std::string(source) + ": " + std::strerror(errno));
   return load_stream(fp.get(), std::string(source), std::filesystem::current_path(), origin);
 }
 

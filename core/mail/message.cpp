@@ -179,13 +179,22 @@ bool MessageParser::line_fits(std::string_view piece) {
   const bool continuation = is_wsp(first) && !field_.empty();
   const std::size_t field_start = continuation ? field_offset_ : line_start;
   const std::size_t field_length = (continuation ? field_.size() : 0) + length;
-  if (field_length > limits_.max_field_bytes) {
-    exceed(Limit::field_bytes, field_start + limits_.max_field_bytes);
-    return false;
+  return within_limits(field_start, field_length, line_start, length);
+}
+
+// A piece that crosses both the field and the section limit reports the one its bytes cross
+// first, so that the same bytes give the same limit however they are chunked. False when the
+// field is over its limit (it is not kept).
+bool MessageParser::within_limits(std::size_t field_start, std::size_t field_length, std::size_t start,
+                                  std::size_t length) {
+  const bool field_over = field_length > limits_.max_field_bytes;
+  const std::size_t field_at = field_start + limits_.max_field_bytes;
+  if (!exceeded_ && header_bytes_ + length > limits_.max_header_bytes) {
+    const std::size_t section_at = start + (limits_.max_header_bytes - header_bytes_);
+    if (!field_over || section_at <= field_at) exceed(Limit::header_bytes, section_at);
   }
-  if (!exceeded_ && header_bytes_ + length > limits_.max_header_bytes)
-    exceed(Limit::header_bytes, line_start + (limits_.max_header_bytes - header_bytes_));
-  return true;
+  if (field_over) exceed(Limit::field_bytes, field_at);
+  return !field_over;
 }
 
 Result<void> MessageParser::header_line(std::string line) {
@@ -290,12 +299,7 @@ Result<void> MessageParser::field(std::string_view name, std::string_view value)
   const std::size_t offset = offset_;
   offset_ += length;
   first_line_ = false;
-  if (length > limits_.max_field_bytes) {  // not even built
-    exceed(Limit::field_bytes, offset + limits_.max_field_bytes);
-    return take_limit_error();
-  }
-  if (!exceeded_ && header_bytes_ + length > limits_.max_header_bytes)
-    exceed(Limit::header_bytes, offset + (limits_.max_header_bytes - header_bytes_));
+  if (!within_limits(offset, length, offset, length)) return take_limit_error();  // not even built
   header_bytes_ += length;
   if (auto r = pass_on(HeaderField::from_parts(name, value), offset, length); !r) return after_limit_error(std::move(r));
   return take_limit_error();

@@ -128,6 +128,7 @@ class MessageParser {
   void exceed(Limit limit, std::size_t offset);
   Result<void> take_limit_error();
   Result<void> after_limit_error(Result<void> failure);
+  bool within_limits(std::size_t field_start, std::size_t field_length, std::size_t start, std::size_t length);
   void body_bytes(std::string_view chunk);
 
   MessageSink& sink_;

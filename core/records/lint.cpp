@@ -21,6 +21,10 @@ const std::vector<Rule> kRules = {
     {"dns-not-followed", S::info, "dns",
      "a name outside the zones given was not looked up (add its zone, or use --resolver)",
      "RFC 1035 5"},
+    {"dns-domain-not-found", S::error, "dns",
+     "the domain is outside every zone given, or neither it nor any name looked up below it exists: "
+     "nothing was checked (a misspelt domain?)",
+     "RFC 1034 4.3.2; RFC 8020 2"},
 
     // ---- SPF (RFC 7208) ----
     {"spf-missing", S::warning, "spf",
@@ -230,6 +234,14 @@ Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintO
   Report report;
   report.domain = dns::normalize_name(domain);
   detail::Context ctx(&resolver, options);
+  // A domain the zones given do not hold: every record would be "not checked" (information),
+  // which must not pass as clean, since it is most often a misspelt domain.
+  if (options.in_scope && !options.in_scope(report.domain)) {
+    ctx.add("dns-domain-not-found", report.domain, "",
+            report.domain + " is outside every zone given: nothing was checked (a misspelt domain, or a zone missing?)");
+    report.findings = ctx.take();
+    return report;
+  }
   report.spf_tree = detail::lint_spf(ctx, report.domain, nullptr, nullptr, false);
   for (const auto& helo : options.helo_names) detail::lint_spf(ctx, dns::normalize_name(helo), nullptr, nullptr, true);
 
@@ -249,6 +261,23 @@ Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintO
 
   detail::lint_dmarc(ctx, report.domain);
   detail::lint_report_authorizations(ctx, report.domain);
+  // RFC 1034 4.3.2, RFC 8020 2: a name error says the name does not exist, and nothing below it.
+  // The domain answering one, and every name asked below it as well (answers cached: no new
+  // query), means it publishes nothing at all: a misspelt domain, or records never published.
+  std::vector<std::string> asked{report.domain, "_dmarc." + report.domain};
+  for (const auto& s : done) asked.push_back(s + "._domainkey." + report.domain);
+  if (std::all_of(asked.begin(), asked.end(), [&](const std::string& n) {
+        return ctx.ask(n, dns::RRType::TXT).status == dns::Status::nxdomain;
+      })) {
+    ctx.add("dns-domain-not-found", report.domain, "",
+            report.domain + " does not exist (NXDOMAIN), nor " + asked[1] +
+                (done.empty() ? "" : " or the selectors' key records") + ": nothing is published there (a misspelt domain?)");
+    std::vector<Finding> findings = ctx.take();
+    // First: the other findings follow from it.
+    std::rotate(findings.begin(), findings.end() - 1, findings.end());
+    report.findings = std::move(findings);
+    return report;
+  }
   report.findings = ctx.take();
   return report;
 }

@@ -1,5 +1,6 @@
 #include "core/signing/key_store.h"
 
+#include <grp.h>
 #include <openssl/crypto.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -42,17 +44,55 @@ std::string octal_mode(mode_t m) {
   return buf;
 }
 
+// [signer] user as the access checks need it: copied out of getpwnam()'s static storage, with
+// the supplementary groups it gets when the signer switches to it (initgroups).
+struct TargetUser {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+std::optional<TargetUser> target_user(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  const passwd* pw = ::getpwnam(name.c_str());
+  if (!pw) return std::nullopt;  // check_settings reports it
+  TargetUser u{pw->pw_name, pw->pw_uid, pw->pw_gid, {}};
+  int n = 64;
+  for (int tries = 0; tries < 4; ++tries) {
+    u.groups.resize(static_cast<std::size_t>(n));
+    int got = n;
+    if (::getgrouplist(u.name.c_str(), u.gid, u.groups.data(), &got) >= 0) {
+      u.groups.resize(static_cast<std::size_t>(got));
+      return u;
+    }
+    n = std::max(got, n * 2);
+  }
+  u.groups.assign(1, u.gid);
+  return u;
+}
+
+// Whether `u` has `bit` (S_IROTH or S_IXOTH) on a file of `st`, as the kernel decides it from
+// the mode (chmod(2), path_resolution(7)): the owner's bits for the owner, else the group's for
+// a member, else the others'. ACLs are not read; key files and their folders do not need them.
+bool allowed(const TargetUser& u, const struct stat& st, mode_t bit) {
+  if (u.uid == 0) return true;
+  if (st.st_uid == u.uid) return st.st_mode & (bit << 6);
+  if (std::find(u.groups.begin(), u.groups.end(), st.st_gid) != u.groups.end()) return st.st_mode & (bit << 3);
+  return st.st_mode & bit;
+}
+
 // Why someone other than root, us and the signer's user could replace what is in `dir`, or ""
 // when no one can. The restricted deletion (sticky) bit of /tmp lets others add entries but not
 // rename or remove ours.
-std::string unsafe_folder(const std::string& dir, const struct stat& st, const passwd* user) {
+std::string unsafe_folder(const std::string& dir, const struct stat& st, const std::optional<TargetUser>& user) {
   bool sticky = st.st_mode & S_ISVTX;
   if ((st.st_mode & S_IWOTH) && !sticky)
     return "folder " + dir + " is world-writable (mode " + octal_mode(st.st_mode) + "): anyone can replace the keys below it; run chmod o-w " + dir;
   if ((st.st_mode & S_IWGRP) && !sticky)
     return "folder " + dir + " is group-writable (mode " + octal_mode(st.st_mode) + "): group " + std::to_string(st.st_gid) +
            " can replace the keys below it; run chmod g-w " + dir;
-  if (st.st_uid != 0 && st.st_uid != ::geteuid() && !(user && st.st_uid == user->pw_uid))
+  if (st.st_uid != 0 && st.st_uid != ::geteuid() && !(user && st.st_uid == user->uid))
     return "folder " + dir + " is owned by uid " + std::to_string(st.st_uid) +
            ", who can replace the keys below it; it must belong to root or the signer's user";
   return "";
@@ -62,8 +102,32 @@ struct Loader {
   const Config& cfg;
   std::vector<Finding>& findings;
   std::map<std::string, std::shared_ptr<const dkim::PrivateKey>> cache;  // by path: parsed once
-  const passwd* user = nullptr;
+  std::optional<TargetUser> user;
+  // Started as root with a [signer] user, the signer reads the keys as root but reloads them as
+  // that user: what the user cannot read would load now and be refused at the first reload.
+  bool check_user_access = false;
   std::set<std::string> folders_checked;
+
+  // Why `user` cannot open the key file at `real` (its canonical path, `st` its stat): the first
+  // folder on the way it may not enter, or the file's own mode. "" when it can.
+  std::string unreadable_for_user(const std::filesystem::path& real, const struct stat& st) const {
+    std::filesystem::path at = real.root_path();
+    std::vector<std::filesystem::path> chain{at};
+    for (const auto& part : real.parent_path().relative_path()) chain.push_back(at /= part);
+    for (const auto& folder : chain) {
+      struct stat fs {};
+      if (::stat(folder.c_str(), &fs) != 0) return "";  // reported by the file's own checks
+      if (!allowed(*user, fs, S_IXOTH))
+        return "user '" + user->name + "' cannot enter folder " + folder.string() + " (owner uid " +
+               std::to_string(fs.st_uid) + ", group " + std::to_string(fs.st_gid) + ", mode " + octal_mode(fs.st_mode) +
+               "), so the signer cannot read the key once it runs as that user";
+    }
+    if (!allowed(*user, st, S_IROTH))
+      return "user '" + user->name + "' cannot read it (owner uid " + std::to_string(st.st_uid) + ", mode " +
+             octal_mode(st.st_mode) + "), so the signer cannot read the key once it runs as that user; run chown " +
+             user->name + " " + real.string();
+    return "";
+  }
 
   // As OpenDKIM checks a key's path: every folder from the root down to `dir` (symbolic links
   // resolved). A key is only as private as the folders that hold it. Unlike OpenDKIM, a folder
@@ -112,9 +176,11 @@ struct Loader {
       error("key file " + path + " for " + who + " is " + std::to_string(st.st_size) + " bytes; not a PEM key");
       return nullptr;
     }
-    if (user && st.st_uid != user->pw_uid) {
-      warning("key file " + path + " is owned by uid " + std::to_string(st.st_uid) + ", not by user " +
-              user->pw_name + ": after dropping privileges a reload cannot read it");
+    if (check_user_access) {
+      if (std::string why = unreadable_for_user(std::filesystem::canonical(sel.key_path, ec), st); !why.empty()) {
+        error("key file " + path + " for " + who + ": " + why);
+        return nullptr;
+      }
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -186,11 +252,12 @@ dkim::HeaderPolicy header_policy(const Settings& s) {
 LoadResult build_key_set(Config cfg_in) {
   LoadResult result;
   auto cfg = std::make_shared<const Config>(std::move(cfg_in));
-  Loader loader{*cfg, result.findings, {}, nullptr, {}};
+  Loader loader{*cfg, result.findings, {}, {}, false, {}};
 
   const auto& s = cfg->signer;
   for (const auto& problem : check_settings(s)) loader.error(cfg->file().string() + ": [signer] " + problem);
-  if (!s.user.empty()) loader.user = ::getpwnam(s.user.c_str());
+  loader.user = target_user(s.user);
+  loader.check_user_access = loader.user && ::geteuid() == 0 && loader.user->uid != 0;
 
   if (std::error_code ec; std::filesystem::is_directory(cfg->key_dir(), ec)) loader.check_folders(cfg->key_dir());
   dkim::HeaderPolicy headers = header_policy(s);

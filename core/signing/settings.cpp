@@ -43,7 +43,7 @@ Settings read_settings(const Reader& r, const toml::table& t) {
   r.only_keys(t, "[signer]", {"socket", "user", "on_error", "on_mismatch", "key_dir", "canonicalization",
                                "headers", "oversign", "expire", "authserv_id", "log", "stats_listen",
                                "max_header_field_bytes", "max_header_fields", "max_header_bytes",
-                               "timeout", "max_connections"});
+                               "timeout", "max_connections", "stop_grace"});
   Settings s;
   s.socket = r.opt_string(t, "socket").value_or(s.socket);
   if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
@@ -111,6 +111,12 @@ Settings read_settings(const Reader& r, const toml::table& t) {
     s.timeout = *v;
   }
   bound("max_connections", s.max_connections, 1, 1000000);
+  // How long a stop waits for the messages in flight (signer/drain.h): within systemd's default
+  // TimeoutStopSec (90 s), which would otherwise kill the signer first.
+  if (auto v = r.opt_int(t, "stop_grace")) {
+    if (*v < 0 || *v > 60) r.fail(t.get("stop_grace"), "'stop_grace' must be 0 to 60 seconds");
+    s.stop_grace = *v;
+  }
   return s;
 }
 

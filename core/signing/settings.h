@@ -57,6 +57,9 @@ struct Settings {
   // at most `max_connections` are open at once; more are closed as they arrive.
   std::int64_t timeout = 600;
   std::size_t max_connections = 1024;
+  // On SIGTERM, the seconds the messages already in flight get to finish; new ones are answered
+  // with a temporary failure meanwhile, and those left at the end are abandoned (the MTA retries).
+  std::int64_t stop_grace = 5;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of

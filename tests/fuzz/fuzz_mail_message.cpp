@@ -94,7 +94,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   run(split, fuzz::random_split(bytes, rng, 1 + (mode >> 1) % 64), limits);
   FUZZ_CHECK(split.sink.events == whole.sink.events);
   FUZZ_CHECK(split.sink.body_text == whole.sink.body_text);
-  FUZZ_CHECK(split.exceeded == whole.exceeded);
+  auto errors = [&] {
+    auto one = [](const Outcome& o) {
+      return std::string(o.exceeded ? "exceeded, " : "within limits, ") +
+             (o.first_error ? o.first_error->detail + " @" + std::to_string(o.first_error->offset) : "no error");
+    };
+    return "whole: " + one(whole) + "; split: " + one(split);
+  };
+  FUZZ_CHECK_MSG(split.exceeded == whole.exceeded, errors());
   FUZZ_CHECK(split.first_error.has_value() == whole.first_error.has_value());
   if (whole.first_error) {
     const std::string both = "whole: " + whole.first_error->detail + " @" + std::to_string(whole.first_error->offset) +

@@ -75,6 +75,9 @@ TEST(PublishCli, InputErrorsExitTwo) {
 
   Ran nofile = publish({"lint", "--zone", (ws.dir() / "absent.zone").string(), "--domain", "example.com"});
   EXPECT_EQ(nofile.status, 2);
+  EXPECT_NE(nofile.err.find("cannot open zone file " + (ws.dir() / "absent.zone").string() + ": No such file or directory"),
+            std::string::npos)
+      << nofile.err;
 
   Ran badserver = publish({"lint", "--resolver", "not-an-address", "--domain", "example.com"});
   EXPECT_EQ(badserver.status, 2);
@@ -85,10 +88,60 @@ TEST(PublishCli, InputErrorsExitTwo) {
   EXPECT_EQ(notconfigured.status, 2);
   EXPECT_NE(notconfigured.err.find("example.org is not configured"), std::string::npos) << notconfigured.err;
 
+  // A key file that cannot be read: named with the reason, and the published key not compared.
+  fs::remove(ws.keys() / "example.com.s2026r.pem");
+  Ran nokey = publish({"lint", "--zone", ws.zone("example.com").string(), "--domain", "example.com", "--config",
+                       ws.config().string()});
+  EXPECT_NE(nokey.err.find("cannot read key file " + (ws.keys() / "example.com.s2026r.pem").string() +
+                           ": No such file or directory (published key not compared)"),
+            std::string::npos)
+      << nokey.err;
+  fs::create_directories(ws.keys() / "example.com.s2026r.pem");
+  Ran dirkey = publish({"lint", "--zone", ws.zone("example.com").string(), "--domain", "example.com", "--config",
+                        ws.config().string()});
+  EXPECT_NE(dirkey.err.find("example.com.s2026r.pem: it is a directory"), std::string::npos) << dirkey.err;
+
   // An unwritable output folder.
   ws.write("file-not-dir", "x");
   Ran out = publish({"generate", "--config", ws.config().string(), "--out", (ws.dir() / "file-not-dir").string()});
   EXPECT_EQ(out.status, 2);
+}
+
+// A misspelt --domain cannot pass: a name that is not a domain name is a usage error; one the
+// zones given do not hold, or that exists nowhere, is the error dns-domain-not-found (exit 2),
+// never "not checked" notes that exit 0.
+TEST(PublishCli, LintRefusesADomainThatIsInvalidOrPublishesNothing) {
+  Workspace ws;
+  ws.write("t/isp.test.zone",
+           "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\n"
+           "@ IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"
+           "_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@isp.test\"\n");
+  std::string zone = (ws.dir() / "t/isp.test.zone").string();
+  for (const char* bad : {"isp..test", ".isp.test", "isp.test..", "-isp.test", "isp test", "isp.test/x"}) {
+    Ran r = publish({"lint", "--zone", zone, "--domain", bad});
+    EXPECT_EQ(r.status, 2) << bad << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(std::string("--domain '") + bad + "' is not a valid domain name"), std::string::npos)
+        << bad << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  struct Case {
+    std::string domain;
+    std::string says;
+  };
+  for (const Case& c : {Case{"isp.tset", "isp.tset is outside every zone given"},
+                        Case{"ips.test.", "ips.test is outside every zone given"},
+                        Case{"typo.isp.test", "typo.isp.test does not exist (NXDOMAIN)"}}) {
+    Ran r = publish({"lint", "--zone", zone, "--domain", c.domain, "--json"});
+    EXPECT_EQ(r.status, 2) << c.domain << "\n" << r.out << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_FALSE(j["findings"].empty()) << r.out;
+    EXPECT_EQ(j["findings"][0]["rule"], "dns-domain-not-found") << r.out;
+    EXPECT_EQ(j["findings"][0]["severity"], "error") << r.out;
+    EXPECT_NE(j["findings"][0]["message"].get<std::string>().find(c.says), std::string::npos) << r.out;
+  }
+  Ran ok = publish({"lint", "--zone", zone, "--domain", "ISP.test."});
+  EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+  EXPECT_EQ(ok.out.find("dns-domain-not-found"), std::string::npos) << ok.out;
 }
 
 TEST(PublishCli, LintExitsZeroOneTwoForCleanWarningsErrors) {

@@ -200,6 +200,21 @@ TEST_F(Selftest, RevokedKeyFails) {
   EXPECT_FALSE((*lint)["ok"].get<bool>()) << (*lint)["detail"];
 }
 
+// A domain whose zone was not given publishes nothing the selftest can see: its lint check
+// names the same rule dnsauth-publish lint reports (dns-domain-not-found), and it fails.
+TEST_F(Selftest, ADomainOutsideTheZonesGivenFailsItsLintWithTheLintersRule) {
+  auto r = run_process(tool_path("dnsauth-validate"), {"selftest", "--config", config().string(), "--now", "1795000000",
+                                                       "--zone", zone("example.com").string(), "--json"});
+  ASSERT_EQ(r.status, 1) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const auto* lint = find_check(j, "example.net", "lint");
+  ASSERT_NE(lint, nullptr) << r.out;
+  EXPECT_FALSE((*lint)["ok"].get<bool>());
+  EXPECT_NE((*lint)["detail"].get<std::string>().find("dns-domain-not-found: example.net does not exist"), std::string::npos)
+      << (*lint)["detail"];
+  EXPECT_TRUE((*find_check(j, "example.com", "lint"))["ok"].get<bool>()) << r.out;
+}
+
 TEST_F(Selftest, UsageAndInputErrorsExitTwo) {
   auto none = run_process(tool_path("dnsauth-validate"), {"selftest", "--zone", zone("example.net").string()});
   EXPECT_EQ(none.status, 2);

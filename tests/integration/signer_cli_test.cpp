@@ -2,6 +2,9 @@
 // (0, 2) and of sign (0 signed, 3 not signed with the reason on stderr, 2 error), usage errors,
 // and signed output that dnsauth and dkimpy both verify.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "support/signer_fixture.h"
 #include "support/test_support.h"
@@ -158,7 +161,11 @@ TEST_F(SignerCli, SignExitsThreeWithTheReasonWhenNotSigned) {
 TEST_F(SignerCli, SignExitsTwoOnErrors) {
   auto missing = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", "/nonexistent/m.eml"});
   EXPECT_EQ(missing.status, 2);
-  EXPECT_NE(missing.err.find("/nonexistent/m.eml: cannot read"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("/nonexistent/m.eml: cannot read: No such file or directory"), std::string::npos)
+      << missing.err;
+  auto folder = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", dir_.dir().string()});
+  EXPECT_EQ(folder.status, 2);
+  EXPECT_NE(folder.err.find(dir_.dir().string() + ": cannot read: it is a directory"), std::string::npos) << folder.err;
 
   auto bad = signer({"--config", config_.string(), "sign", "--auth-user", "alice@example.com", "-"},
                     "From: alice@example.com\nnot a header line\n\nbody\n");
@@ -197,6 +204,31 @@ TEST_F(SignerCli, RunRefusesToStartOnABadConfig) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find(dir_.key_path("ed.pem").string()), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not starting"), std::string::npos) << r.err;
+}
+
+// Started as root with a [signer] user, the signer would load keys that user cannot read and
+// refuse its first reload; --check-config (the unit's ExecStartPre) and the start refuse them.
+TEST_F(SignerCli, CheckConfigAndRunRefuseKeysTheSignersUserCannotRead) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  ::chmod(dir_.dir().c_str(), 0755);
+  SignerDir::write_file(config_, signer_config("user = \"nobody\"\nsocket = \"inet:1@127.0.0.1\"\n"));
+  auto r = signer({"--config", config_.string(), "--check-config"});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("error: key file " + dir_.key_path("rsa.pem").string() + " for selector r1 of example.com"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("user 'nobody' cannot read it"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 errors"), std::string::npos) << r.out;
+  r = signer({"--config", config_.string()});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("user 'nobody' cannot read it"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not starting"), std::string::npos) << r.err;
+
+  const passwd* pw = ::getpwnam("nobody");
+  ASSERT_NE(pw, nullptr);
+  for (const char* k : {"rsa.pem", "ed.pem"}) ASSERT_EQ(::chown(dir_.key_path(k).c_str(), pw->pw_uid, pw->pw_gid), 0);
+  r = signer({"--config", config_.string(), "--check-config"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
 }
 
 }  // namespace

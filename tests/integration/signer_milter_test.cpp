@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "support/milter_client.h"
@@ -60,6 +61,27 @@ std::string delivered(const Headers& headers, const std::string& body, const mc:
   std::string out;
   for (const auto& f : fields) out += f;
   return out + "\r\n" + body;
+}
+
+// The metrics listener's answer to GET `path`, headers and all.
+std::string http_get(int port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  (void)!::write(fd, req.data(), req.size());
+  std::string resp;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return resp;
 }
 
 mc::Envelope auth(const std::string& user, const std::string& qid = "4ABCDEF01") {
@@ -447,22 +469,7 @@ TEST_F(SignerMilter, ServesPrometheusCounters) {
     c.send_message(auth(""), kHeaders, kBody);
   }
   ASSERT_TRUE(proc_->wait_for_log("reason=unauthenticated"));
-  auto get = [&](const std::string& path) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(stats_port));
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::string("connect failed");
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
-    (void)!::write(fd, req.data(), req.size());
-    std::string resp;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<std::size_t>(n));
-    ::close(fd);
-    return resp;
-  };
+  auto get = [&](const std::string& path) { return http_get(stats_port, path); };
   std::string m = get("/metrics");
   EXPECT_TRUE(m.starts_with("HTTP/1.1 200 OK")) << m;
   EXPECT_NE(m.find("text/plain; version=0.0.4"), std::string::npos);
@@ -470,6 +477,14 @@ TEST_F(SignerMilter, ServesPrometheusCounters) {
   EXPECT_NE(m.find("\ndnsauth_signer_skipped_total{reason=\"unauthenticated\"} 1\n"), std::string::npos) << m;
   EXPECT_NE(m.find("dnsauth_signer_message_duration_seconds_count 2"), std::string::npos) << m;
   EXPECT_TRUE(get("/other").starts_with("HTTP/1.1 404")) << get("/other");
+  // The start is not a reload; one SIGHUP is one.
+  EXPECT_NE(m.find("\ndnsauth_signer_reloads_total{result=\"ok\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ndnsauth_signer_start_timestamp_seconds "), std::string::npos) << m;
+  proc_->signal(SIGHUP);
+  ASSERT_TRUE(proc_->wait_for_log("reloaded ")) << proc_->log();
+  m = get("/metrics");
+  EXPECT_NE(m.find("\ndnsauth_signer_reloads_total{result=\"ok\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ndnsauth_signer_reloads_total{result=\"failed\"} 0\n"), std::string::npos) << m;
 }
 
 TEST_F(SignerMilter, ListensOnAUnixSocket) {
@@ -495,6 +510,49 @@ TEST_F(SignerMilter, ListensOnAUnixSocket) {
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
   // The stop wake-up works on a unix socket as well (see StopsPromptlyOnSigterm).
   EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << proc_->log();
+  // Removed at stop, also by a signer that runs as root (libmilter removes it only when not root).
+  EXPECT_FALSE(std::filesystem::exists(path)) << "the socket is left behind\n" << proc_->log();
+}
+
+// Started as root with [signer] user, the signer gives the socket to the user and drops root; the
+// socket is removed at stop by that user, from a folder the user may write (the packaged layout:
+// /var/spool/postfix/dnsauth belongs to dnsauth). From a folder it may not write, the stop says so.
+TEST_F(SignerMilter, AUnixSocketIsRemovedAtStopAfterDroppingPrivileges) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  const uid_t uid = nobody->pw_uid;
+  const gid_t gid = nobody->pw_gid;
+  ::chmod(dir_.dir().c_str(), 0755);
+  for (const char* k : {"rsa.pem", "ed.pem"}) ASSERT_EQ(::chown(dir_.key_path(k).c_str(), uid, gid), 0);
+  auto run_and_stop = [&](const std::filesystem::path& path) {
+    config_ = dir_.write_config(signer_config("socket = \"unix:" + path.string() + "\"\nuser = \"nobody\"\n"));
+    proc_ = std::make_unique<SignerProcess>(
+        signer_exe(), config_, [&] { return std::filesystem::exists(path); }, path.string(), dir_.dir() / "signer.log");
+    ASSERT_TRUE(proc_->wait_for_log("started on")) << proc_->log();
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, uid) << "the socket is the user's";
+    mc::Client c("unix:" + path.string());
+    c.negotiate();
+    EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+    EXPECT_EQ(proc_->stop(std::chrono::seconds(3)), 0) << proc_->log();
+  };
+  const auto own = dir_.dir() / "run";
+  std::filesystem::create_directories(own);
+  ASSERT_EQ(::chown(own.c_str(), uid, gid), 0);
+  ::chmod(own.c_str(), 0750);
+  run_and_stop(own / "signer.sock");
+  EXPECT_FALSE(std::filesystem::exists(own / "signer.sock")) << "the socket is left behind\n" << proc_->log();
+
+  const auto roots = dir_.dir() / "roots";
+  std::filesystem::create_directories(roots);
+  ::chmod(roots.c_str(), 0755);
+  run_and_stop(roots / "signer.sock");
+  EXPECT_NE(proc_->log().find("cannot remove the socket " + (roots / "signer.sock").string() +
+                              ": Permission denied (its folder must be writable by user 'nobody')"),
+            std::string::npos)
+      << proc_->log();
 }
 
 TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
@@ -509,13 +567,121 @@ TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
   EXPECT_TRUE(proc_->log().ends_with("stopped\n")) << proc_->log();
 }
 
+// A stop (signer/drain.h): the messages past MAIL finish and are signed; meanwhile a new
+// connection is closed and a new message answered 451 4.3.2 (the MTA keeps both and retries);
+// what is still in progress when [signer] stop_grace ends is abandoned, its connection closed
+// (the MTA applies milter_default_action), and the signer exits 0 right after the grace.
+TEST_F(SignerMilter, AStopLetsTheMessagesInFlightFinishWithinStopGrace) {
+  int stats_port = free_port();
+  start("stop_grace = 3\nstats_listen = \"127.0.0.1:" + std::to_string(stats_port) + "\"\n");
+  mc::Client finishing(socket());
+  finishing.negotiate();
+  ASSERT_TRUE(finishing.send_message(auth("alice@example.com", "FIN01"), kHeaders, kBody, 65535, mc::Cut::after_eoh).cut);
+  mc::Client abandoned(socket());
+  abandoned.negotiate();
+  ASSERT_TRUE(abandoned.send_message(auth("alice@example.com", "ABA01"), kHeaders, kBody, 65535, mc::Cut::after_eoh).cut);
+  mc::Client open_before(socket());
+  open_before.negotiate();
+  bool both = false;
+  for (int i = 0; i < 200 && !both; ++i) {
+    both = http_get(stats_port, "/metrics").find("\ndnsauth_signer_messages_in_progress 2\n") != std::string::npos;
+    if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(both) << http_get(stats_port, "/metrics");
+
+  const auto sigterm = std::chrono::steady_clock::now();
+  proc_->signal(SIGTERM);
+  ASSERT_TRUE(proc_->wait_for_log("stopping: 2 message(s) in progress, waiting up to 3 s")) << proc_->log();
+  EXPECT_THROW(
+      {
+        mc::Client late(socket(), 2000);
+        late.negotiate();
+      },
+      std::runtime_error)
+      << "a connection opened during the stop is closed";
+  auto refused = open_before.send_message(auth("alice@example.com", "NEW01"), kHeaders, kBody);
+  EXPECT_EQ(refused.action, mc::reply::replycode);
+  EXPECT_TRUE(refused.reply_text.starts_with("451 4.3.2")) << refused.reply_text;
+  EXPECT_TRUE(refused.edits.empty());
+  auto done = finishing.resume_after_eoh(auth("alice@example.com", "FIN01"), kBody);
+  EXPECT_EQ(done.action, mc::reply::cont);
+  EXPECT_EQ(done.edits.size(), 2u) << "the message in flight is signed";
+
+  int status = proc_->stop(std::chrono::seconds(10));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sigterm).count();
+  EXPECT_EQ(status, 0) << proc_->log();
+  EXPECT_GE(took, 2.9) << "a message was still in flight: the stop waits stop_grace";
+  EXPECT_LT(took, 4.0) << "the stop is bounded by stop_grace\n" << proc_->log();
+  EXPECT_THROW(abandoned.resume_after_eoh(auth("alice@example.com", "ABA01"), kBody), std::runtime_error)
+      << "the abandoned message's connection is closed: the MTA retries it";
+  const std::string log = proc_->log();
+  EXPECT_NE(log.find("qid=FIN01 "), std::string::npos) << log;
+  EXPECT_NE(log.find("qid=NEW01 decision=tempfail reason=stopping"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopping: 1 message(s) still in progress after 3 s ([signer] stop_grace): abandoned"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("qid=ABA01 "), std::string::npos) << "abandoned, neither signed nor answered:\n" << log;
+  EXPECT_TRUE(log.ends_with("stopped\n")) << log;
+}
+
+// Under load, a stop waits only for the messages in flight, which take milliseconds: it does
+// not take stop_grace (5 s by default), and no message gets a wrong answer -- each is signed, or
+// answered 451 4.3.2, or its connection is closed before an answer (the MTA retries both).
+TEST_F(SignerMilter, AStopUnderLoadTakesOnlyAsLongAsTheMessagesInFlight) {
+  start();
+  std::atomic<bool> over{false};
+  std::atomic<int> signed_count{0}, tempfailed{0}, cut_off{0};
+  std::mutex wrong_mutex;
+  std::vector<std::string> wrong;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; !over; ++i) {
+        try {
+          mc::Client c(socket(), 5000);
+          c.negotiate();
+          for (int m = 0; m < 10; ++m) {
+            std::string qid = "L" + std::to_string(t) + "N" + std::to_string(i) + "M" + std::to_string(m);
+            auto r = c.send_message(auth("alice@example.com", qid), kHeaders, kBody);
+            if (r.action == mc::reply::cont && r.edits.size() == 2) {
+              ++signed_count;
+            } else if (r.action == mc::reply::replycode && r.reply_text.starts_with("451 4.3.2") && r.edits.empty()) {
+              ++tempfailed;
+            } else {
+              std::lock_guard lock(wrong_mutex);
+              wrong.push_back(qid + ": action " + std::string(1, r.action) + " " + r.reply_text + ", " +
+                              std::to_string(r.edits.size()) + " edits");
+            }
+          }
+        } catch (const std::exception&) {
+          ++cut_off;  // refused or closed by the stop, before an answer
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    });
+  }
+  while (signed_count < 100) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto sigterm = std::chrono::steady_clock::now();
+  int status = proc_->stop(std::chrono::seconds(10));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sigterm).count();
+  over = true;
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(status, 0) << proc_->log();
+  EXPECT_LT(took, 1.5) << "stop took " << took << " s\n" << proc_->log();
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, the first: " << wrong.front();
+  EXPECT_GE(signed_count.load(), 100);
+  EXPECT_EQ(proc_->log().find("abandoned"), std::string::npos) << proc_->log();
+  std::cerr << "stop under load: " << took << " s; " << signed_count << " signed, " << tempfailed
+            << " answered 451 4.3.2, " << cut_off << " connections closed before an answer\n";
+}
+
 TEST_F(SignerMilter, DropsPrivilegesAfterBindingAndAReloadItCannotReadKeepsTheKeys) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root";
   const passwd* nobody = ::getpwnam("nobody");
   ASSERT_NE(nobody, nullptr);
-  ::chmod(dir_.dir().c_str(), 0755);  // the config stays readable for nobody; the keys (0600, root) do not
+  ::chmod(dir_.dir().c_str(), 0755);  // the config stays readable for nobody, and the keys are its own
+  for (const char* k : {"rsa.pem", "ed.pem"}) ASSERT_EQ(::chown(dir_.key_path(k).c_str(), nobody->pw_uid, nobody->pw_gid), 0);
   start("user = \"nobody\"\n");
-  EXPECT_NE(proc_->log().find("owned by uid 0, not by user nobody"), std::string::npos) << proc_->log();
   // The socket accepts connections as soon as it is bound, before root is dropped; "started on"
   // is logged after the switch.
   ASSERT_TRUE(proc_->wait_for_log("started on")) << proc_->log();
@@ -526,6 +692,7 @@ TEST_F(SignerMilter, DropsPrivilegesAfterBindingAndAReloadItCannotReadKeepsTheKe
   mc::Client c(socket());
   c.negotiate();
   EXPECT_EQ(c.send_message(auth("alice@example.com"), kHeaders, kBody).edits.size(), 2u);
+  ASSERT_EQ(::chown(dir_.key_path("rsa.pem").c_str(), 0, 0), 0);  // taken back: nobody cannot read it now
   proc_->signal(SIGHUP);
   ASSERT_TRUE(proc_->wait_for_log("reload refused")) << proc_->log();
   EXPECT_NE(proc_->log().find("Permission denied"), std::string::npos) << proc_->log();

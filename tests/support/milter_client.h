@@ -145,12 +145,6 @@ class Client {
   MessageResult send_message(const Envelope& env, const std::vector<std::pair<std::string, std::string>>& headers,
                              std::string_view body, std::size_t chunk = 65535, Cut cut = Cut::none) {
     MessageResult r;
-    auto stop_here = [&](Cut at) {
-      if (cut != at) return false;
-      flush();
-      r.cut = true;
-      return true;
-    };
     std::vector<std::pair<std::string, std::string>> mail_macros = {{"i", env.queue_id}, {"{mail_addr}", strip_angle(env.mail_from)}};
     if (!env.auth_authen.empty()) {
       mail_macros.push_back({"{auth_type}", env.auth_type});
@@ -161,7 +155,7 @@ class Client {
       send(cmd::mail, env.mail_from + '\0');
       if (!(protocol_ & proto::nr_mail) && final_answer(r, "MAIL")) return r;
     }
-    if (stop_here(Cut::after_mail)) return r;
+    if (stop_at(r, cut, Cut::after_mail)) return r;
     std::vector<std::pair<std::string, std::string>> qid = {{"i", env.queue_id}};
     if (!(protocol_ & proto::norcpt)) {
       send_macros(st_envrcpt, {{"i", env.queue_id}, {"{rcpt_addr}", strip_angle(env.rcpt_to)}});
@@ -175,7 +169,7 @@ class Client {
     }
     if (!(protocol_ & proto::nohdrs)) {
       for (std::size_t i = 0; i < headers.size(); ++i) {
-        if (i == headers.size() / 2 && stop_here(Cut::mid_headers)) return r;
+        if (i == headers.size() / 2 && stop_at(r, cut, Cut::mid_headers)) return r;
         const auto& [name, value] = headers[i];
         std::string v = value;
         if (!(protocol_ & proto::hdr_leadspc)) v.erase(0, v.find_first_not_of(" \t"));
@@ -186,16 +180,38 @@ class Client {
     if (!(protocol_ & proto::noeoh)) {
       send_macros(st_eoh, qid);
       send(cmd::eoh, "");
-      if (stop_here(Cut::after_eoh)) return r;  // the answer is not read
+      if (stop_at(r, cut, Cut::after_eoh)) return r;  // the answer is not read
       if (!(protocol_ & proto::nr_eoh) && final_answer(r, "end of headers")) return r;
     }
+    return body_and_end(r, env, body, chunk, cut);
+  }
+
+  // Goes on with a message cut short at Cut::after_eoh, as send_message would have: the answer
+  // to end of headers, the body, end of message.
+  MessageResult resume_after_eoh(const Envelope& env, std::string_view body, std::size_t chunk = 65535) {
+    MessageResult r;
+    if (!(protocol_ & proto::noeoh) && !(protocol_ & proto::nr_eoh) && final_answer(r, "end of headers")) return r;
+    return body_and_end(r, env, body, chunk, Cut::none);
+  }
+
+ private:
+  // With `cut` at `at`: flushes what was sent and marks `r` cut short.
+  bool stop_at(MessageResult& r, Cut cut, Cut at) {
+    if (cut != at) return false;
+    flush();
+    r.cut = true;
+    return true;
+  }
+
+  MessageResult body_and_end(MessageResult& r, const Envelope& env, std::string_view body, std::size_t chunk, Cut cut) {
+    std::vector<std::pair<std::string, std::string>> qid = {{"i", env.queue_id}};
     if (!(protocol_ & proto::nobody)) {
       for (std::size_t off = 0; off < body.size(); off += chunk) {
-        if (off > 0 && stop_here(Cut::mid_body)) return r;
+        if (off > 0 && stop_at(r, cut, Cut::mid_body)) return r;
         // Cut after the first chunk, or in the middle of a body of one chunk.
         bool half = cut == Cut::mid_body && body.size() <= chunk;
         send(cmd::body, std::string(body.substr(off, half ? body.size() / 2 : chunk)));
-        if (half && stop_here(Cut::mid_body)) return r;
+        if (half && stop_at(r, cut, Cut::mid_body)) return r;
         if (!(protocol_ & proto::nr_body)) {
           auto [c, data] = read_packet();
           if (c == reply::skip) break;
@@ -206,7 +222,7 @@ class Client {
         }
       }
     }
-    if (stop_here(Cut::before_eom) || stop_here(Cut::mid_body)) return r;  // mid_body: no body at all
+    if (stop_at(r, cut, Cut::before_eom) || stop_at(r, cut, Cut::mid_body)) return r;  // mid_body: no body at all
     send_macros(st_eom, qid);
     send(cmd::eob, "");
     for (;;) {
@@ -238,6 +254,7 @@ class Client {
     }
   }
 
+ public:
   void abort_message() { send(cmd::abort, ""); }
   void quit() {
     send(cmd::quit, "");

@@ -543,6 +543,24 @@ TEST(MailMessageLimits, FieldAtTheLimitPassesAndOneByteOverFailsWhereverTheInput
   }
 }
 
+// One line can cross max_header_bytes before max_field_bytes: the limit its bytes cross first
+// is the one reported, whether the line comes whole or in pieces (found by fuzz_mail_message),
+// and a syntax error after a limit in the same feed() does not hide the limit.
+TEST(MailMessageLimits, TheLimitCrossedFirstInTheBytesIsReportedHoweverTheInputIsCut) {
+  const ParserLimits limits{.max_field_bytes = 40, .max_fields = 10, .max_header_bytes = 20};
+  const std::string over_both = "X: " + std::string(50, 'v') + "\r\nno colon here\r\n\r\nbody";
+  for (std::size_t cut = 0; cut <= over_both.size(); ++cut) {
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    Recording sink;
+    std::optional<Limit> exceeded;
+    auto errors = feed_through(sink, over_both, {cut}, limits, &exceeded);
+    ASSERT_FALSE(errors.empty());
+    EXPECT_EQ(errors[0].code, Errc::limit);
+    EXPECT_EQ(errors[0].offset, 20u) << errors[0].message();
+    EXPECT_EQ(exceeded, Limit::header_bytes);
+  }
+}
+
 // A header line whose LF never comes is not gathered without end: the feed() that passes the
 // limit fails, and what follows is skipped, not kept, up to the field's end.
 TEST(MailMessageLimits, LineWithoutLfPastTheFieldLimitFailsAtOnce) {

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "core/config/config.h"
+#include "core/dns/name.h"
 #include "records_lint_fixture.h"
 
 namespace dnsauth::records {
@@ -29,11 +30,47 @@ const std::vector<RuleCase> kCases = {
             s.options.in_scope = [](std::string_view) { return true; };
           }),
      "_spf.example.net", "outside the zones given"},
+    // A misspelt domain: nothing exists there, nor below it.
+    {"dns-domain-not-found", [](Scene& s) { with({})(s); s.domain = "example.con"; }, clean_domain(), "example.con",
+     "example.con does not exist (NXDOMAIN)"},
 };
 
 DNSAUTH_RULE_TESTS(DnsRule, kCases);
 
 TEST(DnsRuleCatalog, EveryDnsRuleHasACase) { expect_catalog_covered("dns", kCases); }
+
+// Zone files given without live DNS: a domain outside all of them is one error, not a list of
+// "not checked" notes that exit 0.
+TEST(DnsDomainNotFound, ADomainOutsideEveryZoneGivenIsOneError) {
+  Scene s;
+  with({})(s);
+  s.options.in_scope = [](std::string_view name) { return dns::is_at_or_below(name, "example.com"); };
+  Report r = lint_domain(s.dns, "Example.TSET.", s.options);
+  ASSERT_EQ(r.findings.size(), 1u) << describe(r);
+  EXPECT_EQ(r.findings[0].id(), "dns-domain-not-found");
+  EXPECT_EQ(r.findings[0].name, "example.tset");
+  EXPECT_NE(r.findings[0].message.find("outside every zone given"), std::string::npos) << r.findings[0].message;
+  EXPECT_EQ(r.exit_code(), 2);
+  EXPECT_EQ(find(lint_domain(s.dns, "example.com", s.options), "dns-domain-not-found"), nullptr);
+}
+
+// RFC 1034 4.3.2: only a name error at the domain and at every name asked below it means there is
+// nothing; a domain that publishes DMARC or one key record alone (no SPF, no record of its own:
+// NXDOMAIN from a resolver that knows no empty non-terminals) exists.
+TEST(DnsDomainNotFound, ADomainWithAnyRecordBelowItIsNotReported) {
+  for (auto tweak : std::vector<std::function<void(Publish&)>>{
+           [](Publish& p) { p.spf.reset(); p.dkim.reset(); },
+           [](Publish& p) { p.spf.reset(); p.dmarc.reset(); },
+       }) {
+    Report r = run(with(tweak));
+    EXPECT_EQ(find(r, "dns-domain-not-found"), nullptr) << describe(r);
+  }
+  // Nothing at all, with the selector from the config: reported first, the rest follows from it.
+  Report r = run(with([](Publish& p) { p.spf.reset(); p.dkim.reset(); p.dmarc.reset(); }));
+  ASSERT_FALSE(r.findings.empty());
+  EXPECT_EQ(r.findings[0].id(), "dns-domain-not-found") << describe(r);
+  EXPECT_NE(r.findings[0].message.find("or the selectors' key records"), std::string::npos) << r.findings[0].message;
+}
 
 TEST(Catalog, IdsAreUniqueKebabCaseAndPrefixedWithTheirProtocol) {
   std::set<std::string_view> seen;

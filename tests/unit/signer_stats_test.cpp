@@ -42,6 +42,26 @@ TEST(SignerStats, CountsOutcomesSkipReasonsAndLatency) {
   EXPECT_NE(p.find("# TYPE dnsauth_signer_message_duration_seconds histogram"), std::string::npos);
 }
 
+// The start is no reload: reloads_total counts SIGHUPs only, from zero; the start and the key
+// set in use each have their timestamp.
+TEST(SignerStats, TheStartIsNotAReload) {
+  Stats s;
+  s.record_start(1700000000);
+  std::string p = s.prometheus();
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_reloads_total{result=\"ok\"} 0")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_reloads_total{result=\"failed\"} 0")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_config_loaded_timestamp_seconds 1700000000")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_start_timestamp_seconds 1700000000")) << p;
+  EXPECT_NE(p.find("# TYPE dnsauth_signer_start_timestamp_seconds gauge"), std::string::npos) << p;
+  s.record_reload(true, 1700000100);
+  s.record_reload(false, 0);
+  p = s.prometheus();
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_reloads_total{result=\"ok\"} 1")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_reloads_total{result=\"failed\"} 1")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_config_loaded_timestamp_seconds 1700000100")) << p;
+  EXPECT_TRUE(has_line(p, "dnsauth_signer_start_timestamp_seconds 1700000000")) << p;
+}
+
 TEST(SignerStats, CountsTheMtaConnections) {
   Stats s;
   std::string p = s.prometheus();

@@ -2,6 +2,8 @@
 // them, every finding reported with where it comes from, and reloads that swap atomically or
 // keep the old set.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "core/signing/key_store.h"
 #include "core/signing/session.h"
@@ -189,6 +191,55 @@ TEST(SignerKeyStore, KeyFoldersOthersCanWriteAreErrors) {
   SignerDir open_to_read;
   ::chmod(open_to_read.key_path("").c_str(), 0755);
   EXPECT_TRUE(load_key_set(open_to_read.write_config(signer_config())).ok());
+}
+
+// Started as root with a [signer] user, the signer reads the keys before it drops root and
+// every reload after: a key that user cannot reach is an error now, not a refused reload later.
+TEST(SignerKeyStore, AKeyTheSignersUserCannotReadIsAnErrorNamingFileAndUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  const passwd* pw = ::getpwnam("nobody");
+  ASSERT_NE(pw, nullptr);
+  const uid_t nobody = pw->pw_uid;
+  const gid_t nogroup = pw->pw_gid;
+  SignerDir d;
+  auto path = d.write_config(signer_config("user = \"nobody\"\n"));
+  std::string rsa = d.key_path("rsa.pem").string();
+  std::string ed = d.key_path("ed.pem").string();
+
+  // The keys belong to root (0600): nobody may not read them.
+  ::chmod(d.dir().c_str(), 0755);
+  LoadResult r = load_key_set(path);
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(has_finding(r, Finding::Severity::error, "key file " + rsa + " for selector r1 of example.com")) << all(r);
+  EXPECT_TRUE(has_finding(r, Finding::Severity::error, "user 'nobody' cannot read it (owner uid 0, mode 0600)")) << all(r);
+  EXPECT_TRUE(has_finding(r, Finding::Severity::error, "run chown nobody " + std::filesystem::canonical(ed).string()))
+      << all(r);
+  EXPECT_EQ(r.findings.size(), 2u) << all(r);
+
+  // Given to nobody, but behind a folder only root may enter.
+  ASSERT_EQ(::chown(rsa.c_str(), nobody, nogroup), 0);
+  ASSERT_EQ(::chown(ed.c_str(), nobody, nogroup), 0);
+  ::chmod(d.dir().c_str(), 0700);
+  r = load_key_set(path);
+  EXPECT_FALSE(r.ok());
+  std::string folder = std::filesystem::canonical(d.dir()).string();
+  EXPECT_TRUE(has_finding(r, Finding::Severity::error,
+                          "key file " + ed + " for selector e1 of example.com (" + path.string() + ":"))
+      << all(r);
+  EXPECT_TRUE(has_finding(r, Finding::Severity::error, "user 'nobody' cannot enter folder " + folder + " (owner uid 0")) << all(r);
+
+  // A folder its group may enter lets a member in; one the others may enter lets anyone in.
+  ::chmod(d.dir().c_str(), 0710);
+  ASSERT_EQ(::chown(d.dir().c_str(), 0, nogroup), 0);
+  EXPECT_TRUE(load_key_set(path).ok()) << all(load_key_set(path));
+  ASSERT_EQ(::chown(d.dir().c_str(), 0, 0), 0);
+  ::chmod(d.dir().c_str(), 0711);
+  EXPECT_TRUE(load_key_set(path).ok()) << all(load_key_set(path));
+
+  // Without a [signer] user the keys are read by whoever runs the signer: root.
+  ASSERT_EQ(::chown(rsa.c_str(), 0, 0), 0);
+  ::chmod(d.dir().c_str(), 0700);
+  EXPECT_TRUE(load_key_set(d.write_config(signer_config())).ok());
 }
 
 TEST(SignerKeyStore, HeaderListFollowsTheConfig) {

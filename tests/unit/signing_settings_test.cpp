@@ -188,5 +188,23 @@ TEST(SigningSettings, ConnectionTimeoutAndBound) {
   }
 }
 
+// [signer] stop_grace: how long a stop waits for the messages in flight (signer/drain.h).
+TEST(SigningSettings, StopGrace) {
+  auto d = parse("");
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ(d->signer.stop_grace, 5);
+  for (std::int64_t v : {0, 60}) {
+    auto c = parse("[signer]\nstop_grace = " + std::to_string(v) + "\n");
+    ASSERT_TRUE(c) << c.error().message();
+    EXPECT_EQ(c->signer.stop_grace, v);
+  }
+  for (const char* text : {"[signer]\nstop_grace = -1\n", "[signer]\nstop_grace = 61\n"}) {
+    auto r = parse(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_NE(r.error().message().find("test.toml:2:14: 'stop_grace' must be 0 to 60 seconds"), std::string::npos)
+        << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace dnsauth::signing
