@@ -61,6 +61,9 @@ Result<HeaderField> HeaderField::from_parts(std::string_view name, std::string_v
   raw.reserve(name.size() + value.size() + 3);
   raw.append(name).push_back(':');
   raw.append(value);
+  // The value comes without its line end: a CR at its end is content (as in a field read
+  // whole, "X: y\r\r\n"), not a line end cut short, so the field's own CRLF is added here.
+  raw.append("\r\n");
   return from_raw(std::move(raw));
 }
 

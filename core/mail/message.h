@@ -27,7 +27,8 @@ class HeaderField {
   // missing). Errc::syntax when there is no colon or the name is empty or has bad bytes.
   static Result<HeaderField> from_raw(std::string raw);
   // As a milter receives it: name and value apart. The value is used verbatim after the
-  // colon (negotiate SMFIP_HDR_LEADSPC to keep the leading space); bare LFs in it become CRLF.
+  // colon (negotiate SMFIP_HDR_LEADSPC to keep the leading space); bare LFs in it become CRLF,
+  // and a CR at its end stays part of it.
   static Result<HeaderField> from_parts(std::string_view name, std::string_view value);
 
   const std::string& raw() const noexcept { return raw_; }   // with the final CRLF

@@ -128,7 +128,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(milter.fields.size() == whole.sink.fields.size());
       for (std::size_t i = 0; i < milter.fields.size(); ++i) {
         FUZZ_CHECK(milter.fields[i].name() == whole.sink.fields[i].name());
-        FUZZ_CHECK(milter.fields[i].value() == whole.sink.fields[i].value());
+        FUZZ_CHECK_MSG(milter.fields[i].value() == whole.sink.fields[i].value(),
+                       "given apart: [" + std::string(milter.fields[i].value()) + "] read: [" + std::string(whole.sink.fields[i].value()) + "]");
       }
       FUZZ_CHECK(milter.body_text == whole.sink.body_text);
     }

@@ -169,6 +169,13 @@ TEST(MailHeaderField, FromPartsJoinsNameAndValueVerbatim) {
   ASSERT_TRUE(no_lead);
   EXPECT_EQ(no_lead->raw(), "X:y\r\n");
 
+  // A CR that ends the value is content, as in the field read whole (found by
+  // fuzz_mail_message: the milter's path lost it).
+  auto cr = HeaderField::from_parts("Message-ID", " <a@example.com>\r");
+  ASSERT_TRUE(cr);
+  EXPECT_EQ(cr->value(), " <a@example.com>\r");
+  EXPECT_EQ(cr->value(), HeaderField::from_raw("Message-ID: <a@example.com>\r\r\n")->value());
+
   auto bad = HeaderField::from_parts("", "y");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::syntax);
