@@ -9,12 +9,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
 
+#include "core/common/file.h"
 #include "core/mail/message.h"
 
 namespace dnsauth::signing {
@@ -182,12 +182,12 @@ struct Loader {
         return nullptr;
       }
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      error("key file " + path + " for " + who + ": cannot read: " + std::strerror(errno));
+    auto read = read_whole_file(sel.key_path);
+    if (!read) {
+      error("key file " + path + " for " + who + ": cannot read: " + read.error().detail);
       return nullptr;
     }
-    std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string& pem = *read;
     auto parsed = dkim::PrivateKey::from_pem(pem);
     OPENSSL_cleanse(pem.data(), pem.size());  // the key material lives on only inside OpenSSL
     if (!parsed) {
