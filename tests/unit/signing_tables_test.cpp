@@ -3,6 +3,7 @@
 // refused, and a table domain signed with both its keys (MultipleSignatures).
 #include <gtest/gtest.h>
 
+#include "core/dkim/signature.h"
 #include "core/signing/key_store.h"
 #include "core/signing/session.h"
 #include "support/signer_fixture.h"
@@ -47,8 +48,8 @@ std::string sign(const std::shared_ptr<const KeySet>& keys, const std::string& l
   if (!r) return "error: " + r.error().detail;
   std::string out = std::string(to_string(r->decision.action)) + "/" + std::string(to_string(r->decision.reason));
   for (const auto& f : r->signatures) {
-    auto d = f.value.find(" d="), s = f.value.find(" s=");
-    out += " " + f.value.substr(d + 3, f.value.find(';', d) - d - 3) + ":" + f.value.substr(s + 3, f.value.find(';', s) - s - 3);
+    auto sig = dkim::parse_signature(f.value);
+    out += sig ? " " + sig->domain + ":" + sig->selector : " unparsable";
   }
   return out;
 }
