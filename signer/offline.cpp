@@ -34,16 +34,7 @@ int check_config(const Options& o) {
     std::cout << o.config.string() << ": " << errors << (errors == 1 ? " error" : " errors") << "\n";
     return kExitError;
   }
-  std::cout << o.config.string() << ": OK (" << r.keys->config().domains().size() << " domains, "
-            << r.keys->key_count() << " keys";
-  if (const auto* t = r.keys->tables()) {
-    std::cout << "; key table " << t->key_table_name() << ": " << t->keys().size() << " entries, signing table "
-              << t->signing_table_name() << ": " << t->signing_entries() << " entries";
-  }
-  if (const auto* m = r.keys->login_map()) {
-    std::cout << "; login map " << m->table().name() << ": " << m->table().size() << " entries";
-  }
-  std::cout << ")\n";
+  std::cout << o.config.string() << ": OK (" << r.keys->summary() << ")\n";
   return kExitOk;
 }
 

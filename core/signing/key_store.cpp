@@ -312,6 +312,19 @@ LoadResult load_key_set(const std::filesystem::path& config_file, const TableOpe
   return build_key_set(std::move(*cfg), open_table);
 }
 
+std::string KeySet::summary() const {
+  std::string out = std::to_string(config_->domains().size()) + " domains, " + std::to_string(key_count_) + " keys";
+  if (tables_) {
+    out += "; key table " + tables_->key_table_name() + ": " + std::to_string(tables_->keys().size()) +
+           " entries, signing table " + tables_->signing_table_name() + ": " +
+           std::to_string(tables_->signing_entries()) + " entries";
+  }
+  if (login_map_) {
+    out += "; login map " + login_map_->table().name() + ": " + std::to_string(login_map_->table().size()) + " entries";
+  }
+  return out;
+}
+
 const KeySet::DomainKeys* KeySet::domain(std::string_view name) const {
   for (const auto& d : domains_)
     if (mail::iequals(d.domain, name)) return &d;

@@ -51,6 +51,10 @@ class KeySet {
   const dkim::SignerSpec& table_spec(std::size_t i) const { return table_specs_.at(i); }
   const SigningTables* tables() const noexcept { return tables_.get(); }
   const LoginMap* login_map() const noexcept { return login_map_.get(); }
+  // "2 domains, 4 keys", then "; key table FILE: N entries, signing table FILE: N entries" and
+  // "; login map TYPE:PATH: N entries" when configured: what --check-config and the reload log
+  // line report.
+  std::string summary() const;
 
  private:
   friend struct KeySetBuilder;
