@@ -83,6 +83,53 @@ TEST(SignerTables, WithoutMultipleSignaturesTheFirstMatchSigns) {
   EXPECT_EQ(sign(r.keys, "ops", "a@hosted.example"), "sign/allowed hosted.example:r1");
 }
 
+// A file: SigningTable through the key store: whole-key lookups in OpenDKIM's order
+// (user@host, host, user@.parent, .parent, user@*, *), the first hit unless
+// multiple_signatures, then every hit in that order.
+TEST(SignerTables, FileSigningTableLooksUpAddressFormsInOpenDkimsOrder) {
+  SignerDir d;
+  write_tables(d);
+  SignerDir::write_file(d.dir() / "SigningTable",
+                        "# address forms, not patterns\n"
+                        "alice@hosted.example   hosted-ed\n"
+                        "hosted.example         hosted-rsa\n"
+                        "bob@.customers.example cust-ed\n"
+                        ".customers.example     cust-rsa\n");
+  SignerDir::write_file(d.dir() / "sender_login",
+                        "@hosted.example ops\n@shop.customers.example shop\n@deep.shop.customers.example shop\n");
+  std::string cfg = kTables;
+  cfg.replace(cfg.find("refile:"), 7, "file:");
+  for (bool multiple : {false, true}) {
+    std::string c = cfg;
+    if (!multiple) c.replace(c.find("multiple_signatures = true"), 26, "multiple_signatures = false");
+    LoadResult r = load_key_set(d.write_config(signer_config(c)));
+    ASSERT_TRUE(r.ok()) << all(r);
+    EXPECT_EQ(r.keys->tables()->signing_entries(), 4u);
+    if (!multiple) {
+      EXPECT_EQ(sign(r.keys, "ops", "alice@hosted.example"), "sign/allowed hosted.example:e1");
+      EXPECT_EQ(sign(r.keys, "ops", "Bob@Hosted.Example"), "sign/allowed hosted.example:r1");  // case-insensitive
+      EXPECT_EQ(sign(r.keys, "shop", "bob@shop.customers.example"), "sign/allowed shop.customers.example:e1");
+      EXPECT_EQ(sign(r.keys, "shop", "carol@deep.shop.customers.example"), "sign/allowed deep.shop.customers.example:r1");
+    } else {
+      EXPECT_EQ(sign(r.keys, "ops", "alice@hosted.example"), "sign/allowed hosted.example:e1 hosted.example:r1");
+      EXPECT_EQ(sign(r.keys, "ops", "bob@hosted.example"), "sign/allowed hosted.example:r1");
+      EXPECT_EQ(sign(r.keys, "shop", "bob@shop.customers.example"),
+                "sign/allowed shop.customers.example:e1 shop.customers.example:r1");
+    }
+    // A whole-key table: "customers.example" itself is not ".customers.example", and a
+    // subdomain of hosted.example is not hosted.example.
+    EXPECT_EQ(sign(r.keys, "ops", "a@customers.example"), "skip/domain_not_configured");
+    EXPECT_EQ(sign(r.keys, "ops", "a@sub.hosted.example"), "skip/domain_not_configured");
+  }
+  // A file: key given twice is refused with both lines, as OpenDKIM would use the first only.
+  SignerDir::write_file(d.dir() / "SigningTable", "hosted.example hosted-rsa\nHOSTED.example hosted-ed\n");
+  LoadResult r = load_key_set(d.write_config(signer_config(cfg)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(all(r).find((d.dir() / "SigningTable").string() + ":2: 'HOSTED.example' is also a key at line 1"),
+            std::string::npos)
+      << all(r);
+}
+
 TEST(SignerTables, AuthLoginMapForATomlDomain) {
   SignerDir d;
   write_tables(d);

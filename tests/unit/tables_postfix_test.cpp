@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "core/signing/login_map.h"
 #include "core/tables/postfix_tables.h"
 #include "core/tables/postfix_text.h"
 #include "support/process.h"
@@ -164,6 +165,59 @@ TEST_F(PostmapOracle, CdbWrittenByPostmapAnswersEveryKeyAsPostmapDoes) {
     ASSERT_TRUE(ours);
     EXPECT_EQ(*ours, postmap_q("cdb", key)) << key;
   }
+}
+
+// login_map_local_domains ($mydestination) and login_map_recipient_delimiter
+// ($recipient_delimiter): the owners of each From are what `postmap -q` answers for the first
+// of the keys postconf(5) smtpd_sender_login_maps and access(5) "EMAIL ADDRESS EXTENSION" list
+// for it: user+ext@domain, user@domain, for a local domain user+ext and user, then @domain.
+// Postfix never splits postmaster, nor owner-* and *-request with '-' a delimiter.
+TEST_F(PostmapOracle, LoginMapLocalDomainsAndDelimiterAnswerAsPostmapForTheDocumentedKeys) {
+  std::ofstream(dir_ / "map") << "alice@example.com   alice-full\n"
+                                 "bob@example.com     bob-full\n"
+                                 "bob                 bob-local\n"
+                                 "carol               carol-local\n"
+                                 "owner-list          owner-local\n"
+                                 "owner               owner-split\n"
+                                 "list                list-split\n"
+                                 "postmaster          pm-local\n"
+                                 "@example.com        catch-all\n"
+                                 "@example.net        net-catch-all\n";
+  auto table = open_file_table("texthash:map", dir_);
+  ASSERT_TRUE(table) << table.error().detail;
+  signing::LoginMap map(*table, {{"example.com"}, "+-"});
+  struct Probe {
+    std::string local, domain;
+    std::vector<std::string> keys;  // postconf(5)'s order for this address and these parameters
+  };
+  const std::vector<Probe> probes{
+      {"alice+news", "example.com", {"alice+news@example.com", "alice@example.com"}},
+      {"alice-news", "example.com", {"alice-news@example.com", "alice@example.com"}},
+      {"Bob+x", "Example.COM", {"Bob+x@Example.COM", "Bob@Example.COM", "Bob+x", "Bob"}},
+      {"carol+x", "example.com", {"carol+x@example.com", "carol@example.com", "carol+x", "carol"}},
+      {"carol+x", "example.net", {"carol+x@example.net", "carol@example.net", "@example.net"}},
+      {"carol", "example.org", {"carol@example.org", "@example.org"}},
+      {"erin+y", "example.com", {"erin+y@example.com", "erin@example.com", "erin+y", "erin", "@example.com"}},
+      {"owner-list", "example.com", {"owner-list@example.com", "owner-list"}},
+      {"list-request", "example.com", {"list-request@example.com", "list-request", "@example.com"}},
+      {"postmaster", "example.com", {"postmaster@example.com", "postmaster"}},
+      {"+x", "example.com", {"+x@example.com", "+x", "@example.com"}},
+  };
+  for (const auto& p : probes) {
+    std::optional<std::string> oracle;
+    for (const auto& key : p.keys) {
+      if ((oracle = postmap_q("texthash", key))) break;
+    }
+    auto ours = map.owners({"", p.local, p.domain});
+    ASSERT_TRUE(ours) << ours.error().detail;
+    EXPECT_EQ(*ours, oracle) << p.local << "@" << p.domain;
+  }
+  // Without the local domain and the delimiter, the localpart alone and the stripped forms are
+  // not keys: only the whole address and @domain.
+  signing::LoginMap bare(*table, {});
+  EXPECT_EQ(*bare.owners({"", "carol", "example.com"}), postmap_q("texthash", "@example.com"));
+  EXPECT_EQ(*bare.owners({"", "alice+news", "example.com"}), postmap_q("texthash", "@example.com"));
+  EXPECT_EQ(*bare.owners({"", "alice", "example.com"}), postmap_q("texthash", "alice@example.com"));
 }
 
 TEST_F(PostmapOracle, AFileThatIsNotACdbIsRefused) {
