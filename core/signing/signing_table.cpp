@@ -1,5 +1,6 @@
 #include "core/signing/signing_table.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -142,6 +143,32 @@ std::optional<std::string> SigningTables::where_named(std::string_view domain) c
       return signing_table_name_ + ":" + std::to_string(e.line);
   }
   return std::nullopt;
+}
+
+std::vector<std::string> SigningTables::named_domains() const {
+  std::vector<std::string> out;
+  for (const auto& k : keys_)
+    if (k.domain != "%") out.push_back(k.domain);
+  for (const auto& e : entries_) {
+    std::string_view host = host_of(e.key);
+    if (host.empty() || host.find('*') != std::string_view::npos || host.starts_with(".")) continue;
+    if (dns::is_domain_name(host, dns::NameSyntax::host)) out.push_back(tables::fold_key(host));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<std::string> SigningTables::named_localparts(std::string_view domain) const {
+  std::vector<std::string> out;
+  for (const auto& e : entries_) {
+    auto at = e.key.rfind('@');
+    if (at == std::string::npos || at == 0 || e.key.find('*') != std::string::npos) continue;
+    if (tables::fold_key(host_of(e.key)) != tables::fold_key(domain)) continue;
+    std::string local = e.key.substr(0, at);
+    if (std::find(out.begin(), out.end(), local) == out.end()) out.push_back(std::move(local));
+  }
+  return out;
 }
 
 }  // namespace dnsauth::signing

@@ -55,6 +55,13 @@ class SigningTables {
   // file: key, or the domain of a refile: pattern without wildcards there; nullopt when they do
   // not. A domain of dnsauth.toml must not also be one of the tables'.
   std::optional<std::string> where_named(std::string_view domain) const;
+  // Every domain the tables name in where_named's sense (KeyTable domains, the hosts of
+  // SigningTable keys without wildcards), lowercase, sorted, each once: the domains a selftest
+  // can try. Domains reached only through wildcards or "%" are not in it.
+  std::vector<std::string> named_domains() const;
+  // The localparts that the SigningTable names for `domain` literally ("alice" of
+  // "alice@example.com"), in table order, each once: senders the table may treat apart.
+  std::vector<std::string> named_localparts(std::string_view domain) const;
 
  private:
   tables::DatasetKind kind_ = tables::DatasetKind::file;
