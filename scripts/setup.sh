@@ -10,13 +10,15 @@ packages=(
   # libraries
   libssl-dev openssl libldns-dev ldnsutils libboost-program-options-dev libtomlplusplus-dev
   libmilter-dev libexpected-dev libpsl-dev libidn2-dev publicsuffix nlohmann-json3-dev libyaml-cpp-dev
+  # tinycdb: reading cdb: login maps as `postmap cdb:FILE` writes them
+  libcdb-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (scripts/fuzz.sh): clang-14 with its runtime's libFuzzer, ASan and UBSan
   clang-14 libclang-rt-14-dev
   # peers used as oracles and real servers used by integration tests
   python3 python3-dkim python3-authres python3-dnspython opendkim opendkim-tools miltertest
-  nsd bind9-utils postfix sasl2-bin libsasl2-modules swaks
+  nsd bind9-utils postfix postfix-cdb sasl2-bin libsasl2-modules swaks
   # the Debian package (scripts/package.sh) and its test in a fresh root (tests/package)
   dpkg-dev debhelper fakeroot lintian scdoc groff-base debootstrap systemd
 )

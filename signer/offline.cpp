@@ -32,8 +32,7 @@ int check_config(const Options& o) {
     std::cout << o.config.string() << ": " << errors << (errors == 1 ? " error" : " errors") << "\n";
     return kExitError;
   }
-  std::cout << o.config.string() << ": OK (" << r.keys->config().domains().size() << " domains, "
-            << r.keys->key_count() << " keys)\n";
+  std::cout << o.config.string() << ": OK (" << r.keys->summary() << ")\n";
   return kExitOk;
 }
 

@@ -86,8 +86,7 @@ void Reloader::reload() {
       now.log != running_.log || now.timeout != running_.timeout || now.max_connections != running_.max_connections) {
     log::warning("reload: socket, user, stats_listen, log, timeout and max_connections take effect only after a restart");
   }
-  log::info("reloaded " + config_.string() + ": " + std::to_string(r.keys->config().domains().size()) +
-            " domains, " + std::to_string(r.keys->key_count()) + " keys");
+  log::info("reloaded " + config_.string() + ": " + r.keys->summary());
 }
 
 }  // namespace dnsauth::signer

@@ -144,9 +144,8 @@ int run_milter(const Options& o) {
   signals::set_stop_hook(&on_stop);
   if (http) http->start();
 
-  log::info("started on " + conn + " with " + o.config.string() + ": " +
-            std::to_string(loaded.keys->config().domains().size()) + " domains, " +
-            std::to_string(loaded.keys->key_count()) + " keys, at most " + std::to_string(connections->max()) +
+  log::info("started on " + conn + " with " + o.config.string() + ": " + loaded.keys->summary() + "; at most " +
+            std::to_string(connections->max()) +
             " connections, closed after " + std::to_string(settings.timeout) + " s without a packet" +
             (settings.stats_listen.empty() ? "" : ", metrics on http://" + settings.stats_listen + "/metrics"));
   int r = smfi_main();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 
 #include "core/authres/results.h"
 #include "core/authres/authres.h"
@@ -63,7 +64,50 @@ std::string concrete(std::string pattern, const std::string& domain) {
   return local + "@" + dom;
 }
 
-Sender find_sender(const signing::Config& cfg, const config::Domain& d) {
+signing::Decision decide_for(const signing::KeySet& keys, const std::string& login, const std::string& from) {
+  mail::AuthorDomain author;
+  if (auto list = mail::parse_address_list(from); list && list->size() == 1) {
+    author.count = mail::FromCount::one;
+    author.mailboxes = *list;
+  } else {
+    author.count = mail::FromCount::malformed;
+  }
+  return signing::decide(keys.config(), keys.lookups(), login, author);
+}
+
+// A table or login-map domain: the login map cannot be listed (a cdb or LDAP map only answers
+// lookups), so the selftest asks it about the addresses it can guess: selftest@ and postmaster@
+// the domain and the localparts the signing table names there; an owner of one of them (or of
+// @domain, which Postfix's lookup falls back to) that the policy lets sign is the sender.
+Sender login_map_sender(const signing::KeySet& keys, const std::string& domain, std::vector<std::string> locals) {
+  const signing::LoginMap* map = keys.login_map();
+  if (!map) return {{}, {}, "no [signer] login_map is loaded"};
+  locals.insert(locals.begin(), {"selftest", "postmaster"});
+  std::string tried, last;
+  for (const auto& local : locals) {
+    const mail::Mailbox box{"", local, domain};
+    tried += (tried.empty() ? "" : ", ") + box.address();
+    auto owners = map->owners(box);
+    if (!owners) return {{}, {}, "the login map " + map->table().name() + " cannot answer: " + owners.error().detail};
+    if (!*owners) continue;
+    // The first login of the owner list (separated by commas and whitespace, as login_map.h).
+    std::string_view list = **owners;
+    auto begin = list.find_first_not_of(", \t\r\n");
+    if (begin == std::string_view::npos) continue;
+    std::string login(list.substr(begin, list.find_first_of(", \t\r\n", begin) - begin));
+    signing::Decision dec = decide_for(keys, login, box.address());
+    if (dec.action == signing::Action::sign && dec.signing_domain == domain) return {login, box.address(), {}};
+    last = dec.detail;
+  }
+  if (!last.empty()) return {{}, {}, last};
+  return {{}, {}, "the login map " + map->table().name() + " lists no owner for " + tried + " (nor @" + domain +
+                      "), and the selftest cannot list the map's addresses: add an entry for selftest@" + domain +
+                      " to test signing"};
+}
+
+Sender find_sender(const signing::KeySet& keys, const config::Domain& d) {
+  const signing::Config& cfg = keys.config();
+  if (cfg.policy(d).auth == signing::AuthMode::login_map) return login_map_sender(keys, d.name, {});
   std::vector<std::pair<std::string, std::string>> candidates;
   std::string self = "selftest@" + d.name;
   candidates.emplace_back(self, self);
@@ -77,14 +121,9 @@ Sender find_sender(const signing::Config& cfg, const config::Domain& d) {
   });
   std::string last;
   for (const auto& [login, from] : candidates) {
-    auto list = mail::parse_address_list(from);
-    if (!list || list->size() != 1) continue;
-    mail::AuthorDomain author;
-    author.count = mail::FromCount::one;
-    author.mailboxes = *list;
-    signing::Decision dec = signing::decide(cfg, login, author);
+    signing::Decision dec = decide_for(keys, login, from);
     if (dec.action == signing::Action::sign && dec.signing_domain == d.name) return {login, from, {}};
-    last = dec.detail;
+    if (dec.reason != signing::Reason::malformed_from) last = dec.detail;
   }
   return {{}, {}, last.empty() ? "no login in the config may send as " + d.name : last};
 }
@@ -123,38 +162,106 @@ bool inside_any(const dns::IpAddress& ip, const std::vector<std::string>& networ
   return false;
 }
 
+// The key record of `selector` in `domain` exists, parses and publishes `key` (null: no key
+// was loaded for it).
+SelftestCheck key_check(const std::string& selector, const std::string& domain, const dkim::PrivateKey* key,
+                        const std::filesystem::path& key_path, dns::Resolver& resolver) {
+  SelftestCheck c{"dkim-key", selector, false, {}, {}};
+  std::string name = dkim::key_record_name(selector, domain);
+  dns::Answer a = resolver.query(name, dns::RRType::TXT);
+  if (!a.ok()) {
+    c.detail = "no key record at " + name + " (" + std::string(dns::to_string(a.status)) + ")";
+    return c;
+  }
+  auto rec = dkim::parse_key_record(a.records.front());
+  if (!rec) {
+    c.detail = name + ": " + rec.error().message();
+  } else if (rec->revoked()) {
+    c.detail = name + ": the key is revoked (empty p=)";
+  } else if (!rec->type()) {
+    c.detail = name + ": unknown key type k=" + rec->key_type;
+  } else {
+    auto pub = dkim::PublicKey::from_record_bytes(*rec->type(), rec->public_key);
+    if (!pub) {
+      c.detail = name + ": " + pub.error().detail;
+    } else if (!key || !pub->same_key(*key)) {
+      c.detail = name + " publishes a different key than " + key_path.string() + " (stale record?)";
+    } else {
+      c.ok = true;
+      c.detail = name + " matches " + key_path.filename().string();
+    }
+  }
+  return c;
+}
+
 void check_dkim_keys(const config::Domain& d, const signing::KeySet::DomainKeys* keys, dns::Resolver& resolver,
                      DomainSelftest& out) {
   for (std::size_t i = 0; i < d.selectors.size(); ++i) {
     const auto& sel = d.selectors[i];
-    SelftestCheck c{"dkim-key", sel.name, false, {}, {}};
-    std::string name = dkim::key_record_name(sel.name, d.name);
-    dns::Answer a = resolver.query(name, dns::RRType::TXT);
-    if (!a.ok()) {
-      c.detail = "no key record at " + name + " (" + std::string(dns::to_string(a.status)) + ")";
-    } else {
-      auto rec = dkim::parse_key_record(a.records.front());
-      if (!rec) {
-        c.detail = name + ": " + rec.error().message();
-      } else if (rec->revoked()) {
-        c.detail = name + ": the key is revoked (empty p=)";
-      } else if (!rec->type()) {
-        c.detail = name + ": unknown key type k=" + rec->key_type;
-      } else {
-        auto pub = dkim::PublicKey::from_record_bytes(*rec->type(), rec->public_key);
-        const dkim::SignerSpec* spec = keys && i < keys->specs.size() ? &keys->specs[i] : nullptr;
-        if (!pub) {
-          c.detail = name + ": " + pub.error().detail;
-        } else if (!spec || !pub->same_key(*spec->key)) {
-          c.detail = name + " publishes a different key than " + sel.key_path.string() + " (stale record?)";
-        } else {
-          c.ok = true;
-          c.detail = name + " matches " + sel.key_path.filename().string();
-        }
-      }
-    }
+    const dkim::SignerSpec* spec = keys && i < keys->specs.size() ? &keys->specs[i] : nullptr;
+    out.checks.push_back(key_check(sel.name, d.name, spec ? spec->key.get() : nullptr, sel.key_path, resolver));
+  }
+}
+
+// Signs the synthetic message from `sender` through the signer's path and verifies every
+// signature against what `resolver` publishes: one dkim-sign-verify check per signature, or one
+// failed check saying why nothing was signed. The verdicts, for DMARC.
+std::vector<dkim::SignatureResult> sign_and_verify(const std::shared_ptr<const signing::KeySet>& keys,
+                                                   const Sender& sender, const std::string& domain,
+                                                   dns::Resolver& resolver, const SelftestOptions& opt,
+                                                   DomainSelftest& out, mail::AuthorDomain& author) {
+  std::vector<dkim::SignatureResult> results;
+  std::string msg = synthetic_message(sender.from, domain, opt.now);
+  auto signed_msg = signing::sign_offline(keys, sender.login, msg, opt.now);
+  if (!signed_msg || signed_msg->decision.action != signing::Action::sign) {
+    out.checks.push_back({"dkim-sign-verify", sender.login, false,
+                          signed_msg ? "the signer would not sign: " + signed_msg->decision.detail
+                                     : "signing failed: " + signed_msg.error().message(),
+                          {}});
+    return results;
+  }
+  std::string full;
+  for (const auto& f : signed_msg->signatures) full += f.raw();
+  full += msg;
+  auto parsed = mail::parse_message(full);
+  author = mail::author_from(*parsed);
+  dkim::VerifyOptions vo;
+  vo.now = opt.now;
+  results = dkim::verify_message(*parsed, resolver, vo);
+  for (const auto& r : results) {
+    bool aligned = r.domain == domain;
+    SelftestCheck c{"dkim-sign-verify", r.selector, r.status == dkim::Status::pass && aligned, {},
+                    ar_line(opt.authserv_id, {authres::dkim_resinfo(r)})};
+    c.detail = "From " + sender.from + " (login " + sender.login + "), d=" + r.domain + " s=" + r.selector +
+               ": dkim=" + std::string(dkim::to_string(r.status)) + (r.cause == dkim::Cause::none ? "" : " (" + r.reason() + ")") +
+               (aligned ? "" : ", d= does not match the configured domain");
     out.checks.push_back(std::move(c));
   }
+  return results;
+}
+
+// A domain of the key and signing tables: the keys the signing table picks for a sender the
+// login map lets sign are published, and the message signed with them verifies. The tables
+// carry no SPF, DMARC or lint settings (those are [[domain]] keys); a domain without such a
+// sender is skipped, with the reason.
+void check_table_domain(const std::shared_ptr<const signing::KeySet>& keys, const std::string& domain,
+                        dns::Resolver& upstream, const SelftestOptions& opt, SelftestReport& report) {
+  Sender sender = login_map_sender(*keys, domain, keys->tables()->named_localparts(domain));
+  if (sender.login.empty()) {
+    report.skipped.push_back({domain, sender.why_not});
+    return;
+  }
+  dns::CachingResolver resolver(upstream);
+  DomainSelftest out;
+  out.domain = domain;
+  signing::Decision dec = decide_for(*keys, sender.login, sender.from);
+  for (const auto& m : dec.table) {
+    const auto& k = keys->tables()->keys().at(m.key);
+    out.checks.push_back(key_check(m.selector, m.domain, keys->table_spec(m.key).key.get(), k.key_path, resolver));
+  }
+  mail::AuthorDomain author;
+  sign_and_verify(keys, sender, domain, resolver, opt, out, author);
+  report.domains.push_back(std::move(out));
 }
 
 }  // namespace
@@ -195,38 +302,13 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
     //    verifies against what is published, with d= aligned with From.
     std::vector<dkim::SignatureResult> dkim_results;
     mail::AuthorDomain author;
-    Sender sender = find_sender(cfg, d);
+    Sender sender = find_sender(*keys, d);
     if (d.selectors.empty()) {
       out.checks.push_back({"dkim-sign-verify", "-", false, "the domain has no [[domain.selector]]", {}});
     } else if (sender.login.empty()) {
       out.checks.push_back({"dkim-sign-verify", "-", false, sender.why_not, {}});
     } else {
-      std::string msg = synthetic_message(sender.from, d.name, opt.now);
-      auto signed_msg = signing::sign_offline(keys, sender.login, msg, opt.now);
-      if (!signed_msg || signed_msg->decision.action != signing::Action::sign) {
-        out.checks.push_back({"dkim-sign-verify", sender.login, false,
-                              signed_msg ? "the signer would not sign: " + signed_msg->decision.detail
-                                         : "signing failed: " + signed_msg.error().message(),
-                              {}});
-      } else {
-        std::string full;
-        for (const auto& f : signed_msg->signatures) full += f.raw();
-        full += msg;
-        auto parsed = mail::parse_message(full);
-        author = mail::author_from(*parsed);
-        dkim::VerifyOptions vo;
-        vo.now = opt.now;
-        dkim_results = dkim::verify_message(*parsed, resolver, vo);
-        for (const auto& r : dkim_results) {
-          bool aligned = r.domain == d.name;
-          SelftestCheck c{"dkim-sign-verify", r.selector, r.status == dkim::Status::pass && aligned, {},
-                          ar_line(opt.authserv_id, {authres::dkim_resinfo(r)})};
-          c.detail = "From " + sender.from + " (login " + sender.login + "), d=" + r.domain + " s=" + r.selector +
-                     ": dkim=" + std::string(dkim::to_string(r.status)) + (r.cause == dkim::Cause::none ? "" : " (" + r.reason() + ")") +
-                     (aligned ? "" : ", d= does not match the configured domain");
-          out.checks.push_back(std::move(c));
-        }
-      }
+      dkim_results = sign_and_verify(keys, sender, d.name, resolver, opt, out, author);
     }
 
     // 3. SPF: every configured network passes for the domain's MAIL FROM and for each HELO
@@ -324,6 +406,9 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
                                          : errors,
                           {}});
     report.domains.push_back(std::move(out));
+  }
+  if (const auto* tables = keys->tables()) {
+    for (const auto& domain : tables->named_domains()) check_table_domain(keys, domain, upstream, opt, report);
   }
   return report;
 }

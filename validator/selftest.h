@@ -31,8 +31,16 @@ struct DomainSelftest {
   bool ok() const;
 };
 
+// A domain of the key and signing tables that the selftest could not sign for: the login map
+// lists no owner of the addresses it can guess (login_map.h: a map answers lookups only).
+struct SkippedDomain {
+  std::string domain;
+  std::string reason;
+};
+
 struct SelftestReport {
   std::vector<DomainSelftest> domains;
+  std::vector<SkippedDomain> skipped;  // not failed: nothing was checked
   std::size_t passed() const;
   std::size_t failed() const;
 };
@@ -42,8 +50,10 @@ struct SelftestOptions {
   std::string authserv_id = "selftest";  // in the Authentication-Results lines
 };
 
-// Runs every check for every configured domain. `keys` is the signer's loaded key set (it
-// carries the config). Never throws for DNS trouble: that becomes a failed check.
+// Runs every check for every configured domain; for the domains the key and signing tables
+// name (SigningTables::named_domains), the DKIM checks with a sender the login map lets sign,
+// or a SkippedDomain when it names none the selftest can find. `keys` is the signer's loaded
+// key set (it carries the config). Never throws for DNS trouble: that becomes a failed check.
 SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Resolver& resolver,
                             const SelftestOptions& options);
 

@@ -27,7 +27,7 @@ po::options_description selftest_options() {
       ("now", po::value<long long>()->value_name("SECONDS"),
        "the time of the synthetic signatures, in seconds since the Epoch (default: now)")
       ("json", "print one JSON object {domains: [{domain, ok, checks: [{id, subject, ok, detail, "
-               "authentication_results}]}], passed, failed} instead of the checklist");
+               "authentication_results}]}], skipped: [{domain, reason}], passed, failed} instead of the checklist");
   d.add(cli::resolver_options());
   return d;
 }
@@ -69,6 +69,8 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
       }
       j["domains"].push_back(std::move(dj));
     }
+    j["skipped"] = nlohmann::ordered_json::array();
+    for (const auto& sk : report.skipped) j["skipped"].push_back({{"domain", sk.domain}, {"reason", sk.reason}});
     j["passed"] = report.passed();
     j["failed"] = report.failed();
     out << j.dump(2) << "\n";
@@ -81,7 +83,10 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
         if (!c.authentication_results.empty()) out << "        " << c.authentication_results << "\n";
       }
     }
-    out << "\n" << report.passed() << " passed, " << report.failed() << " failed\n";
+    for (const auto& sk : report.skipped) out << "\n" << sk.domain << "  [skipped]\n  SKIP  " << sk.reason << "\n";
+    out << "\n" << report.passed() << " passed, " << report.failed() << " failed";
+    if (!report.skipped.empty()) out << ", " << report.skipped.size() << " domains skipped";
+    out << "\n";
   }
   for (const auto& f : loaded.findings) err << f.str() << "\n";  // warnings only at this point
   return report.failed() == 0 ? kExitPass : kExitNotPass;

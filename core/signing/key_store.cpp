@@ -16,6 +16,7 @@
 
 #include "core/common/file.h"
 #include "core/mail/message.h"
+#include "core/tables/postfix_tables.h"
 
 namespace dnsauth::signing {
 
@@ -27,6 +28,12 @@ struct KeySetBuilder {
     ks.domains_ = std::move(d);
     ks.key_count_ = keys;
     ks.loaded_at_ = std::chrono::system_clock::now();
+  }
+  static void set_tables(KeySet& ks, std::shared_ptr<const SigningTables> tables, std::vector<dkim::SignerSpec> specs,
+                         std::shared_ptr<const LoginMap> login_map) {
+    ks.tables_ = std::move(tables);
+    ks.table_specs_ = std::move(specs);
+    ks.login_map_ = std::move(login_map);
   }
 };
 
@@ -152,8 +159,12 @@ struct Loader {
   void warning(std::string text) { findings.push_back({Finding::Severity::warning, std::move(text)}); }
 
   std::shared_ptr<const dkim::PrivateKey> key(const config::Domain& d, const config::Selector& sel) {
-    const std::string path = sel.key_path.string();
-    std::string who = "selector " + sel.name + " of " + d.name + " (" + where(cfg, sel.line) + ")";
+    return key_file(sel.key_path, "selector " + sel.name + " of " + d.name + " (" + where(cfg, sel.line) + ")");
+  }
+
+  // One key file, read and parsed once however many selectors and table entries name it.
+  std::shared_ptr<const dkim::PrivateKey> key_file(const std::filesystem::path& key_path, const std::string& who) {
+    const std::string path = key_path.string();
     if (auto it = cache.find(path); it != cache.end()) return it->second;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -165,7 +176,7 @@ struct Loader {
       return nullptr;
     }
     std::error_code ec;
-    check_folders(std::filesystem::canonical(sel.key_path, ec).parent_path());
+    check_folders(std::filesystem::canonical(key_path, ec).parent_path());
     // A private key anyone else can read is no longer private; refuse to use it.
     if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH)) {
       error("key file " + path + " for " + who + " is group- or world-accessible (mode " + octal_mode(st.st_mode) +
@@ -177,12 +188,12 @@ struct Loader {
       return nullptr;
     }
     if (check_user_access) {
-      if (std::string why = unreadable_for_user(std::filesystem::canonical(sel.key_path, ec), st); !why.empty()) {
+      if (std::string why = unreadable_for_user(std::filesystem::canonical(key_path, ec), st); !why.empty()) {
         error("key file " + path + " for " + who + ": " + why);
         return nullptr;
       }
     }
-    auto read = read_whole_file(sel.key_path);
+    auto read = read_whole_file(key_path);
     if (!read) {
       error("key file " + path + " for " + who + ": cannot read: " + read.error().detail);
       return nullptr;
@@ -213,6 +224,40 @@ struct Loader {
     }
   }
 };
+
+// The key and signing tables: every KeyTable entry's key (each file once, through the same
+// cache as the selectors), and a domain named both here and in dnsauth.toml refused.
+std::shared_ptr<const SigningTables> load_tables(Loader& loader, const Config& cfg, const dkim::HeaderPolicy& headers,
+                                                 std::vector<dkim::SignerSpec>& specs, std::size_t& keys) {
+  const auto& s = cfg.signer;
+  auto tables = SigningTables::load(s.key_table, s.signing_table, cfg.file().parent_path());
+  if (!tables) {
+    loader.error(cfg.file().string() + ": [signer] " + tables.error().detail);
+    return nullptr;
+  }
+  for (const auto& d : cfg.domains()) {
+    if (auto place = tables->where_named(d.name)) {
+      loader.error("domain " + d.name + " is both a [[domain]] (" + where(cfg, d.line) + ") and in the tables (" +
+                   *place + "); keep it in one place");
+    }
+  }
+  for (const auto& k : tables->keys()) {
+    const std::string who = "KeyTable entry " + k.name + " (" + tables->key_table_name() + ":" + std::to_string(k.line) + ")";
+    dkim::SignerSpec spec;
+    spec.domain = k.domain == "%" ? "" : k.domain;
+    spec.selector = k.selector;
+    spec.key = loader.key_file(k.key_path, who);
+    spec.canon = s.canon;
+    spec.headers = headers;
+    spec.expire_after = s.expire;
+    if (spec.key && spec.key->type() == dkim::KeyType::rsa && spec.key->bits() < 2048) {
+      loader.warning("key file " + k.key_path.string() + ": RSA keys under 2048 bits are weak (RFC 8301 3.2 recommends 2048)");
+    }
+    if (spec.key) ++keys;
+    specs.push_back(std::move(spec));
+  }
+  return std::make_shared<const SigningTables>(std::move(*tables));
+}
 
 }  // namespace
 
@@ -249,7 +294,7 @@ dkim::HeaderPolicy header_policy(const Settings& s) {
   return p;
 }
 
-LoadResult build_key_set(Config cfg_in) {
+LoadResult build_key_set(Config cfg_in, const TableOpener& open_table) {
   LoadResult result;
   auto cfg = std::make_shared<const Config>(std::move(cfg_in));
   Loader loader{*cfg, result.findings, {}, {}, false, {}};
@@ -282,33 +327,69 @@ LoadResult build_key_set(Config cfg_in) {
     }
     domains.push_back(std::move(dk));
   }
+  std::shared_ptr<const SigningTables> tables;
+  std::vector<dkim::SignerSpec> table_specs;
+  if (!s.signing_table.empty()) tables = load_tables(loader, *cfg, headers, table_specs, keys);
+  std::shared_ptr<const LoginMap> login_map;
+  if (!s.login_map.empty()) {
+    auto table = open_table ? open_table(s.login_map, cfg->file().parent_path())
+                            : tables::open_file_table(s.login_map, cfg->file().parent_path());
+    if (!table) {
+      loader.error(cfg->file().string() + ": [signer] login_map: " + table.error().detail);
+    } else {
+      login_map = std::make_shared<const LoginMap>(
+          std::move(*table), LoginMapOptions{s.login_map_local_domains, s.login_map_recipient_delimiter});
+    }
+  }
   // A key set that can sign nothing is refused, so that a config emptied by mistake neither
   // starts a signer nor replaces a working key set on reload, which would leave all mail
   // unsigned with no more than a warning.
-  if (cfg->domains().empty()) {
-    loader.error(cfg->file().string() + ": no [[domain]] is configured; the signer would sign nothing");
-  } else if (std::none_of(cfg->domains().begin(), cfg->domains().end(),
-                          [](const config::Domain& d) { return !d.selectors.empty(); })) {
-    loader.error(cfg->file().string() + ": no [[domain.selector]] is configured; the signer would sign nothing");
+  const bool table_keys = tables && !tables->keys().empty() && tables->signing_entries() > 0;
+  const bool toml_keys = std::any_of(cfg->domains().begin(), cfg->domains().end(),
+                                     [](const config::Domain& d) { return !d.selectors.empty(); });
+  const bool tables_failed = !s.signing_table.empty() && !tables;  // reported already
+  if (!toml_keys && !table_keys && !tables_failed) {
+    if (cfg->domains().empty() && s.signing_table.empty()) {
+      loader.error(cfg->file().string() + ": no [[domain]] is configured; the signer would sign nothing");
+    } else if (s.signing_table.empty()) {
+      loader.error(cfg->file().string() + ": no [[domain.selector]] is configured; the signer would sign nothing");
+    } else {
+      loader.error(cfg->file().string() + ": the key and signing tables are empty and no [[domain.selector]] is "
+                   "configured; the signer would sign nothing");
+    }
   }
   bool failed = std::any_of(result.findings.begin(), result.findings.end(),
                             [](const Finding& f) { return f.severity == Finding::Severity::error; });
   if (!failed) {
     auto ks = KeySetBuilder::make();
     KeySetBuilder::set(*ks, cfg, std::move(domains), keys);
+    KeySetBuilder::set_tables(*ks, std::move(tables), std::move(table_specs), std::move(login_map));
     result.keys = std::move(ks);
   }
   return result;
 }
 
-LoadResult load_key_set(const std::filesystem::path& config_file) {
+LoadResult load_key_set(const std::filesystem::path& config_file, const TableOpener& open_table) {
   auto cfg = load_config(config_file);
   if (!cfg) {
     LoadResult r;
     r.findings.push_back({Finding::Severity::error, cfg.error().detail});
     return r;
   }
-  return build_key_set(std::move(*cfg));
+  return build_key_set(std::move(*cfg), open_table);
+}
+
+std::string KeySet::summary() const {
+  std::string out = std::to_string(config_->domains().size()) + " domains, " + std::to_string(key_count_) + " keys";
+  if (tables_) {
+    out += "; key table " + tables_->key_table_name() + ": " + std::to_string(tables_->keys().size()) +
+           " entries, signing table " + tables_->signing_table_name() + ": " +
+           std::to_string(tables_->signing_entries()) + " entries";
+  }
+  if (login_map_) {
+    out += "; login map " + login_map_->table().name() + ": " + std::to_string(login_map_->table().size()) + " entries";
+  }
+  return out;
 }
 
 const KeySet::DomainKeys* KeySet::domain(std::string_view name) const {
@@ -327,8 +408,8 @@ void KeyStore::install(std::shared_ptr<const KeySet> keys) {
   current_ = std::move(keys);
 }
 
-LoadResult KeyStore::reload(const std::filesystem::path& config_file) {
-  LoadResult r = load_key_set(config_file);
+LoadResult KeyStore::reload(const std::filesystem::path& config_file, const TableOpener& open_table) {
+  LoadResult r = load_key_set(config_file, open_table);
   if (r.ok()) install(r.keys);
   return r;
 }

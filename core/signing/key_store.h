@@ -6,13 +6,18 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/dkim/signer.h"
+#include "core/signing/login_map.h"
+#include "core/signing/policy.h"
 #include "core/signing/settings.h"
+#include "core/signing/signing_table.h"
+#include "core/tables/lookup_table.h"
 
 namespace dnsauth::signing {
 
@@ -39,11 +44,25 @@ class KeySet {
   const DomainKeys* domain(std::string_view name) const;
   std::size_t key_count() const noexcept { return key_count_; }
   std::chrono::system_clock::time_point loaded_at() const noexcept { return loaded_at_; }
+  // The key and signing tables and the login map, for signing::decide.
+  Lookups lookups() const noexcept { return {tables_.get(), login_map_.get()}; }
+  // The signer spec of SigningTables::keys()[i], d= empty when the KeyTable says "%" (the
+  // session sets it per message).
+  const dkim::SignerSpec& table_spec(std::size_t i) const { return table_specs_.at(i); }
+  const SigningTables* tables() const noexcept { return tables_.get(); }
+  const LoginMap* login_map() const noexcept { return login_map_.get(); }
+  // "2 domains, 4 keys", then "; key table FILE: N entries, signing table FILE: N entries" and
+  // "; login map TYPE:PATH: N entries" when configured: what --check-config and the reload log
+  // line report.
+  std::string summary() const;
 
  private:
   friend struct KeySetBuilder;
   std::shared_ptr<const Config> config_;
   std::vector<DomainKeys> domains_;
+  std::shared_ptr<const SigningTables> tables_;
+  std::vector<dkim::SignerSpec> table_specs_;
+  std::shared_ptr<const LoginMap> login_map_;
   std::size_t key_count_ = 0;
   std::chrono::system_clock::time_point loaded_at_;
 };
@@ -58,12 +77,20 @@ struct LoadResult {
 // The header policy and signature options the config asks for (headers, oversign, canon, x=).
 dkim::HeaderPolicy header_policy(const Settings& s);
 
-// Reads the config file, then checks and loads every key. Never throws; a config that does not
-// parse is one error finding with its file:line. A config without any [[domain]], or without
-// any [[domain.selector]] in all its domains, is an error: such a key set signs nothing.
-LoadResult load_key_set(const std::filesystem::path& config_file);
+// Opens [signer] login_map. The default opens the tables core reads from files
+// (tables::open_file_table); a program may pass one that also knows tables served over the
+// network, which core does not ask.
+using TableOpener = std::function<Result<std::shared_ptr<const tables::LookupTable>>(
+    std::string_view spec, const std::filesystem::path& base_dir)>;
+
+// Reads the config file, then checks and loads every key, the key and signing tables and the
+// login map. Never throws; a config that does not parse is one error finding with its
+// file:line. A config without any [[domain]] or signing_table, or without any
+// [[domain.selector]] in all its domains and no signing_table, is an error: such a key set signs
+// nothing. A domain both in dnsauth.toml and in the tables is an error naming both places.
+LoadResult load_key_set(const std::filesystem::path& config_file, const TableOpener& open_table = {});
 // The same for an already parsed config (tests, --check-config after parse).
-LoadResult build_key_set(Config cfg);
+LoadResult build_key_set(Config cfg, const TableOpener& open_table = {});
 
 // The current KeySet, swapped atomically on reload.
 class KeyStore {
@@ -72,7 +99,7 @@ class KeyStore {
   std::shared_ptr<const KeySet> current() const;
   // Loads `config_file` again. On success the new set replaces the old one; on failure the old
   // one stays and the findings say why. Warnings are returned either way.
-  LoadResult reload(const std::filesystem::path& config_file);
+  LoadResult reload(const std::filesystem::path& config_file, const TableOpener& open_table = {});
   void install(std::shared_ptr<const KeySet> keys);
 
  private:

@@ -80,6 +80,7 @@ std::string_view to_string(Reason r) noexcept {
     case Reason::no_selectors: return "no_selectors";
     case Reason::not_allowed: return "not_allowed";
     case Reason::already_signed: return "already_signed";
+    case Reason::lookup_failed: return "lookup_failed";
   }
   return "?";
 }
@@ -120,6 +121,8 @@ const config::Domain* covering_domain(const Config& cfg, std::string_view from_d
 bool login_may_use(const DomainPolicy& policy, const Login& login, const mail::Mailbox& from) {
   if (login.malformed) return false;
   switch (policy.auth) {
+    case AuthMode::login_map:
+      return false;  // needs the map: decide() asks it
     case AuthMode::address:
       // Local part exact (only the receiving host may interpret its case), domain not.
       return !login.domain.empty() && login.local == from.local_part &&
@@ -149,11 +152,12 @@ std::vector<ExistingSignature> existing_signatures(const std::vector<mail::Heade
 std::vector<std::string> signed_before(const Decision& d, const std::vector<ExistingSignature>& existing) {
   std::vector<std::string> out;
   if (d.action != Action::sign) return out;
-  for (const auto& sel : d.selectors) {
+  for (std::size_t i = 0; i < d.selectors.size(); ++i) {
+    const std::string& domain = i < d.table.size() ? d.table[i].domain : d.signing_domain;
     bool named = std::any_of(existing.begin(), existing.end(), [&](const ExistingSignature& e) {
-      return mail::iequals(e.domain, d.signing_domain) && mail::iequals(e.selector, sel);
+      return mail::iequals(e.domain, domain) && mail::iequals(e.selector, d.selectors[i]);
     });
-    if (named) out.push_back(sel);
+    if (named) out.push_back(d.selectors[i]);
   }
   return out;
 }
@@ -162,14 +166,19 @@ void drop_verified(Decision& d, const std::vector<std::string>& verified) {
   if (d.action != Action::sign || verified.empty()) return;
   std::string already;
   std::vector<std::string> left;
-  for (auto& sel : d.selectors) {
+  std::vector<SigningTables::Match> table_left;
+  for (std::size_t i = 0; i < d.selectors.size(); ++i) {
+    auto& sel = d.selectors[i];
     if (std::find(verified.begin(), verified.end(), sel) != verified.end()) {
       already += (already.empty() ? "" : ",") + sel;
     } else {
       left.push_back(std::move(sel));
+      if (i < d.table.size()) table_left.push_back(std::move(d.table[i]));
     }
   }
   d.selectors = std::move(left);
+  d.table = std::move(table_left);
+  if (!d.table.empty()) d.signing_domain = d.table.front().domain;
   if (already.empty()) return;
   const std::string what = "already signed with d=" + d.signing_domain + " s=" + already + " (verified)";
   if (d.selectors.empty()) {
@@ -181,7 +190,44 @@ void drop_verified(Decision& d, const std::vector<std::string>& verified) {
   }
 }
 
+namespace {
+
+Action mismatch_action(const Config& cfg) {
+  return cfg.signer.on_mismatch == OnMismatch::reject ? Action::reject : Action::skip;
+}
+
+// A From address no [[domain]] covers: the signing table says which keys sign it, the login map
+// whether the login owns it.
+Decision decide_from_tables(const Config& cfg, const Lookups& lookups, std::string_view login,
+                            const mail::Mailbox& from) {
+  auto matches = lookups.tables->match(from.local_part, from.domain, cfg.signer.multiple_signatures);
+  if (!matches) return make(Action::skip, Reason::lookup_failed, matches.error().detail);
+  if (matches->empty()) {
+    return make(Action::skip, Reason::domain_not_configured,
+                "From " + from.address() + " is neither in a [[domain]] nor in the signing table");
+  }
+  const std::string how = " (login map " + lookups.login_map->table().name() + ", signing table " +
+                          lookups.tables->signing_table_name() + ":" + std::to_string(matches->front().line) + ")";
+  auto owns = lookups.login_map->owns(login, from);
+  if (!owns) return make(Action::skip, Reason::lookup_failed, owns.error().detail);
+  if (!*owns) {
+    return make(mismatch_action(cfg), Reason::not_allowed,
+                "login " + std::string(login) + " may not send as " + from.address() + how);
+  }
+  Decision d = make(Action::sign, Reason::allowed, "login " + std::string(login) + " may send as " + from.address() + how);
+  for (const auto& m : *matches) d.selectors.push_back(m.selector);
+  d.signing_domain = matches->front().domain;
+  d.table = std::move(*matches);
+  return d;
+}
+
+}  // namespace
+
 Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author) {
+  return decide(cfg, Lookups{}, login, author);
+}
+
+Decision decide(const Config& cfg, const Lookups& lookups, std::string_view login, const mail::AuthorDomain& author) {
   if (login.empty()) return make(Action::skip, Reason::unauthenticated, "the SMTP session did not authenticate");
   switch (author.count) {
     case mail::FromCount::none:
@@ -196,24 +242,41 @@ Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDom
   const mail::Mailbox& from = author.mailboxes.front();
   const config::Domain* domain = covering_domain(cfg, from.domain);
   Decision d;
-  if (!domain) {
+  if (!domain && lookups.tables && lookups.login_map) {
+    d = decide_from_tables(cfg, lookups, login, from);
+  } else if (!domain) {
     d = make(Action::skip, Reason::domain_not_configured, "From domain " + from.domain + " is not a signing domain");
   } else if (domain->selectors.empty()) {
     d = make(Action::skip, Reason::no_selectors, "domain " + domain->name + " has no selectors");
+    d.signing_domain = domain->name;
   } else {
     const DomainPolicy& policy = cfg.policy(*domain);
     const std::string how = " (auth = " + std::string(to_string(policy.auth)) + " for " + domain->name + ")";
-    if (!login_may_use(policy, parse_login(login), from)) {
-      Action a = cfg.signer.on_mismatch == OnMismatch::reject ? Action::reject : Action::skip;
-      d = make(a, Reason::not_allowed, "login " + std::string(login) + " may not send as " + from.address() + how);
+    bool may = false;
+    if (policy.auth == AuthMode::login_map) {
+      Result<bool> owns = lookups.login_map ? lookups.login_map->owns(login, from)
+                                            : make_error(Errc::invalid_argument, "no login_map is loaded");
+      if (!owns) {
+        d = make(Action::skip, Reason::lookup_failed, owns.error().detail);
+        d.from_domain = from.domain;
+        d.from_address = from.address();
+        d.signing_domain = domain->name;
+        return d;
+      }
+      may = *owns;
+    } else {
+      may = login_may_use(policy, parse_login(login), from);
+    }
+    if (!may) {
+      d = make(mismatch_action(cfg), Reason::not_allowed, "login " + std::string(login) + " may not send as " + from.address() + how);
     } else {
       d = make(Action::sign, Reason::allowed, "login " + std::string(login) + " may send as " + from.address() + how);
       for (const auto& sel : domain->selectors) d.selectors.push_back(sel.name);
     }
+    d.signing_domain = domain->name;
   }
   d.from_domain = from.domain;
   d.from_address = from.address();
-  if (domain) d.signing_domain = domain->name;
   return d;
 }
 

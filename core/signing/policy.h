@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "core/mail/address.h"
+#include "core/signing/login_map.h"
 #include "core/signing/settings.h"
+#include "core/signing/signing_table.h"
 
 namespace dnsauth::signing {
 
@@ -29,11 +31,13 @@ enum class Reason {
   no_selectors,           // the domain is configured without any [[domain.selector]]
   not_allowed,            // the login may not use that From (skip, or reject with on_mismatch)
   already_signed,         // every selector's own earlier signature on the message verified
+  lookup_failed,          // the login map or signing table could not answer: on_error decides
 };
 inline constexpr Reason kAllReasons[] = {
     Reason::allowed,       Reason::unauthenticated,       Reason::no_from,
     Reason::several_from,  Reason::malformed_from,        Reason::domain_not_configured,
-    Reason::no_selectors,  Reason::not_allowed,           Reason::already_signed};
+    Reason::no_selectors,  Reason::not_allowed,           Reason::already_signed,
+    Reason::lookup_failed};
 
 std::string_view to_string(Action a) noexcept;
 std::string_view to_string(Reason r) noexcept;
@@ -45,6 +49,9 @@ struct Decision {
   std::string from_address;    // the From address when there is exactly one author
   std::string signing_domain;  // d=: the configured domain that covers from_domain
   std::vector<std::string> selectors;  // sign: the selectors to sign with, in config order
+  // sign from the signing table: one entry per signature, in table order (selectors[i] is
+  // table[i].selector; signing_domain the first d=). Empty for a [[domain]].
+  std::vector<SigningTables::Match> table;
   std::string detail;          // one sentence for logs and the 550 text ("login ... may not ...")
 };
 
@@ -71,9 +78,21 @@ const config::Domain* covering_domain(const Config& cfg, std::string_view from_d
 // "*@*.domain" (any address at a subdomain).
 bool login_may_use(const DomainPolicy& policy, const Login& login, const mail::Mailbox& from);
 
+// The tables a decision may consult besides dnsauth.toml; null when not configured.
+struct Lookups {
+  const SigningTables* tables = nullptr;
+  const LoginMap* login_map = nullptr;
+};
+
 // The whole decision: login (empty when the session did not authenticate) and the message's
-// author. A sign decision names every selector of the domain; signatures the message already
-// carries are weighed later (below), once they are verified.
+// author. A From domain covered by a [[domain]] is decided by that domain's auth mode and signs
+// with every selector of it; any other is looked up in the signing table ([signer]
+// multiple_signatures: every match), and the login must own the From address in the login map
+// (auth = "login-map" semantics). Signatures the message already carries are weighed later
+// (below), once they are verified. A table that cannot answer gives skip / lookup_failed, which
+// the session turns into an internal error (on_error), never a guess.
+Decision decide(const Config& cfg, const Lookups& lookups, std::string_view login, const mail::AuthorDomain& author);
+// The same without tables (a configuration of [[domain]] entries only).
 Decision decide(const Config& cfg, std::string_view login, const mail::AuthorDomain& author);
 
 // Already signed. A message may pass the signer twice (a content filter that re-injects it, a
@@ -91,7 +110,8 @@ struct ExistingSignature {
 // The DKIM-Signature fields among `headers` that parse, in order.
 std::vector<ExistingSignature> existing_signatures(const std::vector<mail::HeaderField>& headers);
 // The selectors of a sign decision that a signature in `existing` names (d= the signing domain,
-// s= the selector, both case-insensitive), in the decision's order; none for other decisions.
+// or for a table decision that entry's d=; s= the selector; both case-insensitive), in the
+// decision's order; none for other decisions.
 std::vector<std::string> signed_before(const Decision& d, const std::vector<ExistingSignature>& existing);
 // Leaves the selectors in `verified` (their earlier signature verified against their own key)
 // out of a sign decision; when that leaves none, the decision becomes skip / already_signed.

@@ -71,7 +71,11 @@ struct SigningSession::State final : mail::MessageSink {
     for (const auto* list : {&headers, &from_past_limit})
       for (const auto& f : *list)
         if (f.is("From")) froms.push_back(&f);
-    decision = decide(keys->config(), login, mail::author_from(froms));
+    decision = decide(keys->config(), keys->lookups(), login, mail::author_from(froms));
+    if (decision.reason == Reason::lookup_failed) {
+      error = Error{Errc::io, decision.detail};  // on_error decides, not a guess
+      return;
+    }
     if (forged_overflow) {
       error = Error{Errc::limit, "more forged Authentication-Results fields than header fields allowed"};
       return;
@@ -83,16 +87,25 @@ struct SigningSession::State final : mail::MessageSink {
                                      std::to_string(limit_value(*limit)) + "); not signed"};
       return;
     }
-    const KeySet::DomainKeys* dk = keys->domain(decision.signing_domain);
     std::vector<dkim::SignerSpec> specs;
-    if (dk)
+    if (!decision.table.empty()) {
+      // The signing table's entries: the KeyTable's key, d= resolved for this author ("%").
+      for (const auto& m : decision.table) {
+        dkim::SignerSpec spec = keys->table_spec(m.key);
+        spec.domain = m.domain;
+        if (!m.identity.empty()) spec.identity = m.identity;
+        if (spec.key) specs.push_back(std::move(spec));
+      }
+    } else if (const KeySet::DomainKeys* dk = keys->domain(decision.signing_domain)) {
       for (const auto& spec : dk->specs)
         if (std::find(decision.selectors.begin(), decision.selectors.end(), spec.selector) != decision.selectors.end())
           specs.push_back(spec);
+    }
     if (specs.size() != decision.selectors.size()) {
       error = Error{Errc::key, "no usable key for domain " + decision.signing_domain};
       return;
     }
+    const std::vector<dkim::SignerSpec> own = specs;
     for (const auto& spec : specs) signing.push_back(spec.selector);
     auto created = dkim::Signer::create(std::move(specs));
     if (!created) {
@@ -101,7 +114,7 @@ struct SigningSession::State final : mail::MessageSink {
     }
     signer = std::make_unique<dkim::Signer>(std::move(*created));
     for (const auto& h : headers) signer->header(h);
-    verify_earlier_signatures(*dk);
+    verify_earlier_signatures(own);
     headers.clear();
     headers.shrink_to_fit();
   }
@@ -114,11 +127,11 @@ struct SigningSession::State final : mail::MessageSink {
   // The selectors whose d= and s= a DKIM-Signature of the message names get a Verifier that
   // knows their own public keys only (no DNS: the keys are ours), over the same header fields
   // and body as the signer. A field that merely names them is not enough (policy.h).
-  void verify_earlier_signatures(const KeySet::DomainKeys& dk) {
+  void verify_earlier_signatures(const std::vector<dkim::SignerSpec>& specs) {
     candidates = signed_before(decision, existing_signatures(headers));
     if (candidates.empty()) return;
     own_keys = std::make_unique<dns::MemoryResolver>();
-    for (const auto& spec : dk.specs) {
+    for (const auto& spec : specs) {
       if (std::find(candidates.begin(), candidates.end(), spec.selector) == candidates.end()) continue;
       records::DkimKeySpec record;
       record.key_type = spec.key->type();
@@ -132,14 +145,23 @@ struct SigningSession::State final : mail::MessageSink {
     verifier->end_of_headers();
   }
 
+  // d= of one of the decision's selectors.
+  const std::string& domain_of(const std::string& selector) const {
+    for (std::size_t i = 0; i < decision.table.size(); ++i)
+      if (decision.selectors[i] == selector) return decision.table[i].domain;
+    return decision.signing_domain;
+  }
+
   // The candidates whose earlier signature verified.
   std::vector<std::string> verified() {
     std::vector<std::string> out;
     if (!verifier) return out;
     for (const auto& r : verifier->finish()) {
-      if (r.status != dkim::Status::pass || !mail::iequals(r.domain, decision.signing_domain)) continue;
+      if (r.status != dkim::Status::pass) continue;
       for (const auto& c : candidates)
-        if (mail::iequals(r.selector, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+        if (mail::iequals(r.selector, c) && mail::iequals(r.domain, domain_of(c)) &&
+            std::find(out.begin(), out.end(), c) == out.end())
+          out.push_back(c);
     }
     verifier.reset();
     own_keys.reset();

@@ -43,7 +43,9 @@ Settings read_settings(const Reader& r, const toml::table& t) {
   r.only_keys(t, "[signer]", {"socket", "user", "on_error", "on_mismatch", "key_dir", "canonicalization",
                                "headers", "oversign", "expire", "authserv_id", "log", "stats_listen",
                                "max_header_field_bytes", "max_header_fields", "max_header_bytes",
-                               "timeout", "max_connections", "stop_grace"});
+                               "timeout", "max_connections", "stop_grace", "key_table", "signing_table",
+                               "multiple_signatures", "login_map", "login_map_local_domains",
+                               "login_map_recipient_delimiter"});
   Settings s;
   s.socket = r.opt_string(t, "socket").value_or(s.socket);
   if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
@@ -117,6 +119,41 @@ Settings read_settings(const Reader& r, const toml::table& t) {
     if (*v < 0 || *v > 60) r.fail(t.get("stop_grace"), "'stop_grace' must be 0 to 60 seconds");
     s.stop_grace = *v;
   }
+  s.key_table = r.opt_string(t, "key_table").value_or("");
+  s.signing_table = r.opt_string(t, "signing_table").value_or("");
+  s.multiple_signatures = r.opt_bool(t, "multiple_signatures").value_or(false);
+  if (s.key_table.empty() != s.signing_table.empty()) {
+    const char* given = s.key_table.empty() ? "signing_table" : "key_table";
+    r.fail(t.get(given), "'key_table' and 'signing_table' go together (OpenDKIM's KeyTable and SigningTable)");
+  }
+  if (t.get("multiple_signatures") && s.signing_table.empty()) {
+    r.fail(t.get("multiple_signatures"), "'multiple_signatures' applies to a 'signing_table' only");
+  }
+  s.login_map = r.opt_string(t, "login_map").value_or("");
+  if (!s.login_map.empty() && !s.login_map.starts_with("texthash:") && !s.login_map.starts_with("cdb:")) {
+    r.fail(t.get("login_map"), "'login_map' must be \"texthash:PATH\" or \"cdb:PATH\"");
+  }
+  if (s.login_map == "texthash:" || s.login_map == "cdb:") r.fail(t.get("login_map"), "'login_map' names no file");
+  if (!s.signing_table.empty() && s.login_map.empty()) {
+    r.fail(t.get("signing_table"), "a 'signing_table' needs a 'login_map': who may send as the table's domains");
+  }
+  for (const auto& d : r.opt_strings(t, "login_map_local_domains").value_or(std::vector<std::string>{})) {
+    if (!dns::is_domain_name(d, dns::NameSyntax::host)) {
+      r.fail(t.get("login_map_local_domains"), "'login_map_local_domains': '" + d + "' is not a domain name");
+    }
+    s.login_map_local_domains.push_back(mail::to_lower(d));
+  }
+  s.login_map_recipient_delimiter = r.opt_string(t, "login_map_recipient_delimiter").value_or("");
+  for (char c : s.login_map_recipient_delimiter) {
+    if (c == '@' || c == ' ' || c == '\t' || c == '"' || static_cast<unsigned char>(c) < 32) {
+      r.fail(t.get("login_map_recipient_delimiter"), "'login_map_recipient_delimiter' holds a character "
+                                                     "that cannot separate a localpart extension");
+    }
+  }
+  if ((t.get("login_map_local_domains") || t.get("login_map_recipient_delimiter")) && s.login_map.empty()) {
+    r.fail(t.get("login_map_local_domains") ? t.get("login_map_local_domains") : t.get("login_map_recipient_delimiter"),
+           "'login_map_local_domains' and 'login_map_recipient_delimiter' apply to a 'login_map' only");
+  }
   return s;
 }
 
@@ -144,13 +181,17 @@ bool valid_allow_target(std::string_view t, std::string_view configured) {
   return dns::is_at_or_below(domain, configured);
 }
 
-DomainPolicy read_policy(const Reader& r, const toml::table& t, const std::string& name) {
+DomainPolicy read_policy(const Reader& r, const toml::table& t, const std::string& name, const Settings& s) {
   DomainPolicy p;
   std::string auth = r.opt_string(t, "auth").value_or("domain");
   if (auth == "address") p.auth = AuthMode::address;
   else if (auth == "domain") p.auth = AuthMode::domain;
   else if (auth == "map") p.auth = AuthMode::map;
-  else r.fail(t.get("auth"), "'auth' must be \"address\", \"domain\" or \"map\"");
+  else if (auth == "login-map") p.auth = AuthMode::login_map;
+  else r.fail(t.get("auth"), "'auth' must be \"address\", \"domain\", \"map\" or \"login-map\"");
+  if (p.auth == AuthMode::login_map && s.login_map.empty()) {
+    r.fail(t.get("auth"), "domain " + name + " has auth = \"login-map\" but [signer] has no 'login_map'");
+  }
   const toml::node* allow = t.get("allow");
   if (!allow) {
     if (p.auth == AuthMode::map) r.fail(&t, "domain " + name + " has auth = \"map\" but no 'allow' table");
@@ -187,6 +228,7 @@ std::string_view to_string(AuthMode m) noexcept {
     case AuthMode::address: return "address";
     case AuthMode::domain: return "domain";
     case AuthMode::map: return "map";
+    case AuthMode::login_map: return "login-map";
   }
   return "?";
 }
@@ -215,7 +257,7 @@ Result<Config> read_config(config::Config deployment) {
     if (const toml::table* t = doc.signer_table()) c.signer = read_settings(doc.reader(), *t);
     const auto& tables = doc.domain_tables();
     for (std::size_t i = 0; i < deployment.domains.size(); ++i)
-      c.policies.push_back(read_policy(doc.reader(), *tables.at(i), deployment.domains[i].name));
+      c.policies.push_back(read_policy(doc.reader(), *tables.at(i), deployment.domains[i].name, c.signer));
     c.deployment = std::move(deployment);
     return c;
   } catch (const config::ConfigError& e) {

@@ -26,6 +26,8 @@ enum class AuthMode {
   address,  // the login equals the From address (local part exact, domain case-insensitive)
   domain,   // the login's domain equals the From domain
   map,      // `allow` lists, per login or login pattern, the addresses and domains it may use
+  login_map,  // [signer] login_map lists the logins that own the From address (Postfix's
+              // smtpd_sender_login_maps; login_map.h)
 };
 enum class OnError { tempfail, accept };
 enum class OnMismatch { accept, reject };
@@ -60,6 +62,18 @@ struct Settings {
   // On SIGTERM, the seconds the messages already in flight get to finish; new ones are answered
   // with a temporary failure meanwhile, and those left at the end are abandoned (the MTA retries).
   std::int64_t stop_grace = 5;
+  // OpenDKIM's KeyTable (PATH or file:PATH) and SigningTable (file:PATH or refile:PATH): domains
+  // signed beside the [[domain]] entries (signing_table.h); both or neither. With
+  // multiple_signatures (OpenDKIM's MultipleSignatures), every matching SigningTable entry signs.
+  std::string key_table;
+  std::string signing_table;
+  bool multiple_signatures = false;
+  // Postfix's smtpd_sender_login_maps as "TYPE:PATH" (texthash:, cdb:), for the domains with
+  // auth = "login-map" and every table domain; with the Postfix parameters its keys depend on
+  // (login_map.h LoginMapOptions).
+  std::string login_map;
+  std::vector<std::string> login_map_local_domains;
+  std::string login_map_recipient_delimiter;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of

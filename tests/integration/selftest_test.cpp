@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "core/dkim/crypto.h"
+#include "support/dkim_fixtures.h"
 #include "support/nsd_fixture.h"
 #include "support/process.h"
 #include "support/test_support.h"
@@ -213,6 +214,92 @@ TEST_F(Selftest, ADomainOutsideTheZonesGivenFailsItsLintWithTheLintersRule) {
   EXPECT_NE((*lint)["detail"].get<std::string>().find("dns-domain-not-found: example.net does not exist"), std::string::npos)
       << (*lint)["detail"];
   EXPECT_TRUE((*find_check(j, "example.com", "lint"))["ok"].get<bool>()) << r.out;
+}
+
+// auth = "login-map": the login map cannot be listed, so the selftest asks it about the
+// addresses it can guess and signs as the first owner it lists; with none, it says which
+// addresses it asked.
+TEST_F(Selftest, LoginMapDomainSignsAsAnOwnerTheMapLists) {
+  std::string toml = dnsauth::test::read_file(config());
+  toml = std::regex_replace(toml, std::regex("auth = \"address\""), "auth = \"login-map\"");
+  toml = std::regex_replace(toml, std::regex("\\[signer\\]\n"), "[signer]\nlogin_map = \"texthash:sender_login\"\n");
+  std::ofstream(config(), std::ios::trunc) << toml;
+  std::ofstream(dir_ / "sender_login") << "postmaster@example.net   admin, root\n";
+  auto r = selftest({"--json"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  const nlohmann::json* c = find_check(j, "example.net", "dkim-sign-verify", "s2026e");
+  ASSERT_NE(c, nullptr) << r.out;
+  EXPECT_TRUE((*c)["ok"].get<bool>()) << (*c)["detail"];
+  EXPECT_NE((*c)["detail"].get<std::string>().find("From postmaster@example.net (login admin)"), std::string::npos)
+      << (*c)["detail"];
+
+  std::ofstream(dir_ / "sender_login", std::ios::trunc) << "alice@example.net alice\n";
+  r = selftest({"--json"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  j = nlohmann::json::parse(r.out);
+  c = find_check(j, "example.net", "dkim-sign-verify");
+  ASSERT_NE(c, nullptr) << r.out;
+  EXPECT_FALSE((*c)["ok"].get<bool>());
+  EXPECT_NE((*c)["detail"].get<std::string>().find(
+                "lists no owner for selftest@example.net, postmaster@example.net (nor @example.net)"),
+            std::string::npos)
+      << (*c)["detail"];
+}
+
+// The domains of the key and signing tables: checked with a sender the login map lets send,
+// or skipped with the reason when it lists none of the addresses the selftest can ask about.
+TEST_F(Selftest, TableDomainsAreCheckedWithALoginMapOwnerOrSkipped) {
+  std::ofstream(dir_ / "key.table") << "hosted hosted.example:s2026e:./keys/example.net.s2026e.pem\n"
+                                       "other  other.example:s2026e:./keys/example.net.s2026e.pem\n";
+  std::ofstream(dir_ / "signing.table") << "*@hosted.example hosted\n*@other.example other\n";
+  // The signing table names info@hosted.example: one of the addresses asked about.
+  std::ofstream(dir_ / "signing.table", std::ios::app) << "info@hosted.example hosted\n";
+  std::ofstream(dir_ / "sender_login") << "info@hosted.example customer1\nalice@other.example alice\n";
+  std::string toml = dnsauth::test::read_file(config());
+  toml = std::regex_replace(toml, std::regex("\\[signer\\]\n"),
+                            "[signer]\nkey_table = \"key.table\"\nsigning_table = \"refile:signing.table\"\n"
+                            "login_map = \"texthash:sender_login\"\n");
+  std::ofstream(config(), std::ios::trunc) << toml;
+  // The customer's key record, the same key as example.net's s2026e.
+  std::string zone_text = dnsauth::test::read_file(zone("example.net")), record;
+  std::istringstream in(zone_text);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("s2026e._domainkey.example.net.")) record = line;
+  ASSERT_FALSE(record.empty()) << zone_text;
+  std::ofstream(dir_ / "hosted.zone") << std::regex_replace(record, std::regex("example\\.net\\."), "hosted.example.") << "\n";
+
+  auto r = selftest({"--json", "--zone", (dir_ / "hosted.zone").string()});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const std::string id : {"dkim-key", "dkim-sign-verify"}) {
+    const nlohmann::json* c = find_check(j, "hosted.example", id, "s2026e");
+    ASSERT_NE(c, nullptr) << id << r.out;
+    EXPECT_TRUE((*c)["ok"].get<bool>()) << (*c)["detail"];
+  }
+  EXPECT_NE((*find_check(j, "hosted.example", "dkim-sign-verify"))["detail"].get<std::string>().find(
+                "From info@hosted.example (login customer1), d=hosted.example s=s2026e: dkim=pass"),
+            std::string::npos);
+  ASSERT_EQ(j["skipped"].size(), 1u) << r.out;
+  EXPECT_EQ(j["skipped"][0]["domain"], "other.example");
+  EXPECT_NE(j["skipped"][0]["reason"].get<std::string>().find(
+                "lists no owner for selftest@other.example, postmaster@other.example (nor @other.example)"),
+            std::string::npos)
+      << j["skipped"][0]["reason"];
+
+  // The checklist names the skipped domain too; a wrong key for the customer fails.
+  auto text = selftest({"--zone", (dir_ / "hosted.zone").string()});
+  EXPECT_NE(text.out.find("other.example  [skipped]\n  SKIP  the login map"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1 domains skipped"), std::string::npos) << text.out;
+  std::ofstream(dir_ / "hosted.zone", std::ios::trunc)
+      << "s2026e._domainkey.hosted.example. 3600 IN TXT \""
+      << dnsauth::test::key_record_for(*dnsauth::dkim::PrivateKey::generate_ed25519()) << "\"\n";
+  auto wrong = selftest({"--json", "--zone", (dir_ / "hosted.zone").string()});
+  EXPECT_EQ(wrong.status, 1) << wrong.out;
+  j = nlohmann::json::parse(wrong.out);
+  const nlohmann::json* key = find_check(j, "hosted.example", "dkim-key", "s2026e");
+  ASSERT_NE(key, nullptr);
+  EXPECT_NE((*key)["detail"].get<std::string>().find("publishes a different key"), std::string::npos) << (*key)["detail"];
 }
 
 TEST_F(Selftest, UsageAndInputErrorsExitTwo) {
