@@ -98,7 +98,43 @@ def zone_lines(zonedata):
     return lines
 
 
+def milter_packets():
+    """Milter sessions as Postfix sends them (libmilter/mfdef.h), and broken ones, each with the
+    limit byte of fuzz_milter_packet first."""
+    def pkt(cmd, data=b""):
+        return struct.pack(">I", len(data) + 1) + cmd + data
+    def macros(stage, pairs):
+        return pkt(b"D", stage + b"".join(k + b"\0" + v + b"\0" for k, v in pairs))
+    session = (pkt(b"O", struct.pack(">III", 6, 0x1ff, 0x1fffff))
+               + macros(b"C", [(b"j", b"mx.example.net"), (b"{daemon_name}", b"submission")])
+               + pkt(b"C", b"client.example\0" + b"4" + struct.pack(">H", 25000) + b"192.0.2.7\0")
+               + pkt(b"H", b"client.example\0")
+               + macros(b"M", [(b"{auth_authen}", b"alice@example.com"), (b"i", b"4Ab12")])
+               + pkt(b"M", b"<alice@example.com>\0SIZE=1000\0")
+               + pkt(b"R", b"<bob@example.org>\0")
+               + pkt(b"T") + macros(b"L", [(b"i", b"4Ab12")])
+               + pkt(b"L", b"From\0 Alice <alice@example.com>\0") + pkt(b"L", b"Subject\0 hi\0")
+               + pkt(b"N") + pkt(b"B", b"Hello\r\n") + macros(b"E", []) + pkt(b"E"))
+    for limit in (b"\0", b"\1"):
+        add("milter_packet", limit + session)
+        add("milter_packet", limit + session + pkt(b"A") + pkt(b"Q"))
+    broken = [pkt(b"O", b"\0" * 11), pkt(b"D", b"Mi\0"), pkt(b"D", b"Mi"), pkt(b"C", b"host"),
+              pkt(b"C", b"host\0U"), pkt(b"C", b"host\06\0\x19::1"), pkt(b"H", b"a\0b\0"),
+              pkt(b"L", b"\0value\0"), pkt(b"L", b"name\0value"), pkt(b"B"), pkt(b"N", b"x"),
+              pkt(b"X", b"\0"), pkt(b"K"), b"\0\0\0\0M", struct.pack(">I", 70000) + b"B",
+              struct.pack(">I", 100) + b"B" + b"x" * 10, b"\0\0"]
+    for b in broken:
+        add("milter_packet", b"\0" + pkt(b"O", struct.pack(">III", 6, 0x1ff, 0)) + b)
+    add("milter_packet", b"\1" + pkt(b"B", b"x" * 80))
+
+
 def main():
+    only = set(sys.argv[1:])  # seed only these targets (all when none are named)
+    if only:
+        global add
+        seed = add
+        add = lambda target, data: seed(target, data) if target in only else None
+    milter_packets()
     msgs = messages()
     options = bytes(12)
     for m in msgs:
