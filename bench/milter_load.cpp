@@ -8,7 +8,10 @@
 //
 //   milter_load --milter inet:8891@127.0.0.1 [--messages N] [--concurrency C] [--per-connection K]
 //               [--body-bytes B] [--auth-user USER | --no-auth] [--from ADDR] [--pid PID]
-//               [--warmup W] [--expect-signatures N] [--label NAME] [--json]   (--help: all of them)
+//               [--senders FILE] [--warmup W] [--expect-signatures N] [--label NAME] [--json]
+//               (--help: all of them)
+// --senders FILE takes "LOGIN ADDRESS" lines (the hosted-domain benchmark, scripts/bench-scale.sh):
+// message i is sent by line i modulo their number, as {auth_authen} and the From and MAIL FROM.
 // Exit status: 0 when every message got an answer (and, with --expect-signatures N, N header
 // insertions), 1 otherwise, 2 on usage errors.
 #include <unistd.h>
@@ -48,6 +51,7 @@ struct Options {
   std::size_t body_bytes = 2048;
   std::string auth_user = "alice@example.com";
   std::string from = "alice@example.com";
+  std::string senders_file;
   long pid = 0;
   long warmup = 20;
   int expect_signatures = -1;
@@ -74,6 +78,8 @@ Options parse(int argc, char** argv) {
       ("auth-user", po::value(&o.auth_user)->default_value(o.auth_user), "{auth_authen} sent with MAIL")
       ("no-auth", po::bool_switch(&no_auth), "send no {auth_*} macros (an unauthenticated session)")
       ("from", po::value(&o.from)->default_value(o.from), "the header From address")
+      ("senders", po::value(&o.senders_file),
+       "a file of \"LOGIN ADDRESS\" lines: message i uses line i modulo their number as its login and From")
       ("pid", po::value(&o.pid), "the milter's pid: report its CPU time per message and peak RSS (from /proc)")
       ("warmup", po::value(&o.warmup)->default_value(o.warmup), "messages sent first and not measured")
       ("expect-signatures", po::value(&o.expect_signatures),
@@ -90,6 +96,28 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
+// Who sends message i: --auth-user and --from, or a line of --senders.
+struct Sender {
+  std::string login, from;
+};
+
+std::vector<Sender> read_senders(const Options& o) {
+  if (o.senders_file.empty()) return {{o.auth_user, o.from}};
+  std::ifstream in(o.senders_file);
+  if (!in) usage_error("cannot read --senders " + o.senders_file);
+  std::vector<Sender> senders;
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    std::istringstream fields(line);
+    Sender s;
+    if (!(fields >> s.login >> s.from)) usage_error(o.senders_file + ":" + std::to_string(line_no) + ": not LOGIN ADDRESS");
+    senders.push_back(std::move(s));
+  }
+  if (senders.empty()) usage_error("--senders " + o.senders_file + " has no lines");
+  return senders;
+}
+
 struct Run {
   std::vector<double> latencies;  // seconds per message
   long errors = 0;
@@ -97,8 +125,8 @@ struct Run {
   std::string first_error;
 };
 
-Run run(const Options& o, long messages, const std::vector<std::pair<std::string, std::string>>& base_headers,
-        const std::string& body) {
+Run run(const Options& o, long messages, const std::vector<Sender>& senders,
+        const std::vector<std::pair<std::string, std::string>>& base_headers, const std::string& body) {
   Run r;
   std::mutex m;
   std::atomic<long> next{0};
@@ -117,13 +145,15 @@ Run run(const Options& o, long messages, const std::vector<std::pair<std::string
           mc::Client c(o.milter);
           c.negotiate();
           for (long i = start; i < end; ++i) {
+            const Sender& sender = senders[static_cast<std::size_t>(i) % senders.size()];
             mc::Envelope env;
-            env.auth_authen = o.auth_user;
-            env.mail_from = "<" + o.from + ">";
+            env.auth_authen = sender.login;
+            env.mail_from = "<" + sender.from + ">";
             char qid[32];
             std::snprintf(qid, sizeof qid, "Q%09ld", i);
             env.queue_id = qid;
             auto headers = base_headers;
+            headers.insert(headers.begin(), {"From", " Alice <" + sender.from + ">"});
             headers.push_back({"Message-ID", " <" + std::string(qid) + "@example.com>"});
             auto result = c.send_message(env, headers, body);
             auto t1 = Clock::now();
@@ -153,8 +183,8 @@ Run run(const Options& o, long messages, const std::vector<std::pair<std::string
 
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
+  const std::vector<Sender> senders = read_senders(o);
   std::vector<std::pair<std::string, std::string>> headers = {
-      {"From", " Alice <" + o.from + ">"},
       {"To", " Bob <bob@example.org>"},
       {"Subject", " milter load test"},
       {"Date", " Mon, 23 Nov 2026 10:00:00 +0000"},
@@ -162,10 +192,10 @@ int main(int argc, char** argv) {
       {"Content-Type", " text/plain; charset=us-ascii"}};
   std::string body = make_body(o.body_bytes);
 
-  if (o.warmup > 0) run(o, o.warmup, headers, body);
+  if (o.warmup > 0) run(o, o.warmup, senders, headers, body);
   double cpu0 = o.pid ? cpu_seconds(o.pid) : 0;
   auto t0 = Clock::now();
-  Run r = run(o, o.messages, headers, body);
+  Run r = run(o, o.messages, senders, headers, body);
   double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   double cpu = o.pid ? cpu_seconds(o.pid) - cpu0 : 0;
   long rss = o.pid ? peak_rss_kb(o.pid) : 0;

@@ -29,10 +29,12 @@ struct KeySetBuilder {
     ks.key_count_ = keys;
     ks.loaded_at_ = std::chrono::system_clock::now();
   }
-  static void set_tables(KeySet& ks, std::shared_ptr<const SigningTables> tables, std::vector<dkim::SignerSpec> specs,
+  static void set_tables(KeySet& ks, std::shared_ptr<const SigningTables> tables, dkim::SignerSpec table_template,
+                         std::vector<std::shared_ptr<const dkim::PrivateKey>> table_keys,
                          std::shared_ptr<const LoginMap> login_map) {
     ks.tables_ = std::move(tables);
-    ks.table_specs_ = std::move(specs);
+    ks.table_template_ = std::move(table_template);
+    ks.table_keys_ = std::move(table_keys);
     ks.login_map_ = std::move(login_map);
   }
 };
@@ -227,8 +229,9 @@ struct Loader {
 
 // The key and signing tables: every KeyTable entry's key (each file once, through the same
 // cache as the selectors), and a domain named both here and in dnsauth.toml refused.
-std::shared_ptr<const SigningTables> load_tables(Loader& loader, const Config& cfg, const dkim::HeaderPolicy& headers,
-                                                 std::vector<dkim::SignerSpec>& specs, std::size_t& keys) {
+std::shared_ptr<const SigningTables> load_tables(Loader& loader, const Config& cfg,
+                                                 std::vector<std::shared_ptr<const dkim::PrivateKey>>& table_keys,
+                                                 std::size_t& keys) {
   const auto& s = cfg.signer;
   auto tables = SigningTables::load(s.key_table, s.signing_table, cfg.file().parent_path());
   if (!tables) {
@@ -243,23 +246,27 @@ std::shared_ptr<const SigningTables> load_tables(Loader& loader, const Config& c
   }
   for (const auto& k : tables->keys()) {
     const std::string who = "KeyTable entry " + k.name + " (" + tables->key_table_name() + ":" + std::to_string(k.line) + ")";
-    dkim::SignerSpec spec;
-    spec.domain = k.domain == "%" ? "" : k.domain;
-    spec.selector = k.selector;
-    spec.key = loader.key_file(k.key_path, who);
-    spec.canon = s.canon;
-    spec.headers = headers;
-    spec.expire_after = s.expire;
-    if (spec.key && spec.key->type() == dkim::KeyType::rsa && spec.key->bits() < 2048) {
-      loader.warning("key file " + k.key_path.string() + ": RSA keys under 2048 bits are weak (RFC 8301 3.2 recommends 2048)");
+    const bool first_use = !loader.cache.contains(k.key_path);
+    auto key = loader.key_file(k.key_path, who);
+    if (key && first_use && key->type() == dkim::KeyType::rsa && key->bits() < 2048) {
+      loader.warning("key file " + k.key_path + ": RSA keys under 2048 bits are weak (RFC 8301 3.2 recommends 2048)");
     }
-    if (spec.key) ++keys;
-    specs.push_back(std::move(spec));
+    if (key) ++keys;
+    table_keys.push_back(std::move(key));
   }
   return std::make_shared<const SigningTables>(std::move(*tables));
 }
 
 }  // namespace
+
+dkim::SignerSpec KeySet::table_spec(std::size_t i) const {
+  const auto& entry = tables_->keys().at(i);
+  dkim::SignerSpec spec = table_template_;
+  spec.domain = entry.domain == "%" ? "" : entry.domain;
+  spec.selector = entry.selector;
+  spec.key = table_keys_.at(i);
+  return spec;
+}
 
 std::string Finding::str() const {
   return std::string(severity == Severity::error ? "error: " : "warning: ") + text;
@@ -328,8 +335,12 @@ LoadResult build_key_set(Config cfg_in, const TableOpener& open_table) {
     domains.push_back(std::move(dk));
   }
   std::shared_ptr<const SigningTables> tables;
-  std::vector<dkim::SignerSpec> table_specs;
-  if (!s.signing_table.empty()) tables = load_tables(loader, *cfg, headers, table_specs, keys);
+  std::vector<std::shared_ptr<const dkim::PrivateKey>> table_keys;
+  if (!s.signing_table.empty()) tables = load_tables(loader, *cfg, table_keys, keys);
+  dkim::SignerSpec table_template;
+  table_template.canon = s.canon;
+  table_template.headers = headers;
+  table_template.expire_after = s.expire;
   std::shared_ptr<const LoginMap> login_map;
   if (!s.login_map.empty()) {
     auto table = open_table ? open_table(s.login_map, cfg->file().parent_path())
@@ -344,11 +355,11 @@ LoadResult build_key_set(Config cfg_in, const TableOpener& open_table) {
   // A key set that can sign nothing is refused, so that a config emptied by mistake neither
   // starts a signer nor replaces a working key set on reload, which would leave all mail
   // unsigned with no more than a warning.
-  const bool table_keys = tables && !tables->keys().empty() && tables->signing_entries() > 0;
+  const bool tables_sign = tables && !tables->keys().empty() && tables->signing_entries() > 0;
   const bool toml_keys = std::any_of(cfg->domains().begin(), cfg->domains().end(),
                                      [](const config::Domain& d) { return !d.selectors.empty(); });
   const bool tables_failed = !s.signing_table.empty() && !tables;  // reported already
-  if (!toml_keys && !table_keys && !tables_failed) {
+  if (!toml_keys && !tables_sign && !tables_failed) {
     if (cfg->domains().empty() && s.signing_table.empty()) {
       loader.error(cfg->file().string() + ": no [[domain]] is configured; the signer would sign nothing");
     } else if (s.signing_table.empty()) {
@@ -363,7 +374,8 @@ LoadResult build_key_set(Config cfg_in, const TableOpener& open_table) {
   if (!failed) {
     auto ks = KeySetBuilder::make();
     KeySetBuilder::set(*ks, cfg, std::move(domains), keys);
-    KeySetBuilder::set_tables(*ks, std::move(tables), std::move(table_specs), std::move(login_map));
+    KeySetBuilder::set_tables(*ks, std::move(tables), std::move(table_template), std::move(table_keys),
+                              std::move(login_map));
     result.keys = std::move(ks);
   }
   return result;

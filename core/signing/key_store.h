@@ -47,8 +47,10 @@ class KeySet {
   // The key and signing tables and the login map, for signing::decide.
   Lookups lookups() const noexcept { return {tables_.get(), login_map_.get()}; }
   // The signer spec of SigningTables::keys()[i], d= empty when the KeyTable says "%" (the
-  // session sets it per message).
-  const dkim::SignerSpec& table_spec(std::size_t i) const { return table_specs_.at(i); }
+  // session sets it per message). Made on demand from one template: at 100,000 KeyTable
+  // entries a stored spec each (its header lists are some forty strings) would cost hundreds
+  // of megabytes; the session copies a spec per message anyway.
+  dkim::SignerSpec table_spec(std::size_t i) const;
   const SigningTables* tables() const noexcept { return tables_.get(); }
   const LoginMap* login_map() const noexcept { return login_map_.get(); }
   // "2 domains, 4 keys", then "; key table FILE: N entries, signing table FILE: N entries" and
@@ -61,7 +63,8 @@ class KeySet {
   std::shared_ptr<const Config> config_;
   std::vector<DomainKeys> domains_;
   std::shared_ptr<const SigningTables> tables_;
-  std::vector<dkim::SignerSpec> table_specs_;
+  dkim::SignerSpec table_template_;  // canonicalization, header lists, x= of every table entry
+  std::vector<std::shared_ptr<const dkim::PrivateKey>> table_keys_;  // per KeyTable entry; shared
   std::shared_ptr<const LoginMap> login_map_;
   std::size_t key_count_ = 0;
   std::chrono::system_clock::time_point loaded_at_;

@@ -1,9 +1,8 @@
 #include "core/signing/signing_table.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
+#include "core/common/file.h"
 #include "core/dns/name.h"
 #include "core/tables/postfix_text.h"
 
@@ -12,9 +11,8 @@ namespace dnsauth::signing {
 namespace {
 
 Result<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::io, path.string() + ": cannot read");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto text = read_whole_file(path);
+  if (!text) return make_error(Errc::io, path.string() + ": cannot read: " + text.error().detail);
   return text;
 }
 

@@ -103,7 +103,7 @@ Result<std::vector<KeyTableEntry>> parse_key_table(std::string_view text, std::s
       return make_error(Errc::syntax, where + "a '%' in the key path is not supported: keys are read when the "
                                               "configuration is loaded, not per message");
     }
-    k.key_path = key.starts_with("/") ? std::filesystem::path(key) : key_table_dir / std::filesystem::path(key);
+    k.key_path = key.starts_with("/") ? std::string(key) : (key_table_dir / std::filesystem::path(key)).string();
     auto [it, fresh] = names.emplace(k.name, e.line);
     if (!fresh) {
       return make_error(Errc::syntax, where + "key name '" + k.name + "' is also defined at line " +

@@ -3,6 +3,7 @@
 // lookups are in postfix_tables.h.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,16 @@ struct TextEntry {
 // smtpd_sender_login_maps treats as a table error), this is an Errc::syntax error naming
 // `source`:LINE: an owner list that is silently dropped would change who may send.
 Result<std::vector<TextEntry>> parse_postfix_text(std::string_view text, std::string_view source);
+
+// The same rules, one entry at a time and without copying the text (a table of a million lines
+// is read at every start and reload): `entry` gets each key (quotes kept), value and first line
+// in order, and its Error stops the reading. Duplicate keys are the caller's to find (a table
+// finds them as it indexes), with duplicate_key_error's message.
+using TextEntryVisitor = std::function<Result<void>(std::string_view key, std::string_view value, int line)>;
+Result<void> for_each_postfix_entry(std::string_view text, std::string_view source, const TextEntryVisitor& entry);
+
+// The Errc::syntax error for `key` at `line`, given first at `first_line`.
+Error duplicate_key_error(std::string_view source, std::string_view key, int line, int first_line);
 
 // Postfix's DICT_FLAG_FOLD_FIX for the indexed and in-memory tables: keys are stored and looked
 // up in lowercase (ASCII here; Postfix folds UTF-8 with casefold_utf8).

@@ -63,6 +63,42 @@ TEST(PostfixTables, TexthashFoldsKeysOnBothSides) {
   EXPECT_EQ((*t)->size(), 1u);
 }
 
+// The texthash table indexes the text in place; an entry joined from continuation lines is not
+// one piece of the text, and a duplicate is found by the index, with the parser's message.
+TEST(PostfixTables, TexthashAnswersJoinedEntriesAndRefusesDuplicatesAsTheParserDoes) {
+  auto t = texthash_from_text("Alice@Example.COM   alice,\n  bob\n# between\nCarol@x carol\nlong@x\n\tdave\n",
+                              "texthash:maps/login");
+  ASSERT_TRUE(t) << t.error().detail;
+  EXPECT_EQ((*t)->size(), 3u);
+  EXPECT_EQ(**(*t)->find("alice@example.com"), "alice,  bob");
+  EXPECT_EQ(**(*t)->find("CAROL@X"), "carol");
+  EXPECT_EQ(**(*t)->find("long@x"), "dave");
+  EXPECT_FALSE(*(*t)->find("long@x\tdave"));
+
+  auto dup = texthash_from_text("a@x v\n\nA@X w\n", "texthash:maps/login");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().detail, error_of("a@x v\n\nA@X w\n"));
+  auto dup_joined = texthash_from_text("a@x\n v\nb@x w\nA@x\n  u\n", "texthash:maps/login");
+  ASSERT_FALSE(dup_joined);
+  EXPECT_EQ(dup_joined.error().detail, "maps/login:4: duplicate key \"A@x\" (first at line 1); Postfix's smtpd fails the whole table");
+}
+
+// Many entries: every key is found with its own value, and keys that differ only in case or by
+// one character are told apart (the index probes past collisions).
+TEST(PostfixTables, TexthashFindsEveryKeyOfALargeTable) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "User" + std::to_string(i) + "@Host" + std::to_string(i % 97) + ".example login" + std::to_string(i) + "\n";
+  auto t = texthash_from_text(text, "texthash:big");
+  ASSERT_TRUE(t) << t.error().detail;
+  ASSERT_EQ((*t)->size(), 20000u);
+  for (int i = 0; i < 20000; ++i) {
+    auto v = (*t)->find("user" + std::to_string(i) + "@host" + std::to_string(i % 97) + ".EXAMPLE");
+    ASSERT_TRUE(v && *v) << i;
+    ASSERT_EQ(**v, "login" + std::to_string(i));
+    ASSERT_FALSE(*(*t)->find("user" + std::to_string(i) + "@host" + std::to_string((i + 1) % 97) + ".example"));
+  }
+}
+
 TEST(PostfixTables, UnknownTypesAndMissingFilesAreErrors) {
   auto ldap = open_file_table("ldap:/etc/postfix/x.cf", "/");
   ASSERT_FALSE(ldap);
