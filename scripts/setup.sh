@@ -12,6 +12,8 @@ packages=(
   libmilter-dev libexpected-dev libpsl-dev libidn2-dev publicsuffix nlohmann-json3-dev libyaml-cpp-dev
   # tinycdb: reading cdb: login maps as `postmap cdb:FILE` writes them
   libcdb-dev
+  # OpenLDAP's client library: ldap: login maps (ldap/ldap_table.cpp)
+  libldap-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (scripts/fuzz.sh): clang-14 with its runtime's libFuzzer, ASan and UBSan
@@ -19,6 +21,9 @@ packages=(
   # peers used as oracles and real servers used by integration tests
   python3 python3-dkim python3-authres python3-dnspython opendkim opendkim-tools miltertest
   nsd bind9-utils postfix postfix-cdb sasl2-bin libsasl2-modules swaks
+  # slapd for the ldap: login map tests (tests/support/slapd_fixture.h), postfix-ldap's postmap
+  # as their oracle, ldap-utils (ldapsearch) to look at it by hand
+  slapd ldap-utils postfix-ldap
   # the Debian package (scripts/package.sh) and its test in a fresh root (tests/package)
   dpkg-dev debhelper fakeroot lintian scdoc groff-base debootstrap systemd
 )
@@ -42,8 +47,11 @@ echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # Postfix must not ask questions nor configure a system instance; tests run their own.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# slapd must not create a system directory either (nor ask for its password); the tests run
+# their own slapd on a free loopback port, never the system one on port 389.
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 
-# Packages such as nsd, opendkim and postfix would start system services on install.
+# Packages such as nsd, opendkim, postfix and slapd would start system services on install.
 # The tests start their own instances on free loopback ports, so keep the package
 # scripts from starting anything (policy-rc.d exit 101 = "action forbidden").
 created_policy=0

@@ -8,6 +8,7 @@
 #include "core/mail/line_ends.h"
 #include "core/signing/key_store.h"
 #include "core/signing/session.h"
+#include "ldap/table_opener.h"
 
 namespace dnsauth::signer {
 
@@ -24,7 +25,7 @@ void print_findings(const LoadResult& r, std::ostream& out) {
 }  // namespace
 
 int check_config(const Options& o) {
-  LoadResult r = signing::load_key_set(o.config);
+  LoadResult r = signing::load_key_set(o.config, ldap::login_map_opener());
   print_findings(r, std::cout);
   std::size_t errors = 0;
   for (const auto& f : r.findings) errors += f.severity == Finding::Severity::error;
@@ -48,7 +49,7 @@ int sign_message(const Options& o) {
     }
     bytes = std::move(*text);
   }
-  LoadResult r = signing::load_key_set(o.config);
+  LoadResult r = signing::load_key_set(o.config, ldap::login_map_opener());
   print_findings(r, std::cerr);
   if (!r.ok()) {
     std::cerr << "dnsauth-signer: sign: the configuration has errors; nothing signed\n";

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "ldap/table_opener.h"
 #include "signer/log.h"
 
 namespace dnsauth::signer {
@@ -70,7 +71,7 @@ void Reloader::on_sighup() {
 
 void Reloader::reload() {
   auto old = store_.current();
-  signing::LoadResult r = store_.reload(config_);
+  signing::LoadResult r = store_.reload(config_, ldap::login_map_opener());
   for (const auto& f : r.findings)
     if (f.severity == signing::Finding::Severity::warning) log::warning("reload: " + f.text);
   if (!r.ok()) {

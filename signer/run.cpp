@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 
+#include "ldap/table_opener.h"
 #include "signer/connections.h"
 #include "signer/drain.h"
 #include "signer/listener.h"
@@ -79,7 +80,7 @@ void on_stop() {
 }  // namespace
 
 int run_milter(const Options& o) {
-  signing::LoadResult loaded = signing::load_key_set(o.config);
+  signing::LoadResult loaded = signing::load_key_set(o.config, ldap::login_map_opener());
   for (const auto& f : loaded.findings) std::cerr << f.str() << "\n";
   if (!loaded.ok()) {
     std::cerr << "dnsauth-signer: not starting: " << o.config.string() << " has errors\n";

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "core/signing/key_store.h"
+#include "ldap/table_opener.h"
 #include "validator/commands.h"
 #include "cli/resolver_options.h"
 #include "validator/selftest.h"
@@ -37,7 +38,7 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
   if (!vm.count("config")) throw UsageError("--config is required");
   cli::ResolverOptions ro = cli::resolver_options_from(vm);
 
-  auto loaded = signing::load_key_set(vm["config"].as<std::string>());
+  auto loaded = signing::load_key_set(vm["config"].as<std::string>(), ldap::login_map_opener());
   if (!loaded.ok()) {
     for (const auto& f : loaded.findings) err << f.str() << "\n";
     throw InputError("the configuration or its keys cannot be used (see above)");

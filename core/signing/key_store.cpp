@@ -343,7 +343,7 @@ LoadResult build_key_set(Config cfg_in, const TableOpener& open_table) {
   table_template.expire_after = s.expire;
   std::shared_ptr<const LoginMap> login_map;
   if (!s.login_map.empty()) {
-    auto table = open_table ? open_table(s.login_map, cfg->file().parent_path())
+    auto table = open_table ? open_table(s.login_map, cfg->file().parent_path(), s)
                             : tables::open_file_table(s.login_map, cfg->file().parent_path());
     if (!table) {
       loader.error(cfg->file().string() + ": [signer] login_map: " + table.error().detail);
@@ -399,7 +399,9 @@ std::string KeySet::summary() const {
            std::to_string(tables_->signing_entries()) + " entries";
   }
   if (login_map_) {
-    out += "; login map " + login_map_->table().name() + ": " + std::to_string(login_map_->table().size()) + " entries";
+    const auto& map = login_map_->table();
+    out += "; login map " + map.name() + ": " +
+           (tables::is_file_table(map.name()) ? std::to_string(map.size()) + " entries" : std::string("asked per lookup"));
   }
   return out;
 }

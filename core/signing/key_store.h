@@ -54,8 +54,8 @@ class KeySet {
   const SigningTables* tables() const noexcept { return tables_.get(); }
   const LoginMap* login_map() const noexcept { return login_map_.get(); }
   // "2 domains, 4 keys", then "; key table FILE: N entries, signing table FILE: N entries" and
-  // "; login map TYPE:PATH: N entries" when configured: what --check-config and the reload log
-  // line report.
+  // "; login map TYPE:PATH: N entries" when configured ("asked per lookup" for a table served
+  // over the network): what --check-config and the reload log line report.
   std::string summary() const;
 
  private:
@@ -82,9 +82,10 @@ dkim::HeaderPolicy header_policy(const Settings& s);
 
 // Opens [signer] login_map. The default opens the tables core reads from files
 // (tables::open_file_table); a program may pass one that also knows tables served over the
-// network, which core does not ask.
+// network, which core does not ask (ldap/table_opener.h), with the settings that shape such a
+// table (login_map_cache_ttl, login_map_cache_size).
 using TableOpener = std::function<Result<std::shared_ptr<const tables::LookupTable>>(
-    std::string_view spec, const std::filesystem::path& base_dir)>;
+    std::string_view spec, const std::filesystem::path& base_dir, const Settings& settings)>;
 
 // Reads the config file, then checks and loads every key, the key and signing tables and the
 // login map. Never throws; a config that does not parse is one error finding with its

@@ -45,7 +45,7 @@ Settings read_settings(const Reader& r, const toml::table& t) {
                                "max_header_field_bytes", "max_header_fields", "max_header_bytes",
                                "timeout", "max_connections", "stop_grace", "key_table", "signing_table",
                                "multiple_signatures", "login_map", "login_map_local_domains",
-                               "login_map_recipient_delimiter"});
+                               "login_map_recipient_delimiter", "login_map_cache_ttl", "login_map_cache_size"});
   Settings s;
   s.socket = r.opt_string(t, "socket").value_or(s.socket);
   if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
@@ -130,10 +130,13 @@ Settings read_settings(const Reader& r, const toml::table& t) {
     r.fail(t.get("multiple_signatures"), "'multiple_signatures' applies to a 'signing_table' only");
   }
   s.login_map = r.opt_string(t, "login_map").value_or("");
-  if (!s.login_map.empty() && !s.login_map.starts_with("texthash:") && !s.login_map.starts_with("cdb:")) {
-    r.fail(t.get("login_map"), "'login_map' must be \"texthash:PATH\" or \"cdb:PATH\"");
+  if (!s.login_map.empty() && !s.login_map.starts_with("texthash:") && !s.login_map.starts_with("cdb:") &&
+      !s.login_map.starts_with("ldap:")) {
+    r.fail(t.get("login_map"), "'login_map' must be \"texthash:PATH\", \"cdb:PATH\" or \"ldap:PATH\"");
   }
-  if (s.login_map == "texthash:" || s.login_map == "cdb:") r.fail(t.get("login_map"), "'login_map' names no file");
+  if (s.login_map == "texthash:" || s.login_map == "cdb:" || s.login_map == "ldap:") {
+    r.fail(t.get("login_map"), "'login_map' names no file");
+  }
   if (!s.signing_table.empty() && s.login_map.empty()) {
     r.fail(t.get("signing_table"), "a 'signing_table' needs a 'login_map': who may send as the table's domains");
   }
@@ -153,6 +156,18 @@ Settings read_settings(const Reader& r, const toml::table& t) {
   if ((t.get("login_map_local_domains") || t.get("login_map_recipient_delimiter")) && s.login_map.empty()) {
     r.fail(t.get("login_map_local_domains") ? t.get("login_map_local_domains") : t.get("login_map_recipient_delimiter"),
            "'login_map_local_domains' and 'login_map_recipient_delimiter' apply to a 'login_map' only");
+  }
+  // The cache of an ldap: login map: a day at most, since an owner removed from the directory
+  // keeps signing for as long as the answer is kept.
+  if (auto v = r.opt_int(t, "login_map_cache_ttl")) {
+    if (*v < 0 || *v > 86400) r.fail(t.get("login_map_cache_ttl"), "'login_map_cache_ttl' must be 0 to 86400 seconds");
+    s.login_map_cache_ttl = *v;
+  }
+  bound("login_map_cache_size", s.login_map_cache_size, 1, 100000000);
+  for (const char* key : {"login_map_cache_ttl", "login_map_cache_size"}) {
+    if (t.get(key) && !s.login_map.starts_with("ldap:")) {
+      r.fail(t.get(key), "'" + std::string(key) + "' applies to an ldap: 'login_map' only (files are read into memory)");
+    }
   }
   return s;
 }

@@ -68,12 +68,17 @@ struct Settings {
   std::string key_table;
   std::string signing_table;
   bool multiple_signatures = false;
-  // Postfix's smtpd_sender_login_maps as "TYPE:PATH" (texthash:, cdb:), for the domains with
+  // Postfix's smtpd_sender_login_maps as "TYPE:PATH" (texthash:, cdb:, ldap:), for the domains with
   // auth = "login-map" and every table domain; with the Postfix parameters its keys depend on
   // (login_map.h LoginMapOptions).
   std::string login_map;
   std::vector<std::string> login_map_local_domains;
   std::string login_map_recipient_delimiter;
+  // The answers of an ldap: login map kept in memory, found and not found alike (never a server
+  // failure): for this many seconds (0: no cache) and at most this many keys, the oldest used
+  // dropped first. A reload starts a new cache.
+  std::int64_t login_map_cache_ttl = 300;
+  std::size_t login_map_cache_size = 100000;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of

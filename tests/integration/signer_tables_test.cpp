@@ -66,12 +66,7 @@ class SignerTables : public ::testing::Test {
     }
   }
   mc::MessageResult send(const std::string& login) {
-    mc::Envelope envelope;
-    envelope.auth_authen = login;
-    envelope.queue_id = "4TABLE0001";
-    mc::Client c("inet:" + std::to_string(port_) + "@127.0.0.1");
-    c.negotiate();
-    return c.send_message(envelope, kHeaders, kBody);
+    return mc::send_as("inet:" + std::to_string(port_) + "@127.0.0.1", login, "4TABLE0001", kHeaders, kBody);
   }
   // The d= and s= of every signature that verifies against the keys published for hosted.example.
   std::vector<std::string> verified(const mc::MessageResult& r) {

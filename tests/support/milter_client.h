@@ -489,4 +489,16 @@ inline std::string delivered_message(const std::vector<std::pair<std::string, st
   return out;
 }
 
+// One message over a new connection to `conn` ("inet:PORT@127.0.0.1") from a client logged in
+// (SASL) as `login`.
+inline MessageResult send_as(const std::string& conn, const std::string& login, const std::string& queue_id,
+                             const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body) {
+  Envelope envelope;
+  envelope.auth_authen = login;
+  envelope.queue_id = queue_id;
+  Client c(conn);
+  c.negotiate();
+  return c.send_message(envelope, headers, body);
+}
+
 }  // namespace dnsauth::milter_client
