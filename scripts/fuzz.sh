@@ -26,14 +26,15 @@ shift || true
 bash scripts/setup.sh
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDNSAUTH_FUZZ=ON -DDNSAUTH_TESTS=OFF -DDNSAUTH_BENCH=OFF -DDNSAUTH_TOOLS=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)"
-
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
+  cmake --build build-fuzz -j "$(nproc)"
   for src in tests/fuzz/fuzz_*.cpp; do
     name=$(basename "$src" .cpp)
     targets+=("${name#fuzz_}")
   done
+else
+  cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/#/fuzz_}"  # only those named
 fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1

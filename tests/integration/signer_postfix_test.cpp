@@ -39,6 +39,9 @@ struct PostfixWorld {
   // logged in as alice, to the submission port: when the milter is down, that hop is deferred
   // and Postfix's queue retries it, as a satellite MTA or a queueing MUA would.
   int relay_port = 0;
+  // Submission where Postfix itself enforces smtpd_sender_login_maps (reject_sender_login_mismatch)
+  // with the very file the signer reads as its login_map.
+  int login_map_port = 0;
   std::unique_ptr<SignerProcess> milter;
   bool postfix_started = false;
   std::string setup_error;
@@ -46,6 +49,8 @@ struct PostfixWorld {
   fs::path etc() const { return root / "etc"; }
   fs::path maildir() const { return root / "mail" / "example.org" / "bob" / "new"; }
   std::string maillog() const { return read_text(root / "maillog"); }
+  // The one sender login map: Postfix's smtpd_sender_login_maps and the signer's login_map.
+  fs::path sender_login() const { return etc() / "sender_login"; }
 
   std::string signer_toml(const std::string& on_mismatch, const std::string& extra = "") const {
     return signer_config("socket = \"inet:" + std::to_string(milter_port) + "@127.0.0.1\"\non_mismatch = \"" + on_mismatch +
@@ -75,6 +80,7 @@ struct PostfixWorld {
     open_port = free_port();
     milter_port = free_port();
     relay_port = free_port();
+    login_map_port = free_port();
 
     // The milter first: with milter_default_action = tempfail, Postfix refuses mail without it.
     start_milter(keys.write_config(signer_toml("accept")));
@@ -125,6 +131,11 @@ struct PostfixWorld {
           "127.0.0.1:" + std::to_string(submission_port) + smtpd +
               "\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
               "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject\n"
+              "127.0.0.1:" + std::to_string(login_map_port) + smtpd +
+              "\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
+              "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject\n"
+              "  -o smtpd_sender_login_maps=cdb:" + sender_login().string() + "\n"
+              "  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n"
               "127.0.0.1:" + std::to_string(open_port) + smtpd +
               "\n  -o smtpd_relay_restrictions=permit_mynetworks,reject\n"
               "  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n"
@@ -163,9 +174,18 @@ struct PostfixWorld {
     if (!pg || ::chown((root / "sasldb2").c_str(), 0, pg->gr_gid) != 0) throw std::runtime_error("chown sasldb2 failed");
     ::chmod((root / "sasldb2").c_str(), 0640);
 
+    // Who owns which sender address, as an ISP keeps it for Postfix: written once, compiled with
+    // postmap, read by both.
+    write(sender_login(), "# smtpd_sender_login_maps\n"
+                          "alice@example.com    alice@example.com\n"
+                          "shared@example.com   alice@example.com, mallory@example.com\n");
+    run("postmap", {"/usr/sbin/postmap", "-c", etc().string(), "cdb:" + sender_login().string()});
+
     postfix_started = true;  // from here on, stop() runs even if start fails half-way
     run("postfix start", {"/usr/sbin/postfix", "-c", etc().string(), "start"});
-    for (int i = 0; i < 300 && !(port_open(submission_port) && port_open(open_port) && port_open(relay_port)); ++i)
+    for (int i = 0; i < 300 && !(port_open(submission_port) && port_open(open_port) && port_open(relay_port) &&
+                                 port_open(login_map_port));
+         ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!port_open(submission_port)) throw std::runtime_error("Postfix does not listen:\n" + maillog());
   }
@@ -191,14 +211,17 @@ struct PostfixWorld {
     }
   }
 
-  // swaks through the submission port (user non-empty) or the open one (user empty).
+  // swaks through the submission port (user non-empty) or the open one (user empty), or the
+  // port given.
   ProcessResult submit(const std::string& user, const std::string& token, const std::string& from = "alice@example.com",
-                       const std::vector<std::string>& added_fields = {}) const {
-    std::vector<std::string> args = {"--server", "127.0.0.1:" + std::to_string(user.empty() ? open_port : submission_port),
+                       const std::vector<std::string>& added_fields = {}, int port = 0) const {
+    if (port == 0) port = user.empty() ? open_port : submission_port;
+    std::vector<std::string> args = {"--server", "127.0.0.1:" + std::to_string(port),
                                      "--from", from, "--to", "bob@example.org", "--h-Subject", token,
                                      "--body", "Test message " + token + "\n\nwith a second paragraph.\n",
                                      "--timeout", "30"};
-    for (const auto& f : added_fields) args.insert(args.end(), {"--add-header", f});
+    // Fields are added; a From replaces swaks' own (the envelope sender stays --from).
+    for (const auto& f : added_fields) args.insert(args.end(), {f.starts_with("From:") ? "--header" : "--add-header", f});
     if (!user.empty()) {
       args.insert(args.end(), {"--auth", "PLAIN", "--auth-user", user, "--auth-password", kPassword});
     }
@@ -327,6 +350,61 @@ TEST_F(SignerPostfix, RefusedWithOnMismatchReject) {
   EXPECT_TRUE(world->delivered("token-reject-1", 1, std::chrono::seconds(2)).empty());
   EXPECT_NE(world->maillog().find("milter-reject: END-OF-MESSAGE"), std::string::npos) << world->maillog();
   // Back to accepting, for the other tests.
+  world->keys.write_config(world->signer_toml("accept"));
+  world->milter->signal(SIGHUP);
+  ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 2));
+}
+
+// An ISP's one source of truth for who owns which address: Postfix refuses a MAIL FROM the
+// login does not own (reject_sender_login_mismatch, postconf(5)), and the signer, reading the
+// same cdb file as its login_map, signs only a header From the login owns. Postfix checks the
+// envelope only; a login that owns its envelope sender but writes another owner's address into
+// From gets through Postfix and is delivered unsigned.
+TEST_F(SignerPostfix, TheLoginMapPostfixEnforcesIsTheOneTheSignerSignsBy) {
+  int reloads = static_cast<int>(count(world->milter->log(), "reloaded "));
+  world->keys.write_config(signer_config(
+      "socket = \"inet:" + std::to_string(world->milter_port) + "@127.0.0.1\"\non_mismatch = \"accept\"\n"
+          "login_map = \"cdb:" + world->sender_login().string() + "\"\n",
+      "name = \"example.com\"\nauth = \"login-map\"\n"));
+  world->milter->signal(SIGHUP);
+  ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 1));
+  const int port = world->login_map_port;
+
+  // alice owns alice@example.com: Postfix accepts, the signer signs.
+  auto own = world->submit("alice@example.com", "token-loginmap-own", "alice@example.com", {}, port);
+  ASSERT_EQ(own.status, 0) << own.out << own.err;
+  auto msgs = world->delivered("token-loginmap-own");
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(count(msgs[0], "DKIM-Signature:"), 2u) << msgs[0];
+  expect_verifies(msgs[0], "loginmap-own");
+
+  // mallory does not own alice@example.com: Postfix refuses the MAIL FROM; nothing reaches the signer.
+  auto stolen = world->submit("mallory@example.com", "token-loginmap-stolen", "alice@example.com", {}, port);
+  EXPECT_NE(stolen.status, 0);
+  EXPECT_NE((stolen.out + stolen.err).find("Sender address rejected: not owned by user mallory@example.com"),
+            std::string::npos)
+      << stolen.out << stolen.err;
+
+  // shared@example.com lists both: Postfix accepts mallory, the signer signs for her.
+  auto shared = world->submit("mallory@example.com", "token-loginmap-shared", "shared@example.com", {}, port);
+  ASSERT_EQ(shared.status, 0) << shared.out << shared.err;
+  msgs = world->delivered("token-loginmap-shared");
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(count(msgs[0], "DKIM-Signature:"), 2u) << msgs[0];
+  EXPECT_TRUE(world->milter->wait_for_log("login=mallory@example.com decision=signed"));
+
+  // mallory's envelope is hers to use, the header From is alice's: Postfix lets it through, the
+  // signer does not sign it.
+  auto header = world->submit("mallory@example.com", "token-loginmap-header", "shared@example.com",
+                              {"From: Alice <alice@example.com>"}, port);
+  ASSERT_EQ(header.status, 0) << header.out << header.err;
+  msgs = world->delivered("token-loginmap-header");
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].find("DKIM-Signature:"), std::string::npos) << msgs[0];
+  EXPECT_NE(msgs[0].find("From: Alice <alice@example.com>"), std::string::npos) << msgs[0];
+  EXPECT_TRUE(world->milter->wait_for_log("login=mallory@example.com decision=skipped selectors=- reason=not_allowed"));
+
+  // Back to the address rule, for the other tests.
   world->keys.write_config(world->signer_toml("accept"));
   world->milter->signal(SIGHUP);
   ASSERT_TRUE(world->milter->wait_for_log("reloaded ", reloads + 2));
