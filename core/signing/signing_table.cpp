@@ -51,9 +51,12 @@ Result<SigningTables> SigningTables::parse(std::string_view key_table_text, std:
   if (!entries) return tl::unexpected(entries.error());
   t.keys_ = std::move(*keys);
   t.entries_ = std::move(*entries);
+  t.names_.reserve(t.keys_.size());
   for (std::size_t i = 0; i < t.keys_.size(); ++i) t.names_.emplace(t.keys_[i].name, i);
-  if (kind == tables::DatasetKind::file)
+  if (kind == tables::DatasetKind::file) {
+    t.exact_.reserve(t.entries_.size());
     for (std::size_t i = 0; i < t.entries_.size(); ++i) t.exact_.emplace(tables::fold_key(t.entries_[i].key), i);
+  }
   // opendkim checks at start that every name the SigningTable gives is in the KeyTable.
   for (const auto& e : t.entries_) {
     if (e.key_name != "%" && !t.names_.contains(e.key_name)) {
