@@ -56,6 +56,18 @@ Result<SigningTables> SigningTables::parse(std::string_view key_table_text, std:
   if (kind == tables::DatasetKind::file) {
     t.exact_.reserve(t.entries_.size());
     for (std::size_t i = 0; i < t.entries_.size(); ++i) t.exact_.emplace(tables::fold_key(t.entries_[i].key), i);
+  } else {
+    t.by_name_.reserve(t.entries_.size());
+    for (std::size_t i = 0; i < t.entries_.size(); ++i) {
+      const std::string& pattern = t.entries_[i].key;
+      const auto stars = std::count(pattern.begin(), pattern.end(), '*');
+      // "*@T" with no '@' or '*' in T matches exactly the addresses whose domain is T: the last
+      // '@' of an address is the one before its domain.
+      const bool any_at_domain = stars == 1 && pattern.starts_with("*@") && pattern.find('@', 2) == std::string::npos;
+      if (any_at_domain) t.by_name_[tables::fold_key(pattern.substr(1))].push_back(i);
+      else if (stars == 0) t.by_name_[tables::fold_key(pattern)].push_back(i);
+      else t.general_.push_back(i);
+    }
   }
   // opendkim checks at start that every name the SigningTable gives is in the KeyTable.
   for (const auto& e : t.entries_) {
@@ -108,9 +120,16 @@ Result<std::vector<SigningTables::Match>> SigningTables::match(std::string_view 
   };
   const std::string address = std::string(local) + "@" + std::string(domain);
   if (kind_ == tables::DatasetKind::refile) {
-    for (const auto& e : entries_) {
-      if (!tables::wildcard_match(e.key, address)) continue;
-      if (auto r = add(e); !r) return tl::unexpected(r.error());
+    // The matching patterns in file order, as trying each in turn finds them.
+    std::vector<std::size_t> hits;
+    for (const std::string& name : {"@" + tables::fold_key(domain), tables::fold_key(address)})
+      if (auto it = by_name_.find(name); it != by_name_.end()) hits.insert(hits.end(), it->second.begin(), it->second.end());
+    for (std::size_t i : general_)
+      if (tables::wildcard_match(entries_[i].key, address)) hits.push_back(i);
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());  // "@d" is both names of "@d"
+    for (std::size_t i : hits) {
+      if (auto r = add(entries_[i]); !r) return tl::unexpected(r.error());
       if (!multiple) break;
     }
     return out;

@@ -4,12 +4,18 @@
 // each table is parsed or one Errc::syntax error naming "FILE:LINE"; every match names a
 // KeyTable entry, with a d= and s= that are not empty and no (d=, s=) twice; with multiple
 // signatures off there is at most one match, and it is the first of the multiple ones; a "%"
-// key name the KeyTable lacks is Errc::key once reached (the first match: in both modes).
+// key name the KeyTable lacks is Errc::key once reached (the first match: in both modes); for
+// refile:, the matches are those of trying every pattern in file order (the lookup indexes
+// "*@domain" and literal patterns), for fixed addresses and for addresses made from the
+// table's own patterns.
+#include <algorithm>
+#include <vector>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "core/signing/signing_table.h"
+#include "core/tables/opendkim_tables.h"
 #include "fuzz_support.h"
 
 using namespace dnsauth;
@@ -28,7 +34,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK_MSG(d.rfind("KeyTable:", 0) == 0 || d.rfind("SigningTable:", 0) == 0, d);
     return 0;
   }
-  for (const auto& [local, domain] : {std::pair{"alice", "example.com"}, std::pair{"bob", "sub.example.net"}}) {
+  std::vector<std::pair<std::string, std::string>> addresses{{"alice", "example.com"}, {"bob", "sub.example.net"}};
+  std::vector<tables::SigningTableEntry> entries;
+  if (auto e = tables::parse_signing_table(signing, "SigningTable", kind)) entries = std::move(*e);
+  for (std::size_t i = 0; i < entries.size() && i < 8; ++i) {
+    std::string a = entries[i].key;
+    std::replace(a.begin(), a.end(), '*', 'x');
+    auto at = a.rfind('@');
+    // An author address has a localpart and a domain (the signer never asks with either empty).
+    if (at != std::string::npos && at > 0 && at + 1 < a.size()) addresses.emplace_back(a.substr(0, at), a.substr(at + 1));
+  }
+  for (const auto& [local, domain] : addresses) {
     auto all = t->match(local, domain, true);
     auto first = t->match(local, domain, false);
     // A "%" entry naming a key the KeyTable lacks is an error when it is reached: the first
@@ -39,6 +55,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!*r) FUZZ_CHECK_MSG(r->error().code == Errc::key, r->error().detail);
     if (!all || !first) continue;
     FUZZ_CHECK(first->size() <= 1);
+    if (kind == tables::DatasetKind::refile) {
+      std::vector<int> tried;  // the lines a pattern-by-pattern search matches, in file order
+      const std::string address = local + "@" + domain;
+      bool plain = std::all_of(address.begin(), address.end(), [](char c) { return static_cast<unsigned char>(c) < 128; });
+      for (const auto& e : entries)
+        if (plain && tables::wildcard_match(e.key, address)) tried.push_back(e.line);
+      FUZZ_CHECK(first->empty() == tried.empty());
+      if (!first->empty()) FUZZ_CHECK((*first)[0].line == tried[0]);
+      std::size_t next = 0;  // every match is one of them, in their order (a repeated d=, s= is dropped)
+      for (const auto& m : *all) {
+        while (next < tried.size() && tried[next] != m.line) ++next;
+        FUZZ_CHECK_MSG(next < tried.size(), "match at line " + std::to_string(m.line) + " for " + address);
+        ++next;
+      }
+    }
     if (!first->empty()) {
       FUZZ_CHECK(!all->empty() && (*all)[0].key == (*first)[0].key);
     }

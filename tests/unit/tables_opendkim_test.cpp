@@ -125,6 +125,41 @@ TEST(OpenDkimSigningTable, RefilePatternsInFileOrderFirstOrAll) {
   EXPECT_EQ(selectors(t, "x", "example.com.evil", false), "");  // anchored at both ends
 }
 
+// refile: patterns are tried in file order, however the lookup finds them ("*@domain" and
+// patterns without '*' by name, the others one by one): interleaved forms keep their order,
+// and "*@domain" matches only that domain, not a parent or a localpart holding '@'.
+TEST(OpenDkimSigningTable, RefileFileOrderHoldsAcrossEveryPatternForm) {
+  auto t = tables("star@*             star\n"        // general
+                  "*@EXAMPLE.com      rsa\n"         // by domain, any case
+                  "alice@example.com  user\n"        // literal
+                  "al*@example.com    parent\n"      // general
+                  "*@example.com      ed\n"          // by domain again
+                  "*@x@example.com    all\n",        // '@' in the tail: general
+                  DatasetKind::refile);
+  EXPECT_EQ(selectors(t, "alice", "example.com", true), "example.com/r1,example.com/u,example.com/p,example.com/e1");
+  EXPECT_EQ(selectors(t, "alice", "example.com", false), "example.com/r1");
+  EXPECT_EQ(selectors(t, "star", "example.com", false), "example.com/st");
+  EXPECT_EQ(selectors(t, "bob", "Example.COM", true), "example.com/r1,example.com/e1");
+  EXPECT_EQ(selectors(t, "bob", "sub.example.com", true), "");
+  EXPECT_EQ(selectors(t, "\"a@x\"", "example.com", true), "example.com/r1,example.com/e1");
+  EXPECT_EQ(selectors(t, "a@x", "example.com", true), "example.com/r1,example.com/e1,example.com/all");
+}
+
+// 100,000 hosted domains as "*@domain" lines: each author finds its own domain's entry.
+TEST(OpenDkimSigningTable, RefileWithManyDomainPatternsFindsEachDomainsEntry) {
+  std::string keys, signing;
+  for (int i = 0; i < 100000; ++i) {
+    keys += "k" + std::to_string(i) + " d" + std::to_string(i) + ".example:s" + std::to_string(i % 7) + ":/k/rsa.pem\n";
+    signing += "*@d" + std::to_string(i) + ".example k" + std::to_string(i) + "\n";
+  }
+  auto t = tables(signing, DatasetKind::refile, keys);
+  for (int i : {0, 1, 4242, 99999}) {
+    std::string d = "d" + std::to_string(i) + ".example";
+    EXPECT_EQ(selectors(t, "user", d, true), d + "/s" + std::to_string(i % 7));
+  }
+  EXPECT_EQ(selectors(t, "user", "d100000.example", true), "");
+}
+
 TEST(OpenDkimSigningTable, PercentKeyNameAndSignerIdentity) {
   auto t = tables("*@example.com   %:%\n"           // key named by the From domain, i=@example.com
                   "*@example.net   rsa:bob@%\n",    // i= outside d=example.com: left out
