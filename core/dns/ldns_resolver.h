@@ -37,7 +37,11 @@ class LdnsResolver : public Resolver {
   LdnsResolver(const LdnsResolver&) = delete;
   LdnsResolver& operator=(const LdnsResolver&) = delete;
 
+  // A CNAME in the answer that does not lead to records of the type asked is followed by
+  // asking for its target, at most kMaxCnameHops times; a chain longer than that or a loop
+  // answers tempfail.
   Answer query(std::string_view name, RRType type) override;
+  static constexpr int kMaxCnameHops = 8;
 
   // "127.0.0.1:5353" or "resolv.conf (192.0.2.53, ...)", for messages.
   const std::string& description() const { return description_; }
@@ -45,6 +49,9 @@ class LdnsResolver : public Resolver {
  private:
   struct Impl;
   explicit LdnsResolver(std::unique_ptr<Impl> impl, std::string description);
+  // One query: its answer, and in *alias the end of the CNAME chain the answer section gives for
+  // name when it holds no record of the type (else left empty).
+  Answer ask(std::string_view name, RRType type, std::string* alias);
   std::unique_ptr<Impl> impl_;
   std::string description_;
 };

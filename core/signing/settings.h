@@ -18,6 +18,7 @@
 #include "core/config/config.h"
 #include "core/dkim/types.h"
 #include "core/mail/message.h"
+#include "core/records/delegation.h"
 
 namespace dnsauth::signing {
 
@@ -74,6 +75,9 @@ struct Settings {
   std::string login_map;
   std::vector<std::string> login_map_local_domains;
   std::string login_map_recipient_delimiter;
+  // delegation_zone and delegation_target: the table domains' selectors are delegated by CNAME
+  // to names in our own zone (core/records/delegation.h); nullopt: they publish their keys.
+  std::optional<records::Delegation> delegation;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of
