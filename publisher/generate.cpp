@@ -108,12 +108,12 @@ struct Customer {
   std::vector<std::string> selectors;
 };
 
-// The key-table domains delegated to [signer] delegation_zone (those `only` lists, when it is
-// not empty): their key records, for the delegation zone's file, and their customers' CNAMEs.
-// False when a key could not be read or a target is not a domain name (reported).
+// Every key-table domain delegated to [signer] delegation_zone: their key records, for the
+// delegation zone's file (always whole: it is one zone, whatever --domain asked for), and their
+// customers' CNAMEs. False when a key could not be read or a target is not a domain name
+// (reported).
 bool delegated_records(const signing::Config& cfg, const signing::SigningTables& tables,
-                       const std::vector<std::string>& only, std::vector<records::TxtRecord>& recs,
-                       std::vector<Customer>& customers, std::ostream& err) {
+                       std::vector<records::TxtRecord>& recs, std::vector<Customer>& customers, std::ostream& err) {
   std::vector<std::string> domains;
   for (const auto& k : tables.keys())
     if (k.domain != "%" && std::find(domains.begin(), domains.end(), k.domain) == domains.end())
@@ -121,7 +121,6 @@ bool delegated_records(const signing::Config& cfg, const signing::SigningTables&
   std::sort(domains.begin(), domains.end());
   bool ok = true;
   for (const auto& domain : domains) {
-    if (!only.empty() && std::find(only.begin(), only.end(), domain) == only.end()) continue;
     auto selectors = signing::table_selectors(cfg.signer, tables, domain);
     if (!selectors) {
       err << "dnsauth-publish: error: " << domain << ": " << selectors.error().detail << "\n";
@@ -271,7 +270,7 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
     tables = std::move(*t);
   }
   std::vector<const config::Domain*> domains;
-  std::vector<std::string> table_domains;  // asked for by --domain
+  std::vector<std::string> table_domains;  // asked for by --domain; their CNAMEs are printed
   if (vm.count("domain")) {
     for (const auto& name : vm["domain"].as<std::vector<std::string>>()) {
       const config::Domain* d = cfg.find_domain(name);
@@ -316,7 +315,7 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
     const records::Delegation& del = *all.signer.delegation;
     std::vector<records::TxtRecord> recs;
     std::vector<Customer> customers;
-    ok = delegated_records(all, *tables, table_domains, recs, customers, err) && ok;
+    ok = delegated_records(all, *tables, recs, customers, err) && ok;
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     if (!customers.empty()) {
       const std::string header = "dnsauth-publish generate: the DKIM key records of the selectors delegated to " +
@@ -326,6 +325,8 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
       if (w) written.push_back(written_json(del.zone, *w));
       ok = w.has_value() && ok;
       for (const auto& c : customers) {
+        if (!table_domains.empty() && std::find(table_domains.begin(), table_domains.end(), c.domain) == table_domains.end())
+          continue;  // not asked for by --domain
         auto cj = write_customer(out_dir, c, del.zone, config_file, text, err);
         if (cj) list.push_back(std::move(*cj));
         ok = cj.has_value() && ok;

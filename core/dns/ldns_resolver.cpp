@@ -103,18 +103,21 @@ Answer LdnsResolver::query(std::string_view name, RRType type) {
   // resolver's SERVFAIL).
   std::string current = normalize_name(name);
   std::set<std::string> seen{current};
-  for (int hops = 0;; ++hops) {
-    std::string alias;
-    Answer answer = ask(current, type, &alias);
-    if (answer.status != Status::nodata || alias.empty() || type == RRType::CNAME) return answer;
-    if (hops >= kMaxCnameHops || !seen.insert(alias).second)
-      return Answer::temp_failure(normalize_name(name) + "/" + std::string(to_string(type)) +
-                                  ": CNAME chain too long or looping at " + alias);
-    current = alias;
+  int links = 0;  // every CNAME counts, whether the server or this loop followed it
+  while (true) {
+    std::vector<std::string> chain;
+    Answer answer = ask(current, type, &chain);
+    if (answer.status != Status::nodata || chain.empty() || type == RRType::CNAME) return answer;
+    for (const auto& target : chain) {
+      if (++links > kMaxCnameHops || !seen.insert(target).second)
+        return Answer::temp_failure(normalize_name(name) + "/" + std::string(to_string(type)) +
+                                    ": CNAME chain too long or looping at " + target);
+    }
+    current = chain.back();
   }
 }
 
-Answer LdnsResolver::ask(std::string_view name, RRType type, std::string* alias) {
+Answer LdnsResolver::ask(std::string_view name, RRType type, std::vector<std::string>* chain) {
   ldns_resolver* r = impl_->res;
   std::string what = normalize_name(name) + "/" + std::string(to_string(type));
   auto qname = detail::make_dname(name);
@@ -170,18 +173,18 @@ Answer LdnsResolver::ask(std::string_view name, RRType type, std::string* alias)
     answer.status = Status::ok;
     return answer;
   }
-  // No record of the type: where the CNAMEs of the answer section lead from the name asked.
+  // No record of the type: the CNAMEs of the answer section from the name asked, in order (at
+  // most as many as the section holds, so a loop in it ends too).
   std::string owner = normalize_name(name);
-  for (std::size_t hop = 0; rrs && hop <= ldns_rr_list_rr_count(rrs); ++hop) {
+  for (std::size_t hop = 0; rrs && hop < ldns_rr_list_rr_count(rrs); ++hop) {
     bool moved = false;
-    for (std::size_t i = 0; i < ldns_rr_list_rr_count(rrs); ++i) {
+    for (std::size_t i = 0; i < ldns_rr_list_rr_count(rrs) && !moved; ++i) {
       const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
       if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME || ldns_rr_rd_count(rr) != 1) continue;
       if (detail::dname_to_string(ldns_rr_owner(rr)) != owner) continue;
       owner = detail::dname_to_string(ldns_rr_rdf(rr, 0));
-      *alias = owner;
+      chain->push_back(owner);
       moved = true;
-      break;
     }
     if (!moved) break;
   }
