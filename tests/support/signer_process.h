@@ -66,16 +66,6 @@ inline std::string read_text(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// The dnsauth-signer the build made, for the tests its CMakeLists.txt gives DNSAUTH_SIGNER_EXE
-// (signer/CMakeLists.txt); empty when built without the tools.
-inline std::filesystem::path built_signer() {
-#ifdef DNSAUTH_SIGNER_EXE
-  return DNSAUTH_SIGNER_EXE;
-#else
-  return {};
-#endif
-}
-
 class SignerProcess {
  public:
   // Runs `exe --config config --log LOG` (stderr unless told), and waits until `port` accepts
