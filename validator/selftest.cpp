@@ -253,9 +253,10 @@ void check_delegated_keys(const signing::KeySet& keys, const std::string& domain
   }
   records::LintOptions lo;
   for (auto& t : *selectors) {
-    if (const auto& key = keys.table_spec(t.key).key) {
-      t.expected.private_key = *key;
-      t.expected.key_type = key->type();
+    const dkim::SignerSpec spec = keys.table_spec(t.key);
+    if (spec.key) {
+      t.expected.private_key = *spec.key;
+      t.expected.key_type = spec.key->type();
     }
     lo.expected_selectors.push_back(t.expected);
   }
@@ -269,7 +270,7 @@ void check_delegated_keys(const signing::KeySet& keys, const std::string& domain
       if (f.severity() != records::Severity::error && f.id() != "dns-not-followed") continue;
       problems += (problems.empty() ? "" : "; ") + std::string(f.id()) + ": " + f.message;
     }
-    const auto& path = keys.tables()->keys().at(t.key).key_path;
+    const std::filesystem::path path = keys.tables()->keys().at(t.key).key_path;
     out.checks.push_back({"dkim-delegation", t.expected.name, problems.empty(),
                           problems.empty() ? name + " is a CNAME to " + t.expected.delegated_to +
                                                  ", whose key record matches " + path.filename().string()
