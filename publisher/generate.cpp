@@ -265,6 +265,12 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
   // zone (core/records/delegation.h); otherwise their owners publish their own key records.
   std::optional<signing::SigningTables> tables;
   if (all.signer.delegation) {
+    // Its file is <zone>.zone: a [[domain]] of that name would have the same file, one
+    // overwriting the other.
+    if (cfg.find_domain(all.signer.delegation->zone))
+      throw InputError("[signer] delegation_zone " + all.signer.delegation->zone + " is also a [[domain]] of " +
+                       config_file + ": give the delegated key records a zone of their own (\"dkim." +
+                       all.signer.delegation->zone + "\")");
     auto t = signing::SigningTables::load(all.signer.key_table, all.signer.signing_table, cfg.file.parent_path());
     if (!t) throw InputError(t.error().detail);
     tables = std::move(*t);

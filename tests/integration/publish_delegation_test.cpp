@@ -159,6 +159,13 @@ TEST_F(Delegation, GenerateFollowsTheTargetPattern) {
             std::string::npos);
 }
 
+TEST_F(Delegation, ADelegationZoneThatIsAConfiguredDomainIsRefused) {
+  set_signer("delegation_zone = \"example.net\"\n");
+  Ran r = ws_.generate();
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("[signer] delegation_zone example.net is also a [[domain]] of "), std::string::npos) << r.err;
+}
+
 TEST_F(Delegation, WithoutDelegationGenerateWritesNothingForTheTableDomains) {
   set_signer("");
   Ran r = ws_.generate();
