@@ -1,14 +1,21 @@
 // generate and rotate: keys and the records that publish them.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <ostream>
+#include <sstream>
 
 #include <boost/program_options.hpp>
 
 #include "core/config/config.h"
 #include "core/dkim/key_record.h"
+#include "core/dns/resolver.h"
+#include "core/records/delegation.h"
 #include "core/records/records.h"
+#include "core/records/zone_format.h"
+#include "core/signing/delegation.h"
 #include "core/signing/settings.h"
+#include "core/signing/signing_table.h"
 #include "publisher/commands.h"
 #include "publisher/keys.h"
 #include "publisher/output.h"
@@ -22,11 +29,12 @@ namespace {
 
 // The whole file is checked as the signer checks it (signing::load_config), so generate never
 // accepts a configuration the signer would refuse.
-config::Config load(const std::string& file) {
+signing::Config load_all(const std::string& file) {
   auto c = signing::load_config(file);
   if (!c) throw InputError(c.error().detail);
-  return std::move(c->deployment);
+  return std::move(*c);
 }
+config::Config load(const std::string& file) { return std::move(load_all(file).deployment); }
 
 Format format_of(const po::variables_map& vm) {
   auto f = parse_format(vm["format"].as<std::string>());
@@ -63,19 +71,125 @@ std::string header_for(const config::Domain& d, const std::string& config_file, 
          "\nTTL " + std::to_string(d.ttl) + "; owner names are absolute: load this into the " + d.name + " zone.";
 }
 
-bool write_domain(const fs::path& out_dir, const config::Domain& d, const std::vector<records::TxtRecord>& recs,
-                  Format format, const std::string& header, std::ostream& out, std::ostream& err) {
-  auto w = write_records(out_dir, d.name, recs, format, header);
+// The records of the zone `name` written; "<name>: wrote FILES (N records)" on out, or the
+// error on err and nullopt.
+std::optional<Written> write_zone(const fs::path& out_dir, const std::string& name,
+                                  const std::vector<records::TxtRecord>& recs, Format format,
+                                  const std::string& header, std::ostream& out, std::ostream& err) {
+  auto w = write_records(out_dir, name, recs, format, header);
   if (!w) {
-    err << "dnsauth-publish: error: " << d.name << ": " << w.error().detail << "\n";
-    return false;
+    err << "dnsauth-publish: error: " << name << ": " << w.error().detail << "\n";
+    return std::nullopt;
   }
-  out << d.name << ": wrote";
+  out << name << ": wrote";
   for (const auto& f : w->files) out << " " << f.string();
   out << " (" << w->records << " records";
-  if (w->external) out << ", " << w->external << " of them outside " << d.name;
+  if (w->external) out << ", " << w->external << " of them outside " << name;
   out << ")\n";
-  return true;
+  return *w;
+}
+
+bool write_domain(const fs::path& out_dir, const config::Domain& d, const std::vector<records::TxtRecord>& recs,
+                  Format format, const std::string& header, std::ostream& out, std::ostream& err) {
+  return write_zone(out_dir, d.name, recs, format, header, out, err).has_value();
+}
+
+nlohmann::ordered_json written_json(const std::string& name, const Written& w) {
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const auto& f : w.files) files.push_back(f.string());
+  return {{"zone", name}, {"files", files}, {"records", w.records}};
+}
+
+// One hosted customer whose selectors are delegated by CNAME (core/records/delegation.h): the
+// key records we publish at the targets and the CNAMEs the customer publishes.
+struct Customer {
+  std::string domain;
+  std::vector<records::CnameRecord> cnames;
+  std::vector<std::string> selectors;
+};
+
+// Every key-table domain delegated to [signer] delegation_zone: their key records, for the
+// delegation zone's file (always whole: it is one zone, whatever --domain asked for), and their
+// customers' CNAMEs. False when a key could not be read or a target is not a domain name
+// (reported).
+bool delegated_records(const signing::Config& cfg, const signing::SigningTables& tables,
+                       std::vector<records::TxtRecord>& recs, std::vector<Customer>& customers, std::ostream& err) {
+  std::vector<std::string> domains;
+  for (const auto& k : tables.keys())
+    if (k.domain != "%" && std::find(domains.begin(), domains.end(), k.domain) == domains.end())
+      domains.push_back(k.domain);
+  std::sort(domains.begin(), domains.end());
+  bool ok = true;
+  for (const auto& domain : domains) {
+    auto selectors = signing::table_selectors(cfg.signer, tables, domain);
+    if (!selectors) {
+      err << "dnsauth-publish: error: " << domain << ": " << selectors.error().detail << "\n";
+      ok = false;
+      continue;
+    }
+    Customer c{domain, {}, {}};
+    std::vector<records::TxtRecord> mine;
+    bool keys_ok = true;
+    for (const auto& t : *selectors) {
+      const auto& entry = tables.keys().at(t.key);
+      auto key = read_key(entry.key_path);
+      if (!key) {
+        err << "dnsauth-publish: error: " << domain << " selector " << t.expected.name << " (" << tables.key_table_name()
+            << ":" << entry.line << "): " << key.error().detail << "\n";
+        keys_ok = false;
+        continue;
+      }
+      records::DkimKeySpec spec;
+      spec.key_type = key->type();
+      spec.public_key = key->public_key_record_bytes();
+      const std::string owner = dkim::key_record_name(t.expected.name, domain);
+      mine.push_back({t.expected.delegated_to, records::kDelegationTtl, records::dkim_key_record(spec), records::Kind::dkim,
+                      "DKIM key for selector " + t.expected.name + " of " + domain + " (" +
+                          std::string(dkim::to_string(key->type())) + "), delegated by the CNAME at " + owner});
+      c.cnames.push_back({owner, records::kDelegationTtl, t.expected.delegated_to});
+      c.selectors.push_back(t.expected.name);
+    }
+    // A customer with a key that failed is left out whole, as a [[domain]] is.
+    if (!keys_ok) {
+      ok = false;
+      continue;
+    }
+    recs.insert(recs.end(), mine.begin(), mine.end());
+    customers.push_back(std::move(c));
+  }
+  return ok;
+}
+
+// The customer's part: "<customer>.cname.zone" with the CNAME lines, each also on out.
+std::optional<nlohmann::ordered_json> write_customer(const fs::path& out_dir, const Customer& c,
+                                                     const std::string& zone, const std::string& config_file,
+                                                     std::ostream& out, std::ostream& err) {
+  std::string text = "; dnsauth-publish generate: the DKIM selectors of " + c.domain + " delegated to " + zone +
+                     " (" + config_file + ")\n; Hand these lines to " + c.domain +
+                     " to publish in its zone; owner names are absolute.\n";
+  nlohmann::ordered_json cnames = nlohmann::ordered_json::array();
+  const fs::path file = out_dir / (c.domain + ".cname.zone");
+  out << c.domain << ": selectors delegated to " << zone << "; hand to " << c.domain << " (" << file.string() << "):\n";
+  for (std::size_t i = 0; i < c.cnames.size(); ++i) {
+    auto line = records::to_master_line(c.cnames[i]);
+    if (!line) {
+      err << "dnsauth-publish: error: " << c.domain << ": " << line.error().detail << "\n";
+      return std::nullopt;
+    }
+    text += *line;
+    out << "  " << *line;
+    cnames.push_back({{"selector", c.selectors[i]},
+                      {"name", c.cnames[i].owner + "."},
+                      {"type", "CNAME"},
+                      {"ttl", c.cnames[i].ttl},
+                      {"target", c.cnames[i].target + "."},
+                      {"zone_line", *line}});
+  }
+  if (auto w = write_file_atomic(file, text); !w) {
+    err << "dnsauth-publish: error: " << c.domain << ": " << w.error().detail << "\n";
+    return std::nullopt;
+  }
+  return nlohmann::ordered_json{{"domain", c.domain}, {"file", file.string()}, {"cnames", cnames}};
 }
 
 // The selector after `old`: its last run of digits counted up, keeping its width ("s2026r" ->
@@ -118,7 +232,9 @@ po::options_description generate_options() {
        "zone: RFC 1035 fragment DIR/<domain>.zone; json: DIR/<domain>.json; nsupdate: an nsupdate(1) "
        "script DIR/<domain>.nsupdate")
       ("domain", po::value<std::vector<std::string>>()->value_name("D"),
-       "only this configured domain (repeatable; default: every domain)")
+       "only this configured domain, or domain of the key table (repeatable; default: every domain)")
+      ("json", "print what was written as one JSON object instead of text, with the CNAME lines each "
+               "customer of [signer] delegation_zone must publish")
       ("help,h", "this help");
   return d;
 }
@@ -142,31 +258,89 @@ po::options_description rotate_options() {
 int run_generate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::variables_map vm = parse_command_line(args, generate_options());
   Format format = format_of(vm);
-  config::Config cfg = load(vm["config"].as<std::string>());
+  const std::string config_file = vm["config"].as<std::string>();
+  const signing::Config all = load_all(config_file);
+  const config::Config& cfg = all.deployment;
+  // The key-table domains are published by us only when their selectors are delegated to our
+  // zone (core/records/delegation.h); otherwise their owners publish their own key records.
+  std::optional<signing::SigningTables> tables;
+  if (all.signer.delegation) {
+    // Its file is <zone>.zone: a [[domain]] of that name would have the same file, one
+    // overwriting the other.
+    if (cfg.find_domain(all.signer.delegation->zone))
+      throw InputError("[signer] delegation_zone " + all.signer.delegation->zone + " is also a [[domain]] of " +
+                       config_file + ": give the delegated key records a zone of their own (\"dkim." +
+                       all.signer.delegation->zone + "\")");
+    auto t = signing::SigningTables::load(all.signer.key_table, all.signer.signing_table, cfg.file.parent_path());
+    if (!t) throw InputError(t.error().detail);
+    tables = std::move(*t);
+  }
   std::vector<const config::Domain*> domains;
+  std::vector<std::string> table_domains;  // asked for by --domain; their CNAMEs are printed
   if (vm.count("domain")) {
     for (const auto& name : vm["domain"].as<std::vector<std::string>>()) {
       const config::Domain* d = cfg.find_domain(name);
-      if (!d) throw InputError("domain " + name + " is not in " + vm["config"].as<std::string>());
-      domains.push_back(d);
+      if (d) {
+        domains.push_back(d);
+        continue;
+      }
+      const std::string lower = dns::normalize_name(name);
+      if (!tables || std::none_of(tables->keys().begin(), tables->keys().end(),
+                                  [&](const auto& k) { return k.domain == lower; }))
+        throw InputError("domain " + name + " is not in " + config_file +
+                         (tables ? " nor in its key table " + tables->key_table_name() : ""));
+      table_domains.push_back(lower);
     }
   } else {
     for (const auto& d : cfg.domains) domains.push_back(&d);
   }
-  if (domains.empty()) throw InputError(vm["config"].as<std::string>() + " configures no [[domain]]");
+  if (domains.empty() && !tables) throw InputError(config_file + " configures no [[domain]]");
 
+  // --json: the text lines are not printed; one object at the end says what was written.
+  std::ostringstream discarded;
+  const bool json = vm.count("json") > 0;
+  std::ostream& text = json ? discarded : out;
+  nlohmann::ordered_json written = nlohmann::ordered_json::array();
+  const fs::path out_dir = vm["out"].as<std::string>();
   bool ok = true;
   for (const config::Domain* d : domains) {
     std::map<std::string, std::string> keys;
     // A domain with a key that failed is not written: its fragment would publish a revoked key.
-    if (!domain_keys(*d, keys, out, err)) {
+    if (!domain_keys(*d, keys, text, err)) {
       ok = false;
       continue;
     }
     auto recs = records::domain_records(*d, keys);
-    ok = write_domain(vm["out"].as<std::string>(), *d, recs, format,
-                      header_for(*d, vm["config"].as<std::string>(), "generate"), out, err) && ok;
+    auto w = write_zone(out_dir, d->name, recs, format, header_for(*d, config_file, "generate"), text, err);
+    if (w) written.push_back(written_json(d->name, *w));
+    ok = w.has_value() && ok;
   }
+
+  nlohmann::ordered_json delegation = nullptr;
+  if (tables && (table_domains.size() || !vm.count("domain"))) {
+    const records::Delegation& del = *all.signer.delegation;
+    std::vector<records::TxtRecord> recs;
+    std::vector<Customer> customers;
+    ok = delegated_records(all, *tables, recs, customers, err) && ok;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    if (!customers.empty()) {
+      const std::string header = "dnsauth-publish generate: the DKIM key records of the selectors delegated to " +
+                                 del.zone + " from " + config_file +
+                                 "\nOwner names are absolute: load this into the " + del.zone + " zone.";
+      auto w = write_zone(out_dir, del.zone, recs, format, header, text, err);
+      if (w) written.push_back(written_json(del.zone, *w));
+      ok = w.has_value() && ok;
+      for (const auto& c : customers) {
+        if (!table_domains.empty() && std::find(table_domains.begin(), table_domains.end(), c.domain) == table_domains.end())
+          continue;  // not asked for by --domain
+        auto cj = write_customer(out_dir, c, del.zone, config_file, text, err);
+        if (cj) list.push_back(std::move(*cj));
+        ok = cj.has_value() && ok;
+      }
+    }
+    delegation = {{"zone", del.zone}, {"target", del.target}, {"customers", list}};
+  }
+  if (json) out << nlohmann::ordered_json{{"written", written}, {"delegation", delegation}}.dump(2) << "\n";
   return ok ? kExitOk : kExitError;
 }
 

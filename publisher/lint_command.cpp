@@ -14,6 +14,7 @@
 #include "core/dns/zone_resolver.h"
 #include "core/records/lint.h"
 #include "core/records/zone_format.h"
+#include "core/signing/delegation.h"
 #include "core/signing/settings.h"
 #include "publisher/commands.h"
 #include "publisher/keys.h"
@@ -119,6 +120,34 @@ std::pair<std::string, std::vector<std::string>> record_text(const std::string& 
   return {joined, *parts};
 }
 
+// A domain of the key and signing tables: its KeyTable selectors, delegated by CNAME when
+// [signer] delegation_zone says so, each with its key file's key. InputError when the domain is
+// in neither dnsauth.toml nor the tables.
+std::vector<records::ExpectedSelector> table_domain_selectors(const signing::Config& cfg, const std::string& domain,
+                                                              const std::string& config_file, std::ostream& err) {
+  const signing::Settings& s = cfg.signer;
+  if (s.key_table.empty()) throw InputError(domain + " is not configured in " + config_file);
+  auto tables = signing::SigningTables::load(s.key_table, s.signing_table, cfg.file().parent_path());
+  if (!tables) throw InputError(tables.error().detail);
+  auto selectors = signing::table_selectors(s, *tables, domain);
+  if (!selectors) throw InputError(selectors.error().detail);
+  if (selectors->empty())
+    throw InputError(domain + " is not configured in " + config_file + " nor named by its key table " +
+                     tables->key_table_name());
+  std::vector<records::ExpectedSelector> out;
+  for (auto& t : *selectors) {
+    auto key = read_key(tables->keys().at(t.key).key_path);
+    if (key) {
+      t.expected.key_type = key->type();
+      t.expected.private_key = std::move(*key);
+    } else {
+      err << "dnsauth-publish lint: note: " << key.error().detail << " (published key not compared)\n";
+    }
+    out.push_back(std::move(t.expected));
+  }
+  return out;
+}
+
 }  // namespace
 
 po::options_description lint_options() {
@@ -135,7 +164,9 @@ po::options_description lint_options() {
        "send the queries to this DNS server (with --zone: only for names outside the files)")
       ("config", po::value<std::string>()->value_name("FILE"),
        "dnsauth.toml: check the domain's configured selectors (dkim-missing), compare each published "
-       "key with its key file (dkim-key-mismatch), the HELO names' SPF and the report authorizations")
+       "key with its key file (dkim-key-mismatch), the HELO names' SPF and the report authorizations; for "
+       "a domain of its key_table, the KeyTable's selectors, and with delegation_zone their CNAMEs "
+       "(dkim-delegation-missing, dkim-delegation-wrong-target)")
       ("selector", po::value<std::vector<std::string>>()->value_name("S"),
        "also check the DKIM key record of this selector (repeatable)")
       ("record", po::value<std::string>()->value_name("TEXT"),
@@ -193,16 +224,19 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
     auto cfg = signing::load_config(vm["config"].as<std::string>());
     if (!cfg) throw InputError(cfg.error().detail);
     const config::Domain* d = cfg->find_domain(domain);
-    if (!d) throw InputError(domain + " is not configured in " + vm["config"].as<std::string>());
-    options = [&] {
-      auto o = records::options_for(*d);
-      o.in_scope = options.in_scope;
-      return o;
-    }();
-    for (std::size_t i = 0; i < d->selectors.size(); ++i) {
-      auto key = read_key(d->selectors[i].key_path);
-      if (key) options.expected_selectors[i].private_key = std::move(*key);
-      else err << "dnsauth-publish lint: note: " << key.error().detail << " (published key not compared)\n";
+    if (d) {
+      options = [&] {
+        auto o = records::options_for(*d);
+        o.in_scope = options.in_scope;
+        return o;
+      }();
+      for (std::size_t i = 0; i < d->selectors.size(); ++i) {
+        auto key = read_key(d->selectors[i].key_path);
+        if (key) options.expected_selectors[i].private_key = std::move(*key);
+        else err << "dnsauth-publish lint: note: " << key.error().detail << " (published key not compared)\n";
+      }
+    } else {
+      options.expected_selectors = table_domain_selectors(*cfg, domain, vm["config"].as<std::string>(), err);
     }
   }
   if (vm.count("selector"))

@@ -13,6 +13,7 @@
 #include "core/mail/address.h"
 #include "core/records/lint.h"
 #include "core/spf/check_host.h"
+#include "core/signing/delegation.h"
 #include "core/signing/policy.h"
 #include "core/signing/session.h"
 
@@ -240,6 +241,44 @@ std::vector<dkim::SignatureResult> sign_and_verify(const std::shared_ptr<const s
   return results;
 }
 
+// The selectors of a table domain delegated by CNAME: one dkim-delegation check per selector,
+// by the linter's own rules (records::lint_dkim_keys): the CNAME at the customer's name, its
+// target, and the key record found there against the loaded key.
+void check_delegated_keys(const signing::KeySet& keys, const std::string& domain, dns::Resolver& resolver,
+                          DomainSelftest& out) {
+  auto selectors = signing::table_selectors(keys.config().signer, *keys.tables(), domain);
+  if (!selectors) {
+    out.checks.push_back({"dkim-delegation", "-", false, selectors.error().detail, {}});
+    return;
+  }
+  records::LintOptions lo;
+  for (auto& t : *selectors) {
+    const dkim::SignerSpec spec = keys.table_spec(t.key);
+    if (spec.key) {
+      t.expected.private_key = *spec.key;
+      t.expected.key_type = spec.key->type();
+    }
+    lo.expected_selectors.push_back(t.expected);
+  }
+  records::Report lint = records::lint_dkim_keys(resolver, domain, lo);
+  for (const auto& t : *selectors) {
+    const std::string name = dkim::key_record_name(t.expected.name, domain);
+    std::string problems;
+    for (const auto& f : lint.findings) {
+      if (f.name != name && f.name != t.expected.delegated_to) continue;
+      // A key record not looked up was not checked: that is no pass.
+      if (f.severity() != records::Severity::error && f.id() != "dns-not-followed") continue;
+      problems += (problems.empty() ? "" : "; ") + std::string(f.id()) + ": " + f.message;
+    }
+    const std::filesystem::path path = keys.tables()->keys().at(t.key).key_path;
+    out.checks.push_back({"dkim-delegation", t.expected.name, problems.empty(),
+                          problems.empty() ? name + " is a CNAME to " + t.expected.delegated_to +
+                                                 ", whose key record matches " + path.filename().string()
+                                           : problems,
+                          {}});
+  }
+}
+
 // A domain of the key and signing tables: the keys the signing table picks for a sender the
 // login map lets sign are published, and the message signed with them verifies. The tables
 // carry no SPF, DMARC or lint settings (those are [[domain]] keys); a domain without such a
@@ -254,10 +293,14 @@ void check_table_domain(const std::shared_ptr<const signing::KeySet>& keys, cons
   dns::CachingResolver resolver(upstream);
   DomainSelftest out;
   out.domain = domain;
-  signing::Decision dec = decide_for(*keys, sender.login, sender.from);
-  for (const auto& m : dec.table) {
-    const auto& k = keys->tables()->keys().at(m.key);
-    out.checks.push_back(key_check(m.selector, m.domain, keys->table_spec(m.key).key.get(), k.key_path, resolver));
+  if (signing::delegates(keys->config().signer, keys->tables())) {
+    check_delegated_keys(*keys, domain, resolver, out);
+  } else {
+    signing::Decision dec = decide_for(*keys, sender.login, sender.from);
+    for (const auto& m : dec.table) {
+      const auto& k = keys->tables()->keys().at(m.key);
+      out.checks.push_back(key_check(m.selector, m.domain, keys->table_spec(m.key).key.get(), k.key_path, resolver));
+    }
   }
   mail::AuthorDomain author;
   sign_and_verify(keys, sender, domain, resolver, opt, out, author);

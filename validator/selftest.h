@@ -16,8 +16,8 @@
 namespace dnsauth::validator {
 
 struct SelftestCheck {
-  std::string id;        // stable: "dkim-key", "dkim-sign-verify", "spf-pass", "spf-outside",
-                         // "spf-helo", "dmarc-record", "dmarc-aligned", "lint"
+  std::string id;        // stable: "dkim-key", "dkim-delegation", "dkim-sign-verify", "spf-pass",
+                         // "spf-outside", "spf-helo", "dmarc-record", "dmarc-aligned", "lint"
   std::string subject;   // what was checked: "s2026r", "192.0.2.1", "smtp.example.net"
   bool ok = false;
   std::string detail;    // one line: why it passed or what is wrong

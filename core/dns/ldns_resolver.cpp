@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "core/dns/host_port.h"
 #include "core/dns/ldns_records.h"
@@ -95,6 +96,28 @@ Result<std::unique_ptr<LdnsResolver>> LdnsResolver::create(const LdnsOptions& op
 }
 
 Answer LdnsResolver::query(std::string_view name, RRType type) {
+  // RFC 1034 3.6.2, 4.3.2: a name server restarts a query at a CNAME's target only within the
+  // data it holds; an authoritative server whose zone delegates a DKIM selector by CNAME to
+  // another zone (RFC 6376 3.6.2.2) answers the CNAME alone. The target is then asked here, as
+  // a recursive resolver would, within a bound and never twice (a loop answers tempfail, as a
+  // resolver's SERVFAIL).
+  std::string current = normalize_name(name);
+  std::set<std::string> seen{current};
+  int links = 0;  // every CNAME counts, whether the server or this loop followed it
+  while (true) {
+    std::vector<std::string> chain;
+    Answer answer = ask(current, type, &chain);
+    if (answer.status != Status::nodata || chain.empty() || type == RRType::CNAME) return answer;
+    for (const auto& target : chain) {
+      if (++links > kMaxCnameHops || !seen.insert(target).second)
+        return Answer::temp_failure(normalize_name(name) + "/" + std::string(to_string(type)) +
+                                    ": CNAME chain too long or looping at " + target);
+    }
+    current = chain.back();
+  }
+}
+
+Answer LdnsResolver::ask(std::string_view name, RRType type, std::vector<std::string>* chain) {
   ldns_resolver* r = impl_->res;
   std::string what = normalize_name(name) + "/" + std::string(to_string(type));
   auto qname = detail::make_dname(name);
@@ -146,7 +169,25 @@ Answer LdnsResolver::query(std::string_view name, RRType type) {
       return Answer::temp_failure(what + ": malformed " + std::string(to_string(type)) +
                                   " record in the answer");
   }
-  if (!answer.records.empty()) answer.status = Status::ok;
+  if (!answer.records.empty()) {
+    answer.status = Status::ok;
+    return answer;
+  }
+  // No record of the type: the CNAMEs of the answer section from the name asked, in order (at
+  // most as many as the section holds, so a loop in it ends too).
+  std::string owner = normalize_name(name);
+  for (std::size_t hop = 0; rrs && hop < ldns_rr_list_rr_count(rrs); ++hop) {
+    bool moved = false;
+    for (std::size_t i = 0; i < ldns_rr_list_rr_count(rrs) && !moved; ++i) {
+      const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+      if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_CNAME || ldns_rr_rd_count(rr) != 1) continue;
+      if (detail::dname_to_string(ldns_rr_owner(rr)) != owner) continue;
+      owner = detail::dname_to_string(ldns_rr_rdf(rr, 0));
+      chain->push_back(owner);
+      moved = true;
+    }
+    if (!moved) break;
+  }
   return answer;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/error.h"
 #include "core/dns/resolver.h"
@@ -37,7 +38,11 @@ class LdnsResolver : public Resolver {
   LdnsResolver(const LdnsResolver&) = delete;
   LdnsResolver& operator=(const LdnsResolver&) = delete;
 
+  // A CNAME in the answer that does not lead to records of the type asked is followed by
+  // asking for its target; a chain of more than kMaxCnameHops CNAMEs (those the server
+  // followed included) or a loop answers tempfail.
   Answer query(std::string_view name, RRType type) override;
+  static constexpr int kMaxCnameHops = 8;
 
   // "127.0.0.1:5353" or "resolv.conf (192.0.2.53, ...)", for messages.
   const std::string& description() const { return description_; }
@@ -45,6 +50,9 @@ class LdnsResolver : public Resolver {
  private:
   struct Impl;
   explicit LdnsResolver(std::unique_ptr<Impl> impl, std::string description);
+  // One query: its answer, and in *chain the targets of the CNAMEs the answer section gives from
+  // name on, in order, when it holds no record of the type (else left empty).
+  Answer ask(std::string_view name, RRType type, std::vector<std::string>* chain);
   std::unique_ptr<Impl> impl_;
   std::string description_;
 };

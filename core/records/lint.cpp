@@ -87,6 +87,13 @@ const std::vector<Rule> kRules = {
     {"dkim-key-mismatch", S::error, "dkim",
      "the published key is not the one in the private key file: signatures will fail",
      "RFC 6376 3.6.1, 6.1.3"},
+    {"dkim-delegation-missing", S::error, "dkim",
+     "a selector delegated by CNAME has no CNAME at <selector>._domainkey.<domain>: the customer has "
+     "not published it",
+     "RFC 6376 3.6.2.2; RFC 1034 3.6.2"},
+    {"dkim-delegation-wrong-target", S::error, "dkim",
+     "a selector delegated by CNAME points to another name than the delegation target",
+     "RFC 6376 3.6.2.2; RFC 1034 3.6.2"},
     {"dkim-no-selectors", S::info, "dkim",
      "no selectors were given (selectors cannot be discovered): DKIM was not checked",
      "RFC 6376 3.1"},
@@ -174,7 +181,7 @@ std::string format_tree(const SpfTree& tree) {
 LintOptions options_for(const config::Domain& domain) {
   LintOptions o;
   for (const auto& s : domain.selectors)
-    o.expected_selectors.push_back({s.name, dkim::key_type_of(s.algorithm), std::nullopt});
+    o.expected_selectors.push_back({s.name, dkim::key_type_of(s.algorithm), std::nullopt, {}});
   if (domain.spf) o.helo_names = domain.spf->helo;
   if (domain.dmarc) o.accept_reports_for = domain.dmarc->accept_reports_for;
   return o;
@@ -245,16 +252,7 @@ Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintO
   report.spf_tree = detail::lint_spf(ctx, report.domain, nullptr, nullptr, false);
   for (const auto& helo : options.helo_names) detail::lint_spf(ctx, dns::normalize_name(helo), nullptr, nullptr, true);
 
-  std::vector<std::string> done;
-  for (const auto& e : options.expected_selectors) {
-    detail::lint_dkim(ctx, e.name, report.domain, &e);
-    done.push_back(e.name);
-  }
-  for (const auto& s : options.selectors) {
-    if (std::find(done.begin(), done.end(), s) != done.end()) continue;
-    detail::lint_dkim(ctx, s, report.domain, nullptr);
-    done.push_back(s);
-  }
+  std::vector<std::string> done = detail::lint_selectors(ctx, report.domain);
   if (done.empty())
     ctx.add("dkim-no-selectors", "", "", "no selectors for " + report.domain +
                                                  " (give --selector or --config): DKIM not checked");
@@ -282,6 +280,15 @@ Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintO
   return report;
 }
 
+Report lint_dkim_keys(dns::Resolver& resolver, std::string_view domain, const LintOptions& options) {
+  Report report;
+  report.domain = dns::normalize_name(domain);
+  detail::Context ctx(&resolver, options);
+  detail::lint_selectors(ctx, report.domain);
+  report.findings = ctx.take();
+  return report;
+}
+
 Report lint_record(std::string_view text, RecordType type, dns::Resolver* resolver,
                    std::string_view domain, const LintOptions& options) {
   Report report;
@@ -305,6 +312,20 @@ Report lint_record(std::string_view text, RecordType type, dns::Resolver* resolv
 }
 
 namespace detail {
+
+std::vector<std::string> lint_selectors(Context& ctx, const std::string& domain) {
+  std::vector<std::string> done;
+  for (const auto& e : ctx.options().expected_selectors) {
+    lint_dkim(ctx, e.name, domain, &e);
+    done.push_back(e.name);
+  }
+  for (const auto& s : ctx.options().selectors) {
+    if (std::find(done.begin(), done.end(), s) != done.end()) continue;
+    lint_dkim(ctx, s, domain, nullptr);
+    done.push_back(s);
+  }
+  return done;
+}
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && mail::iequals(text.substr(0, prefix.size()), prefix);

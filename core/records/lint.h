@@ -69,6 +69,10 @@ struct ExpectedSelector {
   // The private key file's key; nullopt when not read (no key file given, or it could not be
   // read): then the published key is not compared with it.
   std::optional<dkim::PrivateKey> private_key;
+  // The selector is delegated by CNAME (delegation.h): <name>._domainkey.<domain> must be a
+  // CNAME to this target, where the key record is (dkim-delegation-missing, -wrong-target).
+  // Empty: the key record is expected at the selector's own name.
+  std::string delegated_to;
 };
 
 struct LintOptions {
@@ -101,6 +105,11 @@ struct Report {
 // DKIM at each selector given, DMARC at _dmarc.<domain> and the tree walk. DNS failures are
 // findings (dns-tempfail), never errors.
 Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintOptions& options = {});
+
+// The DKIM key records only, of the selectors the options give (expected ones first): the
+// checks of lint_domain's DKIM half by the same rules, for a domain whose SPF and DMARC are not
+// ours to check (a hosted customer whose selectors we sign with).
+Report lint_dkim_keys(dns::Resolver& resolver, std::string_view domain, const LintOptions& options);
 
 enum class RecordType { spf, dkim, dmarc };
 std::string_view to_string(RecordType type) noexcept;

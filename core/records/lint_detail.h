@@ -52,8 +52,12 @@ SpfTree lint_spf(Context& ctx, std::string_view domain, const std::string* given
 // DKIM at <selector>._domainkey.<domain>, or the record given.
 void lint_dkim(Context& ctx, std::string_view selector, std::string_view domain,
                const ExpectedSelector* expected);
+// via: appended to the key-mismatch findings (a key reached through a delegating CNAME).
 void lint_dkim_text(Context& ctx, const std::string& name, const std::string& text,
-                    const ExpectedSelector* expected);
+                    const ExpectedSelector* expected, std::string_view via = {});
+
+// DKIM at every selector of the options, the expected ones first; the selectors checked.
+std::vector<std::string> lint_selectors(Context& ctx, const std::string& domain);
 
 // DMARC for `domain` (discovery, the record, its destinations), or the record given.
 void lint_dmarc(Context& ctx, std::string_view domain);

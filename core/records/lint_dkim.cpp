@@ -20,7 +20,7 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 void lint_dkim_text(Context& ctx, const std::string& name, const std::string& text,
-                    const ExpectedSelector* expected) {
+                    const ExpectedSelector* expected, std::string_view via) {
   auto parsed = dkim::parse_key_record(text);
   if (!parsed) {
     const Error& e = parsed.error();
@@ -60,29 +60,63 @@ void lint_dkim_text(Context& ctx, const std::string& name, const std::string& te
     if (expected->key_type != *type)
       ctx.add("dkim-key-mismatch", name, text,
               "the config has an " + std::string(to_string(expected->key_type)) +
-                  " key for selector " + expected->name + ", the record publishes k=" + rec.key_type);
+                  " key for selector " + expected->name + ", the record publishes k=" + rec.key_type + std::string(via));
     else if (expected->private_key && !key->same_key(*expected->private_key))
       ctx.add("dkim-key-mismatch", name, text,
-              "p= is not the public half of the key file of selector " + expected->name);
+              "p= is not the public half of the key file of selector " + expected->name + std::string(via));
   }
 }
+
+namespace {
+
+// A selector delegated by CNAME (delegation.h): the customer's name must be a CNAME to the
+// target we publish the key at. The name the key record is then looked up through, empty when
+// nothing more can be checked (no CNAME, a temporary failure, a target outside the zones given).
+std::string check_delegation(Context& ctx, const std::string& name, std::string_view domain,
+                             const ExpectedSelector& expected) {
+  dns::Answer c = ctx.ask(name, dns::RRType::CNAME);
+  if (c.status == dns::Status::tempfail) return "";
+  if (c.records.empty()) {
+    ctx.add("dkim-delegation-missing", name, "",
+            std::string(domain) + ": selector " + expected.name + " is delegated, but " + name + " has no CNAME (" +
+                std::string(dns::to_string(c.status)) + "); it must be \"" + name + ". CNAME " +
+                expected.delegated_to + ".\"");
+    return "";
+  }
+  const std::string found = dns::normalize_name(c.records.front());
+  if (found != dns::normalize_name(expected.delegated_to))
+    ctx.add("dkim-delegation-wrong-target", name, c.records.front(),
+            std::string(domain) + ": " + name + " is a CNAME to " + found + ", expected " + expected.delegated_to);
+  if (!ctx.followable(found, "the CNAME target of selector " + expected.name + " of " + std::string(domain)))
+    return "";
+  return found;
+}
+
+}  // namespace
 
 void lint_dkim(Context& ctx, std::string_view selector, std::string_view domain,
                const ExpectedSelector* expected) {
   std::string name = dkim::key_record_name(selector, domain);
   if (!ctx.followable(name, "the key record of selector " + std::string(selector))) return;
+  std::string via;  // how a key record reached through a CNAME is named in the findings
+  if (expected && !expected->delegated_to.empty()) {
+    std::string target = check_delegation(ctx, name, domain, *expected);
+    if (target.empty()) return;
+    via = " (" + std::string(domain) + ": the key record at " + target + ", through the CNAME at " + name + ")";
+  }
+  // RFC 6376 3.6.2.2: the TXT query follows the CNAME, as the verifier's does.
   dns::Answer a = ctx.ask(name, dns::RRType::TXT);
   if (a.status == dns::Status::tempfail) return;
   if (a.records.empty()) {
     ctx.add("dkim-missing", name, "",
             "selector " + std::string(selector) + " has no key record (" +
-                std::string(dns::to_string(a.status)) + ")");
+                std::string(dns::to_string(a.status)) + ")" + via);
     return;
   }
   if (a.records.size() > 1)
     ctx.add("dkim-multiple-records", name, "",
             std::to_string(a.records.size()) + " TXT records at " + name);
-  for (const auto& text : a.records) lint_dkim_text(ctx, name, text, expected);
+  for (const auto& text : a.records) lint_dkim_text(ctx, name, text, expected, via);
 }
 
 }  // namespace dnsauth::records::detail

@@ -27,15 +27,23 @@ std::string absolute(std::string_view name) {
 
 // The record as an ldns RR. The rdata is built from wire-form character-strings, so no
 // presentation-format escaping is involved on the way in; ldns does it on the way out.
-Result<RrPtr> make_rr(const TxtRecord& record) {
+// An IN record of `type` at owner, without rdata yet.
+Result<RrPtr> new_rr(const std::string& owner_name, ldns_rr_type type, std::uint32_t ttl) {
   ldns_rdf* owner = nullptr;
-  if (ldns_str2rdf_dname(&owner, absolute(record.owner).c_str()) != LDNS_STATUS_OK || !owner)
-    return make_error(Errc::invalid_argument, "'" + record.owner + "' is not a domain name");
+  if (ldns_str2rdf_dname(&owner, absolute(owner_name).c_str()) != LDNS_STATUS_OK || !owner)
+    return make_error(Errc::invalid_argument, "'" + owner_name + "' is not a domain name");
   RrPtr rr(ldns_rr_new());
   ldns_rr_set_owner(rr.get(), owner);
-  ldns_rr_set_type(rr.get(), LDNS_RR_TYPE_TXT);
+  ldns_rr_set_type(rr.get(), type);
   ldns_rr_set_class(rr.get(), LDNS_RR_CLASS_IN);
-  ldns_rr_set_ttl(rr.get(), record.ttl);
+  ldns_rr_set_ttl(rr.get(), ttl);
+  return rr;
+}
+
+Result<RrPtr> make_rr(const TxtRecord& record) {
+  auto made = new_rr(record.owner, LDNS_RR_TYPE_TXT, record.ttl);
+  if (!made) return made;
+  RrPtr rr = std::move(*made);
   for (const auto& part : split_character_strings(record.text)) {
     std::string wire;
     wire.push_back(static_cast<char>(part.size()));
@@ -57,16 +65,34 @@ std::string rr_to_string(const ldns_rr* rr) {
 // Names the publisher owns outright: every TXT there is ours to replace.
 bool owns_name(Kind kind) { return kind != Kind::spf; }
 
+// The record as one master-file line ending in a newline.
+Result<std::string> master_line(const ldns_rr* rr, const std::string& owner) {
+  std::string line = rr_to_string(rr);
+  if (line.empty()) return make_error(Errc::invalid_argument, "ldns cannot print the record of " + owner);
+  if (line.back() != '\n') line.push_back('\n');
+  return line;
+}
+
 }  // namespace
 
 Result<std::string> to_master_line(const TxtRecord& record) {
   auto rr = make_rr(record);
   if (!rr) return tl::unexpected(rr.error());
-  std::string line = rr_to_string(rr->get());
-  if (line.empty())
-    return make_error(Errc::invalid_argument, "ldns cannot print the record of " + record.owner);
-  if (line.back() != '\n') line.push_back('\n');
-  return line;
+  return master_line(rr->get(), record.owner);
+}
+
+Result<std::string> to_master_line(const CnameRecord& record) {
+  auto made = new_rr(record.owner, LDNS_RR_TYPE_CNAME, record.ttl);
+  if (!made) return tl::unexpected(made.error());
+  RrPtr rr = std::move(*made);
+  ldns_rdf* target = nullptr;
+  if (ldns_str2rdf_dname(&target, absolute(record.target).c_str()) != LDNS_STATUS_OK || !target)
+    return make_error(Errc::invalid_argument, "'" + record.target + "' is not a domain name");
+  if (!ldns_rr_push_rdf(rr.get(), target)) {
+    ldns_rdf_deep_free(target);
+    return make_error(Errc::invalid_argument, "cannot build the CNAME rdata of " + record.owner);
+  }
+  return master_line(rr.get(), record.owner);
 }
 
 Result<std::string> to_zone_fragment(const std::vector<TxtRecord>& records, std::string_view header) {

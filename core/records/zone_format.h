@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/common/error.h"
+#include "core/records/delegation.h"
 #include "core/records/records.h"
 
 namespace dnsauth::records {
@@ -18,6 +19,8 @@ namespace dnsauth::records {
 // ASCII as \DDD), with a trailing newline. Errc::invalid_argument when the owner is not a
 // domain name.
 Result<std::string> to_master_line(const TxtRecord& record);
+// The same for a delegated selector's CNAME (delegation.h): "<owner>. <ttl> IN CNAME <target>.".
+Result<std::string> to_master_line(const CnameRecord& record);
 
 // A zone fragment: `header` (each line prefixed "; "), then per record its comment as a
 // "; " line and its master-file line. Every owner is absolute, so the fragment can be pasted

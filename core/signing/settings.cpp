@@ -45,7 +45,8 @@ Settings read_settings(const Reader& r, const toml::table& t) {
                                "max_header_field_bytes", "max_header_fields", "max_header_bytes",
                                "timeout", "max_connections", "stop_grace", "key_table", "signing_table",
                                "multiple_signatures", "login_map", "login_map_local_domains",
-                               "login_map_recipient_delimiter", "login_map_cache_ttl", "login_map_cache_size"});
+                               "login_map_recipient_delimiter", "login_map_cache_ttl", "login_map_cache_size",
+                               "delegation_zone", "delegation_target"});
   Settings s;
   s.socket = r.opt_string(t, "socket").value_or(s.socket);
   if (s.socket.rfind("inet:", 0) != 0 && s.socket.rfind("unix:", 0) != 0 && s.socket.rfind("inet6:", 0) != 0) {
@@ -168,6 +169,21 @@ Settings read_settings(const Reader& r, const toml::table& t) {
     if (t.get(key) && !s.login_map.starts_with("ldap:")) {
       r.fail(t.get(key), "'" + std::string(key) + "' applies to an ldap: 'login_map' only (files are read into memory)");
     }
+  }
+  // Selectors delegated by CNAME (core/records/delegation.h): the table domains' key records are
+  // published under delegation_zone, at the names delegation_target gives.
+  if (auto zone = r.opt_string(t, "delegation_zone")) {
+    if (!dns::is_domain_name(*zone, dns::NameSyntax::host) || zone->find('.') == std::string::npos)
+      r.fail(t.get("delegation_zone"), "'delegation_zone' must be a domain name (\"dkim.isp.example\")");
+    if (s.key_table.empty())
+      r.fail(t.get("delegation_zone"), "'delegation_zone' applies to the domains of a 'key_table' only");
+    s.delegation = records::Delegation{mail::to_lower(*zone)};
+  }
+  if (auto target = r.opt_string(t, "delegation_target")) {
+    if (!s.delegation) r.fail(t.get("delegation_target"), "'delegation_target' needs a 'delegation_zone'");
+    if (auto problem = records::check_delegation_target(*target, s.delegation->zone); !problem.empty())
+      r.fail(t.get("delegation_target"), "'delegation_target' \"" + *target + "\": " + problem);
+    s.delegation->target = *target;
   }
   return s;
 }

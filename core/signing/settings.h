@@ -18,6 +18,7 @@
 #include "core/config/config.h"
 #include "core/dkim/types.h"
 #include "core/mail/message.h"
+#include "core/records/delegation.h"
 
 namespace dnsauth::signing {
 
@@ -79,6 +80,9 @@ struct Settings {
   // dropped first. A reload starts a new cache.
   std::int64_t login_map_cache_ttl = 300;
   std::size_t login_map_cache_size = 100000;
+  // delegation_zone and delegation_target: the table domains' selectors are delegated by CNAME
+  // to names in our own zone (core/records/delegation.h); nullopt: they publish their keys.
+  std::optional<records::Delegation> delegation;
 };
 
 // What reading the file cannot tell (it stops at the first mistake): every remaining problem of

@@ -41,6 +41,17 @@ Build key(std::string record, bool expected = true) {
 }
 const std::string kGood = "v=DKIM1; k=rsa; p=" + p_of(rsa2048());
 
+// example.com's selector delegated by CNAME to a provider's zone (core/records/delegation.h):
+// the key at kTarget, the CNAME (when given) at sel._domainkey.example.com pointing to `to`.
+const std::string kTarget = "sel.example-com.dkim.isp.example";
+Build delegated(std::optional<std::string> to) {
+  return with([](Publish& p) { p.dkim.reset(); p.expect_selector = false; }, [to](Scene& s) {
+    s.dns.add_txt(kTarget, kGood);
+    if (to) s.dns.add_cname("sel._domainkey.example.com", *to);
+    s.options.expected_selectors.push_back({"sel", dkim::KeyType::rsa, rsa2048(), kTarget});
+  });
+}
+
 const std::vector<RuleCase> kCases = {
     {"dkim-missing", with([](Publish& p) { p.dkim.reset(); }), clean_domain(), "sel._domainkey.example.com",
      "selector sel"},
@@ -67,6 +78,10 @@ const std::vector<RuleCase> kCases = {
      key("v=DKIM1; k=rsa; s=email:tlsrpt; p=" + p_of(rsa2048())), "sel._domainkey.example.com"},
     {"dkim-key-mismatch", key("v=DKIM1; k=rsa; p=" + p_of(other_rsa2048())), key(kGood),
      "sel._domainkey.example.com", "not the public half of the key file"},
+    {"dkim-delegation-missing", delegated(std::nullopt), delegated(kTarget), "sel._domainkey.example.com",
+     "example.com: selector sel is delegated, but sel._domainkey.example.com has no CNAME"},
+    {"dkim-delegation-wrong-target", delegated("sel.example-com.other.example"), delegated(kTarget),
+     "sel._domainkey.example.com", "is a CNAME to sel.example-com.other.example, expected " + kTarget},
     {"dkim-no-selectors",
      [](Scene& s) {
        s.dns.add_txt("example.com", "v=spf1 -all");
@@ -81,7 +96,7 @@ TEST(DkimRuleCatalog, EveryDkimRuleHasACase) { expect_catalog_covered("dkim", kC
 
 TEST(DkimLint, TheConfigsKeyTypeMustMatchTheRecords) {
   Report r = run(with({}, [](Scene& s) {
-    s.options.expected_selectors.push_back({"ed", dkim::KeyType::ed25519, std::nullopt});
+    s.options.expected_selectors.push_back({"ed", dkim::KeyType::ed25519, std::nullopt, {}});
     s.dns.add_txt("ed._domainkey.example.com", "v=DKIM1; k=rsa; p=" + p_of(rsa2048()));
   }));
   const Finding* f = find(r, "dkim-key-mismatch");
@@ -92,7 +107,7 @@ TEST(DkimLint, TheConfigsKeyTypeMustMatchTheRecords) {
 
 TEST(DkimLint, WithoutTheKeyFileTheKeyIsNotCompared) {
   Report r = run(with({}, [](Scene& s) {
-    s.options.expected_selectors.push_back({"nofile", dkim::KeyType::rsa, std::nullopt});
+    s.options.expected_selectors.push_back({"nofile", dkim::KeyType::rsa, std::nullopt, {}});
     s.dns.add_txt("nofile._domainkey.example.com", "v=DKIM1; k=rsa; p=" + p_of(other_rsa2048()));
   }));
   EXPECT_TRUE(r.findings.empty()) << describe(r);

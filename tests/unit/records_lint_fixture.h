@@ -54,7 +54,7 @@ inline void publish(Scene& s, const Publish& p) {
   if (!p.spf_parts.empty()) s.dns.add_txt_parts(p.domain, p.spf_parts);
   else if (p.spf) s.dns.add_txt(p.domain, *p.spf);
   if (p.dkim) s.dns.add_txt(p.selector + "._domainkey." + p.domain, *p.dkim);
-  if (p.expect_selector) s.options.expected_selectors.push_back({p.selector, dkim::KeyType::rsa, rsa2048()});
+  if (p.expect_selector) s.options.expected_selectors.push_back({p.selector, dkim::KeyType::rsa, rsa2048(), {}});
   else s.options.selectors.push_back(p.selector);
   if (p.dmarc) s.dns.add_txt("_dmarc." + p.domain, *p.dmarc);
 }
