@@ -57,15 +57,15 @@ Result<SigningTables> SigningTables::parse(std::string_view key_table_text, std:
     t.exact_.reserve(t.entries_.size());
     for (std::size_t i = 0; i < t.entries_.size(); ++i) t.exact_.emplace(tables::fold_key(t.entries_[i].key), i);
   } else {
-    t.by_name_.reserve(t.entries_.size());
+    t.by_domain_.reserve(t.entries_.size());
     for (std::size_t i = 0; i < t.entries_.size(); ++i) {
       const std::string& pattern = t.entries_[i].key;
       const auto stars = std::count(pattern.begin(), pattern.end(), '*');
       // "*@T" with no '@' or '*' in T matches exactly the addresses whose domain is T: the last
       // '@' of an address is the one before its domain.
       const bool any_at_domain = stars == 1 && pattern.starts_with("*@") && pattern.find('@', 2) == std::string::npos;
-      if (any_at_domain) t.by_name_[tables::fold_key(pattern.substr(1))].push_back(i);
-      else if (stars == 0) t.by_name_[tables::fold_key(pattern)].push_back(i);
+      if (any_at_domain) t.by_domain_[tables::fold_key(pattern.substr(2))].push_back(i);
+      else if (stars == 0) t.by_address_[tables::fold_key(pattern)].push_back(i);
       else t.general_.push_back(i);
     }
   }
@@ -122,12 +122,11 @@ Result<std::vector<SigningTables::Match>> SigningTables::match(std::string_view 
   if (kind_ == tables::DatasetKind::refile) {
     // The matching patterns in file order, as trying each in turn finds them.
     std::vector<std::size_t> hits;
-    for (const std::string& name : {"@" + tables::fold_key(domain), tables::fold_key(address)})
-      if (auto it = by_name_.find(name); it != by_name_.end()) hits.insert(hits.end(), it->second.begin(), it->second.end());
+    for (const auto& [index, name] : {std::pair{&by_domain_, tables::fold_key(domain)}, std::pair{&by_address_, tables::fold_key(address)}})
+      if (auto it = index->find(name); it != index->end()) hits.insert(hits.end(), it->second.begin(), it->second.end());
     for (std::size_t i : general_)
       if (tables::wildcard_match(entries_[i].key, address)) hits.push_back(i);
     std::sort(hits.begin(), hits.end());
-    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());  // "@d" is both names of "@d"
     for (std::size_t i : hits) {
       if (auto r = add(entries_[i]); !r) return tl::unexpected(r.error());
       if (!multiple) break;

@@ -134,7 +134,8 @@ TEST(OpenDkimSigningTable, RefileFileOrderHoldsAcrossEveryPatternForm) {
                   "alice@example.com  user\n"        // literal
                   "al*@example.com    parent\n"      // general
                   "*@example.com      ed\n"          // by domain again
-                  "*@x@example.com    all\n",        // '@' in the tail: general
+                  "*@x@example.com    all\n"         // '@' in the tail: general
+                  "@example.com       any\n",        // literal: the address "@example.com" only
                   DatasetKind::refile);
   EXPECT_EQ(selectors(t, "alice", "example.com", true), "example.com/r1,example.com/u,example.com/p,example.com/e1");
   EXPECT_EQ(selectors(t, "alice", "example.com", false), "example.com/r1");
