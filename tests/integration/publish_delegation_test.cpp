@@ -247,6 +247,38 @@ TEST_F(Delegation, LintAndSelftestAgainstNsdServingTheCustomersZoneAndOurs) {
       << (*c)["detail"];
 }
 
+// A customer for whom the login map lists no sender cannot be signed for by the selftest, but
+// its CNAMEs and our keys are checked all the same: good, then missing.
+TEST_F(Delegation, SelftestChecksTheCnamesOfADomainItCannotSignFor) {
+  ws_.write("sender_login", "@other.example someone\n");
+  publish_zones();
+  std::vector<std::string> z = zones();
+  for (const std::string d : {"example.net", "example.com"}) z.insert(z.end(), {"--zone", ws_.zone(d).string()});
+  Ran good = selftest(z);
+  ASSERT_EQ(good.status, 0) << good.out << good.err;
+  auto j = nlohmann::json::parse(good.out);
+  for (const std::string s : {"s1", "s2"}) {
+    const nlohmann::json* c = check(j, "dkim-delegation", s);
+    ASSERT_NE(c, nullptr) << good.out;
+    EXPECT_TRUE((*c)["ok"].get<bool>()) << (*c)["detail"];
+  }
+  EXPECT_EQ(check(j, "dkim-sign-verify", "s1"), nullptr);
+  ASSERT_EQ(j["skipped"].size(), 1u) << good.out;
+  EXPECT_EQ(j["skipped"][0]["domain"], "customer.example");
+  EXPECT_NE(j["skipped"][0]["reason"].get<std::string>().find("dkim-sign-verify not run: "), std::string::npos)
+      << j["skipped"][0]["reason"];
+
+  publish_zones([](std::string cnames) { return std::regex_replace(cnames, std::regex("s1\\._domainkey[^\n]*\n"), ""); });
+  Ran missing = selftest(z);
+  EXPECT_EQ(missing.status, 1) << missing.out;
+  auto failed = nlohmann::json::parse(missing.out);
+  const nlohmann::json* c = check(failed, "dkim-delegation", "s1");
+  ASSERT_NE(c, nullptr) << missing.out;
+  EXPECT_FALSE((*c)["ok"].get<bool>());
+  EXPECT_NE((*c)["detail"].get<std::string>().find("dkim-delegation-missing: customer.example: selector s1"), std::string::npos)
+      << (*c)["detail"];
+}
+
 TEST_F(Delegation, SelftestWithZoneFilesGoodMissingWrongTargetWrongKey) {
   auto all_zones = [&] {
     std::vector<std::string> z = zones();
