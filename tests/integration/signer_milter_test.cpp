@@ -611,7 +611,10 @@ TEST_F(SignerMilter, AStopLetsTheMessagesInFlightFinishWithinStopGrace) {
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sigterm).count();
   EXPECT_EQ(status, 0) << proc_->log();
   EXPECT_GE(took, 2.9) << "a message was still in flight: the stop waits stop_grace";
-  EXPECT_LT(took, 4.0) << "the stop is bounded by stop_grace\n" << proc_->log();
+  // stop_grace, then the exit itself: closing the connections, waiting for the callbacks
+  // (signer/drain.h) and, in the ThreadSanitizer build, its exit-time work, which took 1.35 s
+  // on a busy 2-core machine. Well below the 10 s after which stop() kills.
+  EXPECT_LT(took, 5.5) << "the stop is bounded by stop_grace\n" << proc_->log();
   EXPECT_THROW(abandoned.resume_after_eoh(auth("alice@example.com", "ABA01"), kBody), std::runtime_error)
       << "the abandoned message's connection is closed: the MTA retries it";
   const std::string log = proc_->log();
