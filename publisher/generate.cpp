@@ -4,6 +4,7 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
+#include <ctime>
 
 #include <boost/program_options.hpp>
 
@@ -18,7 +19,10 @@
 #include "core/signing/signing_table.h"
 #include "publisher/commands.h"
 #include "publisher/keys.h"
+#include "publisher/lifecycle.h"
+#include "core/lifecycle/rotation.h"
 #include "publisher/output.h"
+#include "publisher/zone_sync.h"
 
 namespace dnsauth::publisher {
 
@@ -64,6 +68,15 @@ bool domain_keys(const config::Domain& d, std::map<std::string, std::string>& pu
     public_keys[s.name] = kf->key.public_key_record_bytes();
   }
   return ok;
+}
+
+// The keys of the selectors the lifecycle state adds to the configured ones (read, never
+// created: a retired key is the one DNS served). False when one cannot be read (reported).
+bool lifecycle_keys(const Publication& pub, std::map<std::string, std::string>& public_keys, std::ostream& err) {
+  std::string why;
+  if (read_publication_keys(pub, public_keys, &why)) return true;
+  err << "dnsauth-publish: error: " << why << "\n";
+  return false;
 }
 
 std::string header_for(const config::Domain& d, const std::string& config_file, std::string_view what) {
@@ -192,33 +205,6 @@ std::optional<nlohmann::ordered_json> write_customer(const fs::path& out_dir, co
   return nlohmann::ordered_json{{"domain", c.domain}, {"file", file.string()}, {"cnames", cnames}};
 }
 
-// The selector after `old`: its last run of digits counted up, keeping its width ("s2026r" ->
-// "s2027r", "sel09" -> "sel10"), or "2" appended when it has none; never a name in `taken`.
-std::string next_selector(const std::string& old, const std::vector<std::string>& taken) {
-  std::string name = old;
-  do {
-    std::size_t end = name.find_last_of("0123456789");
-    if (end == std::string::npos) {
-      name += "2";
-      continue;
-    }
-    std::size_t begin = name.find_last_not_of("0123456789", end);
-    begin = begin == std::string::npos ? 0 : begin + 1;
-    std::string digits = name.substr(begin, end + 1 - begin);
-    std::string next = std::to_string(std::stoull(digits) + 1);
-    if (next.size() < digits.size()) next.insert(0, digits.size() - next.size(), '0');
-    name = name.substr(0, begin) + next + name.substr(end + 1);
-  } while (std::find(taken.begin(), taken.end(), name) != taken.end());
-  return name;
-}
-
-bool valid_label(const std::string& s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-  });
-}
-
 }  // namespace
 
 po::options_description generate_options() {
@@ -235,6 +221,9 @@ po::options_description generate_options() {
        "only this configured domain, or domain of the key table (repeatable; default: every domain)")
       ("json", "print what was written as one JSON object instead of text, with the CNAME lines each "
                "customer of [signer] delegation_zone must publish")
+      ("state", po::value<std::string>()->value_name("FILE"),
+       "the key lifecycle state: its published, retired and revoked selectors are written too "
+       "(default: beside the config, dnsauth.lifecycle.toml for dnsauth.toml)")
       ("help,h", "this help");
   return d;
 }
@@ -243,15 +232,17 @@ po::options_description rotate_options() {
   po::options_description d("rotate options");
   d.add_options()
       ("config", po::value<std::string>()->required()->value_name("FILE"), "dnsauth.toml to read (required)")
-      ("domain", po::value<std::string>()->required()->value_name("D"), "the configured domain (required)")
-      ("out", po::value<std::string>()->required()->value_name("DIR"),
-       "folder for the records with both selectors (required)")
+      ("domain", po::value<std::vector<std::string>>()->value_name("D"),
+       "the configured domain whose rotation starts (one; with --auto: repeatable, default every domain)")
+      ("out", po::value<std::string>()->value_name("DIR"),
+       "write the records with both selectors to DIR, for publishing by hand")
       ("selector", po::value<std::string>()->value_name("OLD"),
        "the selector to replace (default: the domain's only selector)")
       ("new", po::value<std::string>()->value_name("NAME"),
        "the new selector's name (default: OLD with its last number counted up, e.g. s2026r -> s2027r)")
-      ("format", po::value<std::string>()->default_value("zone")->value_name("F"), "zone, json or nsupdate")
-      ("help,h", "this help");
+      ("format", po::value<std::string>()->default_value("zone")->value_name("F"), "zone, json or nsupdate");
+  add_auto_options(d);
+  d.add_options()("help,h", "this help");
   return d;
 }
 
@@ -302,6 +293,7 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
   std::ostream& text = json ? discarded : out;
   nlohmann::ordered_json written = nlohmann::ordered_json::array();
   const fs::path out_dir = vm["out"].as<std::string>();
+  const lifecycle::State state = read_state(state_file(vm.count("state") ? vm["state"].as<std::string>() : "", config_file));
   bool ok = true;
   for (const config::Domain* d : domains) {
     std::map<std::string, std::string> keys;
@@ -310,7 +302,13 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
       ok = false;
       continue;
     }
-    auto recs = records::domain_records(*d, keys);
+    // The selectors a rotation retired stay published until the lifecycle lets them go.
+    const Publication pub = publication_of(*d, state);
+    if (!lifecycle_keys(pub, keys, err)) {
+      ok = false;
+      continue;
+    }
+    auto recs = records::domain_records(pub.domain, keys);
     auto w = write_zone(out_dir, d->name, recs, format, header_for(*d, config_file, "generate"), text, err);
     if (w) written.push_back(written_json(d->name, *w));
     ok = w.has_value() && ok;
@@ -346,11 +344,19 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
 
 int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::variables_map vm = parse_command_line(args, rotate_options());
+  if (vm.count("auto")) {
+    if (vm.count("out") || vm.count("selector") || vm.count("new"))
+      throw UsageError("--auto takes each domain one step further by itself: --out, --selector and --new start a rotation by hand");
+    return run_rotate_auto(vm, out, err);
+  }
   Format format = format_of(vm);
   const std::string config_file = vm["config"].as<std::string>();
   config::Config cfg = load(config_file);
-  const config::Domain* found = cfg.find_domain(vm["domain"].as<std::string>());
-  if (!found) throw InputError("domain " + vm["domain"].as<std::string>() + " is not in " + config_file);
+  if (!vm.count("domain") || vm["domain"].as<std::vector<std::string>>().size() != 1)
+    throw UsageError("rotate starts the rotation of one --domain (or give --auto)");
+  const std::string domain_name = vm["domain"].as<std::vector<std::string>>().front();
+  const config::Domain* found = cfg.find_domain(domain_name);
+  if (!found) throw InputError("domain " + domain_name + " is not in " + config_file);
   config::Domain domain = *found;
 
   std::vector<std::string> taken;
@@ -371,24 +377,27 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   // A copy: pushing the new selector below may move the vector's elements.
   const config::Selector prev = *old;
-  config::Selector next = prev;
-  next.name = vm.count("new") ? vm["new"].as<std::string>() : next_selector(prev.name, taken);
-  if (!valid_label(next.name)) throw UsageError("'" + next.name + "' is not a valid selector (RFC 6376 3.1)");
-  if (std::find(taken.begin(), taken.end(), next.name) != taken.end())
-    throw UsageError("selector " + next.name + " is already configured for " + domain.name);
-  std::string key_name = prev.key;
-  if (auto at = key_name.rfind(prev.name); at != std::string::npos)
-    key_name.replace(at, prev.name.size(), next.name);
-  else
-    key_name = domain.name + "." + next.name + ".pem";
-  next.key = key_name;
-  next.key_path = (prev.key_path.parent_path() / fs::path(key_name).filename()).lexically_normal();
-  next.testing = false;
+  const fs::path state_path = state_file(vm.count("state") ? vm["state"].as<std::string>() : "", config_file);
+  lifecycle::State state = read_state(state_path);
+  const lifecycle::Time now = vm.count("now") ? vm["now"].as<std::int64_t>() : static_cast<lifecycle::Time>(std::time(nullptr));
+  auto reconciled = lifecycle::reconcile(state, domain, now, [](const fs::path&) { return std::nullopt; });
+  if (!reconciled) throw InputError(reconciled.error().detail);
+  const config::Selector next =
+      stage_successor(domain, prev, vm.count("new") ? vm["new"].as<std::string>() : "", state, now, out, err);
+  write_state(state_path, state);
   domain.selectors.push_back(next);
+  out << domain.name << ": " << next.name << " is staged in " << state_path.string()
+      << ";\ndnsauth-publish rotate --auto publishes it, waits for every authoritative server and switches the "
+         "signer, one safe step per run.\n";
+  if (!vm.count("out")) return kExitOk;
+  out << "Or by hand, with the records written below:\n";
 
   std::map<std::string, std::string> keys;
   if (!domain_keys(domain, keys, out, err)) return kExitError;
-  auto recs = records::domain_records(domain, keys);
+  // The selectors earlier rotations retired stay published too.
+  const Publication pub = publication_of(domain, state);
+  if (!lifecycle_keys(pub, keys, err)) return kExitError;
+  auto recs = records::domain_records(pub.domain, keys);
   const fs::path out_dir = vm["out"].as<std::string>();
   if (!write_domain(out_dir, domain, recs, format, header_for(domain, config_file, "rotate"), out, err))
     return kExitError;

@@ -129,6 +129,24 @@ Result<KeyFile> ensure_key(const config::Selector& selector, const fs::path& pat
   return out;
 }
 
+Result<fs::path> write_beside(const fs::path& path, const std::string& contents) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return make_error(Errc::io, "cannot read " + path.string() + ": " + errno_text());
+  std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return make_error(Errc::io, "cannot write beside " + path.string() + ": " + errno_text());
+  bool ok = ::fchmod(fd, st.st_mode & 07777) == 0 && write_all(fd, contents) && ::fsync(fd) == 0;
+  // Only root can give a file away; anyone else keeps it their own, as the original was.
+  if (ok && ::geteuid() == 0) ok = ::fchown(fd, st.st_uid, st.st_gid) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok) {
+    std::string why = errno_text();
+    ::unlink(tmpl.c_str());
+    return make_error(Errc::io, "cannot write beside " + path.string() + ": " + why);
+  }
+  return fs::path(tmpl);
+}
+
 Result<void> write_file_atomic(const fs::path& path, const std::string& contents) {
   if (auto d = make_dirs(path.parent_path(), kOutputFolderMode); !d) return d;
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();

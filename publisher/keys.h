@@ -33,4 +33,9 @@ Result<dkim::PrivateKey> read_key(const std::filesystem::path& path);
 // fragments), not for keys.
 Result<void> write_file_atomic(const std::filesystem::path& path, const std::string& contents);
 
+// Writes `contents` to a new temporary file beside `path`, with the mode and owner of `path`
+// (a config may be root:dnsauth 0640), and returns its name: the caller checks it, then renames
+// it over `path` or removes it.
+Result<std::filesystem::path> write_beside(const std::filesystem::path& path, const std::string& contents);
+
 }  // namespace dnsauth::publisher

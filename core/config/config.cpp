@@ -112,7 +112,7 @@ Dmarc read_dmarc(const Reader& r, const toml::table& t, const std::string& domai
 }
 
 Domain read_domain(const Reader& r, const toml::table& t) {
-  r.only_keys(t, "[[domain]]", {"name", "auth", "allow", "ttl", "selector", "spf", "dmarc"});
+  r.only_keys(t, "[[domain]]", {"name", "auth", "allow", "ttl", "selector", "spf", "dmarc", "rotate_every", "keep_retired"});
   Domain d;
   d.line = static_cast<int>(t.source().begin.line);
   d.name = mail::to_lower(r.string(t, "name", "[[domain]]"));
@@ -123,6 +123,19 @@ Domain read_domain(const Reader& r, const toml::table& t) {
     if (*ttl < 60 || *ttl > 604800) r.fail(t.get("ttl"), "'ttl' must be 60 to 604800 seconds");
     d.ttl = static_cast<std::uint32_t>(*ttl);
   }
+  // Both are durations of days, as operators say them ("90d"); a day at least, so that a typo of
+  // "90" (seconds) does not rotate every run.
+  auto duration = [&](std::string_view key) -> std::optional<std::int64_t> {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    std::optional<std::int64_t> v;
+    if (auto s = n->value<std::string>()) v = parse_duration(*s);
+    if (!v || *v < 86400 || *v > 10LL * 365 * 86400)
+      r.fail(n, "'" + std::string(key) + "' must be a duration of 1 day to 10 years, such as \"90d\" or \"2w\"");
+    return v;
+  };
+  d.rotate_every = duration("rotate_every");
+  if (auto k = duration("keep_retired")) d.keep_retired = *k;
   if (const toml::node* sel = t.get("selector")) {
     const toml::array* arr = sel->as_array();
     if (!arr) r.fail(sel, "'selector' must be an array of tables ([[domain.selector]])");
@@ -153,6 +166,35 @@ std::filesystem::path read_key_dir(const Reader& r, const toml::table* signer, c
 }
 
 }  // namespace
+
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  std::int64_t unit = 1;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    default: unit = 0;
+  }
+  std::string_view digits = unit ? text.substr(0, text.size() - 1) : text;
+  if (!unit) unit = 1;
+  if (digits.empty()) return std::nullopt;
+  std::int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');  // at most 11 digits: no overflow
+  }
+  if (n == 0) return std::nullopt;
+  return n * unit;
+}
+
+const Selector* Domain::find_selector(std::string_view selector) const {
+  for (const auto& s : selectors)
+    if (mail::iequals(s.name, selector)) return &s;
+  return nullptr;
+}
 
 const Domain* Config::find_domain(std::string_view name) const {
   for (const auto& d : domains)

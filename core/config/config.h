@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/common/error.h"
@@ -55,13 +56,27 @@ struct Dmarc {
   std::vector<std::string> accept_reports_for;
 };
 
+// The key lifecycle (dnsauth-publish rotate --auto): a week, the default time a retired
+// selector stays published before it is revoked.
+inline constexpr std::int64_t kDefaultKeepRetired = 7 * 86400;
+
+// "90d", "12h", "2w", "30m", "45s", or plain seconds: a duration in seconds; nullopt when the
+// text is none of these or is not positive.
+std::optional<std::int64_t> parse_duration(std::string_view text);
+
 struct Domain {
   std::string name;                  // lowercase, A-label
   std::uint32_t ttl = 3600;
+  // rotate --auto starts a rotation once the active key is this old (none: only by hand).
+  std::optional<std::int64_t> rotate_every;
+  // How long a retired selector stays published, at least (docs: README "Rotating keys").
+  std::int64_t keep_retired = kDefaultKeepRetired;
   std::vector<Selector> selectors;
   std::optional<Spf> spf;
   std::optional<Dmarc> dmarc;
   int line = 0;
+
+  const Selector* find_selector(std::string_view name) const;  // case-insensitive
 };
 
 class Document;  // core/config/document.h

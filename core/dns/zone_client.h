@@ -20,8 +20,11 @@
 namespace dnsauth::dns {
 
 struct ZoneClientOptions {
-  // "ADDR" or "ADDR:PORT" as dns::parse_host_port reads it (port 53 when absent).
+  // "ADDR" or "ADDR:PORT" as dns::parse_host_port reads it (port 53 when absent); empty: the
+  // first nameserver of /etc/resolv.conf, asked with recursion desired (finding a zone's SOA
+  // MNAME and the addresses of its servers when no server is named).
   std::string server;
+  bool recursion_desired = false;  // set for the resolv.conf case
   std::chrono::milliseconds timeout{3000};  // per attempt
   unsigned retries = 2;                     // attempts after the first
   std::optional<TsigKey> tsig;              // signs UPDATE messages (and verifies their answers)
