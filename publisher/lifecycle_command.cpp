@@ -59,7 +59,7 @@ void add_common(po::options_description& d, bool dns) {
       ("server", po::value<std::string>()->value_name("ADDR[:PORT]"),
        "the zone's primary (default: the zone's SOA MNAME, found through the system's resolver)")
       ("tsig-key", po::value<std::string>()->value_name("FILE"),
-       "TSIG key file for updates: BIND/tsig-keygen/nsupdate -k, Knot YAML or K*.private (hmac-sha224 to -sha512)")
+       "TSIG key file for updates: BIND/tsig-keygen/nsupdate -k, Knot YAML or K*.private (hmac-sha1 to -sha512)")
       ("tsig-key-name", po::value<std::string>()->value_name("NAME"), "the key to use when the file holds several")
       ("ns-port", po::value<unsigned>()->default_value(53)->value_name("N"),
        "the port every authoritative server is asked on")

@@ -47,7 +47,8 @@ TEST(ManPages, DnsauthSignerDescribesEveryOptionOfItsHelp) {
 
 TEST(ManPages, DnsauthPublishDescribesEveryOptionOfEveryCommand) {
   expect_every_option_described("dnsauth-publish",
-                                {{"generate", "--help"}, {"rotate", "--help"}, {"lint", "--help"}, {"rules", "--help"}},
+                                {{"generate", "--help"}, {"rotate", "--help"}, {"lint", "--help"}, {"rules", "--help"},
+                                 {"plan", "--help"}, {"apply", "--help"}, {"wait", "--help"}, {"status", "--help"}},
                                 "dnsauth-publish.1");
 }
 
