@@ -380,7 +380,7 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
   const fs::path state_path = state_file(vm.count("state") ? vm["state"].as<std::string>() : "", config_file);
   lifecycle::State state = read_state(state_path);
   const lifecycle::Time now = vm.count("now") ? vm["now"].as<std::int64_t>() : static_cast<lifecycle::Time>(std::time(nullptr));
-  auto reconciled = lifecycle::reconcile(state, domain, now, [](const fs::path&) { return std::nullopt; });
+  auto reconciled = lifecycle::reconcile(state, domain, now, key_file_time);
   if (!reconciled) throw InputError(reconciled.error().detail);
   const config::Selector next =
       stage_successor(domain, prev, vm.count("new") ? vm["new"].as<std::string>() : "", state, now, out, err);

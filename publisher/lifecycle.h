@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ std::string next_selector(const std::string& old, const std::vector<std::string>
 // it is there already. UsageError for a name taken by the config or the state, or not a label.
 config::Selector stage_successor(const config::Domain& domain, const config::Selector& prev, std::string name,
                                  lifecycle::State& state, lifecycle::Time now, std::ostream& out, std::ostream& err);
+
+// When the key file was last written: a configured key the state does not know yet has been
+// active since then (lifecycle::reconcile).
+std::optional<lifecycle::Time> key_file_time(const std::filesystem::path& path);
 
 // The state file: --state, or beside the config.
 std::filesystem::path state_file(const std::string& option, const std::filesystem::path& config_file);

@@ -114,15 +114,9 @@ Context load_context(const po::variables_map& vm) {
   return c;
 }
 
-std::optional<Time> file_time(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return static_cast<Time>(st.st_mtime);
-}
-
 // The state as the config says it is now (lifecycle::reconcile), with what changed on out.
 void reconcile_domain(Context& c, const config::Domain& d, std::ostream& out) {
-  auto changed = lifecycle::reconcile(c.state, d, c.now, file_time);
+  auto changed = lifecycle::reconcile(c.state, d, c.now, key_file_time);
   if (!changed) throw InputError(changed.error().detail);
   for (const auto& line : *changed) out << d.name << ": " << line << "\n";
 }
@@ -369,6 +363,12 @@ config::Selector stage_successor(const config::Domain& domain, const config::Sel
     state.selectors.push_back(std::move(s));
   }
   return next;
+}
+
+std::optional<Time> key_file_time(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<Time>(st.st_mtime);
 }
 
 fs::path state_file(const std::string& option, const fs::path& config_file) {
