@@ -390,6 +390,29 @@ TEST(RotationReconcile, AnActiveSelectorGoneFromTheConfigIsRetiredFromNow) {
   EXPECT_EQ(st.selectors[3].stage, Stage::published);
 }
 
+// What reconcile makes of a fresh config, and of a staged key configured by hand, is written to
+// the state file and must read back as it was on the next run.
+TEST(RotationReconcile, TheReconciledStateIsReadBackFromItsFile) {
+  config::Domain d = domain({"s1", "s2"});
+  State st;
+  st.selectors = {at("s2", Stage::staged), active("s0", kT0 - 10 * kDay)};
+  auto changed = reconcile(st, d, kT0, [](const std::filesystem::path&) { return std::optional<Time>{kT0 - kDay}; });
+  ASSERT_TRUE(changed) << changed.error().message();
+  ASSERT_EQ(st.selectors.size(), 3u);
+  const std::string text = format_state(st);
+  auto back = parse_state(text, "state.toml", "/");
+  ASSERT_TRUE(back) << back.error().message() << "\n" << text;
+  ASSERT_EQ(back->selectors.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back->selectors[i].selector, st.selectors[i].selector);
+    EXPECT_EQ(back->selectors[i].stage, st.selectors[i].stage);
+    EXPECT_EQ(back->selectors[i].active_at, st.selectors[i].active_at);
+    EXPECT_EQ(back->selectors[i].retired_at, st.selectors[i].retired_at);
+  }
+  EXPECT_EQ(back->find("example.com", "s0")->stage, Stage::retired);
+  EXPECT_EQ(back->find("example.com", "s1")->active_at, kT0 - kDay);
+}
+
 // RFC 6376 3.6.1: a revoked key (empty p=) fails every signature made with it; a config that
 // signs with a selector the state has retired, revoked or removed is refused.
 TEST(RotationReconcile, Rfc6376_3_6_1_SigningWithARetiredRevokedOrRemovedSelectorIsRefused) {

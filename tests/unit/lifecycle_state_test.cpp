@@ -218,6 +218,19 @@ TEST(LifecycleState, MistakesAreSyntaxErrorsNamingFileAndLine) {
   }
 }
 
+// lifecycle::reconcile adopts a selector found in the config as active without knowing when it
+// was published; the publisher must read back what it wrote.
+TEST(LifecycleState, AnAdoptedSelectorNeedsNoPublishedAtButStillItsOwnStagesTimes) {
+  auto s = parse("[[selector]]\ndomain = \"example.com\"\nselector = \"s1\"\nstage = \"retired\"\nkey = \"/k.pem\"\n"
+                 "active_at = 2026-12-05T04:00:00Z\nretired_at = 2026-12-06T04:00:00Z\n");
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_FALSE(s->selectors[0].published_at);
+  EXPECT_EQ(s->selectors[0].retired_at, kT0 + 86400);
+  std::string e = error_of("[[selector]]\ndomain = \"example.com\"\nselector = \"s1\"\nstage = \"retired\"\n"
+                           "key = \"/k.pem\"\nretired_at = 2026-12-06T04:00:00Z\n");
+  EXPECT_NE(e.find("needs 'active_at'"), std::string::npos) << e;
+}
+
 TEST(LifecycleState, TheSameSelectorTwiceInOtherCaseIsADuplicate) {
   std::string twice = std::string(kActiveEntry) + "\n[[selector]]\ndomain = \"EXAMPLE.com\"\nselector = \"S1\"\n"
                                                   "stage = \"staged\"\nkey = \"/k/s1b.pem\"\n";
