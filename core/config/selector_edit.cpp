@@ -105,8 +105,9 @@ Result<std::string> replace_selector(std::string_view text, std::string_view sou
     if (!k) return tl::unexpected(k.error());
     key_span = *k;
   }
+  // The default key as config::parse_config derives it: from the lowercased names.
+  const bool key_default = new_key == ascii::to_lower(domain) + "." + ascii::to_lower(new_name) + ".pem";
   // Edit from the back, so that the earlier span's offsets still hold.
-  const bool key_default = new_key == std::string(domain) + "." + std::string(new_name) + ".pem";
   if (key_span && key_span->begin > name_span->begin) {
     out.replace(key_span->begin, key_span->end - key_span->begin, toml_quote(new_key));
     out.replace(name_span->begin, name_span->end - name_span->begin, toml_quote(new_name));

@@ -20,17 +20,20 @@ constexpr Stage kStages[] = {Stage::staged, Stage::published, Stage::active,
 struct TimeField {
   std::string_view key;
   std::optional<Time> SelectorState::*member;
-  Stage needed_from;  // an entry at this stage or later must have it (served_at: none)
+  // An entry at a stage from needed_from to needed_until must have it (served_at: none).
+  Stage needed_from, needed_until;
   bool required;
 };
+// published_at is needed at stage published only: a selector found in the config is adopted as
+// active (lifecycle::reconcile), and when it was published is not known.
 constexpr TimeField kTimes[] = {
-    {"staged_at", &SelectorState::staged_at, Stage::staged, false},
-    {"published_at", &SelectorState::published_at, Stage::published, true},
-    {"served_at", &SelectorState::served_at, Stage::published, false},
-    {"active_at", &SelectorState::active_at, Stage::active, true},
-    {"retired_at", &SelectorState::retired_at, Stage::retired, true},
-    {"revoked_at", &SelectorState::revoked_at, Stage::revoked, true},
-    {"removed_at", &SelectorState::removed_at, Stage::removed, true},
+    {"staged_at", &SelectorState::staged_at, Stage::staged, Stage::removed, false},
+    {"published_at", &SelectorState::published_at, Stage::published, Stage::published, true},
+    {"served_at", &SelectorState::served_at, Stage::published, Stage::removed, false},
+    {"active_at", &SelectorState::active_at, Stage::active, Stage::removed, true},
+    {"retired_at", &SelectorState::retired_at, Stage::retired, Stage::removed, true},
+    {"revoked_at", &SelectorState::revoked_at, Stage::revoked, Stage::removed, true},
+    {"removed_at", &SelectorState::removed_at, Stage::removed, Stage::removed, true},
 };
 
 Time to_unix(const toml::date_time& dt) {
@@ -79,7 +82,7 @@ SelectorState read_entry(const config::Reader& r, const toml::table& t, const st
   for (const auto& f : kTimes) {
     const toml::node* n = t.get(f.key);
     if (!n) {
-      if (f.required && s.stage >= f.needed_from)
+      if (f.required && s.stage >= f.needed_from && s.stage <= f.needed_until)
         r.fail(&t, "a selector at stage " + stage + " needs '" + std::string(f.key) + "'");
       continue;
     }

@@ -153,3 +153,43 @@ TEST(Config, UnreadableDirectoryAndEmptyFilesAreErrors) {
   EXPECT_TRUE(load_config(dir / "signer-only.toml"));
   std::filesystem::remove_all(dir);
 }
+
+TEST(ConfigDuration, ParseDurationReadsAUnitOrPlainSeconds) {
+  EXPECT_EQ(parse_duration("90d"), 90 * 86400);
+  EXPECT_EQ(parse_duration("2w"), 14 * 86400);
+  EXPECT_EQ(parse_duration("12h"), 12 * 3600);
+  EXPECT_EQ(parse_duration("30m"), 1800);
+  EXPECT_EQ(parse_duration("45s"), 45);
+  EXPECT_EQ(parse_duration("3600"), 3600);
+  EXPECT_EQ(parse_duration("99999999999w"), 99999999999LL * 7 * 86400);  // the longest text: no overflow
+  for (const char* bad : {"", "0d", "0", "d", "abc", "-1d", "1.5d", "90D", "90 d", " 90d", "9y", "999999999999d"})
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+}
+
+// rotate --auto and the time a retired key stays published (README "Rotating keys").
+TEST(ConfigDuration, RotateEveryAndKeepRetiredAreDurationsOfDays) {
+  auto c = parse("[[domain]]\nname = \"a.example\"\nrotate_every = \"90d\"\nkeep_retired = \"2w\"\n");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->domains[0].rotate_every, 90 * 86400);
+  EXPECT_EQ(c->domains[0].keep_retired, 14 * 86400);
+
+  auto defaults = parse("[[domain]]\nname = \"a.example\"\n");
+  ASSERT_TRUE(defaults) << defaults.error().message();
+  EXPECT_FALSE(defaults->domains[0].rotate_every) << "no automatic rotation unless asked";
+  EXPECT_EQ(defaults->domains[0].keep_retired, 7 * 86400);
+  EXPECT_EQ(defaults->domains[0].keep_retired, kDefaultKeepRetired);
+
+  for (const char* value : {"\"12h\"", "\"0d\"", "\"abc\"", "90", "\"3651d\"", "\"86399\""}) {
+    for (const char* key : {"rotate_every", "keep_retired"}) {
+      std::string text = std::string("[[domain]]\nname = \"a.example\"\n") + key + " = " + value + "\n";
+      std::string e = error_of(text);
+      EXPECT_EQ(e.rfind("test.toml:3:", 0), 0u) << text << e;
+      EXPECT_NE(e.find(std::string("'") + key + "' must be a duration of 1 day to 10 years"), std::string::npos) << e;
+    }
+  }
+  // A day and ten years are the bounds, both allowed.
+  auto bounds = parse("[[domain]]\nname = \"a.example\"\nrotate_every = \"1d\"\nkeep_retired = \"3650d\"\n");
+  ASSERT_TRUE(bounds) << bounds.error().message();
+  EXPECT_EQ(bounds->domains[0].rotate_every, 86400);
+  EXPECT_EQ(bounds->domains[0].keep_retired, 3650LL * 86400);
+}
