@@ -49,7 +49,8 @@ struct Exchange {
 
 // RFC 8945 5.2: the TSIG error values an answer may carry.
 constexpr int kBadSig = 16, kBadKey = 17, kBadTime = 18;
-// RFC 8945 5.1 recommends a fudge of 300 seconds.
+// RFC 8945 5.2.3: the server accepts Time Signed within Fudge of its clock; 300 s is the
+// value the RFC recommends.
 constexpr std::uint16_t kTsigFudge = 300;
 // RFC 1035 4.2.1: a UDP message is at most 512 octets without EDNS.
 constexpr std::size_t kUdpLimit = 512;
@@ -243,7 +244,7 @@ struct ZoneClient::Impl {
   }
 
   // The query sent (UDP, then TCP when the answer is truncated, RFC 1035 4.2.1) and the reply
-  // parsed; the reply's wire form in *wire for TSIG verification (RFC 8945 5.3 digests the bytes).
+  // parsed; the reply's wire form in *wire for TSIG verification (RFC 8945 4.3: the MAC covers the bytes as sent).
   PktPtr send(const ldns_pkt* query, bool prefer_tcp, std::string& error, bool& timed_out,
               std::vector<std::uint8_t>* wire = nullptr) const {
     std::uint8_t* raw = nullptr;
@@ -537,7 +538,8 @@ UpdateResult ZoneClient::update(const Update& update) {
     if (result.status == UpdateStatus::ok) result.status = UpdateStatus::tsig_failed;
     return result;
   }
-  // RFC 8945 5.3: the answer must carry a TSIG made with our key over our request's MAC.
+  // RFC 8945 5.4, 4.3.1: the answer must carry a TSIG made with our key over our request's MAC
+  // and the answer.
   const ldns_rdf* request_mac = ldns_rr_rdf(ldns_pkt_tsig(request.get()), 3);
   bool verified = answer_tsig && ldns_pkt_tsig_verify(reply.get(), wire.data(), wire.size(), key->name.c_str(),
                                                       key->secret.c_str(), request_mac);
@@ -546,7 +548,7 @@ UpdateResult ZoneClient::update(const Update& update) {
   if (result.status == UpdateStatus::ok) {
     // A NOERROR nobody can vouch for: the update may or may not have been applied.
     result.status = UpdateStatus::tsig_failed;
-    result.detail = "NOERROR, but " + why + " (RFC 8945 5.3): the change is unconfirmed";
+    result.detail = "NOERROR, but " + why + " (RFC 8945 5.4): the change is unconfirmed";
   } else {
     // An unsigned error answer can only make us report a failure; its RCODE is the best
     // account of it there is (a server that cannot parse the request answers unsigned).
