@@ -24,6 +24,9 @@ packages=(
   # slapd for the ldap: login map tests (tests/support/slapd_fixture.h), postfix-ldap's postmap
   # as their oracle, ldap-utils (ldapsearch) to look at it by hand
   slapd ldap-utils postfix-ldap
+  # Knot is the primary and secondary of the key-lifecycle tests (tests/support/knot_fixture.h:
+  # RFC 2136 UPDATE with TSIG, NOTIFY, transfers); knot-dnsutils gives kdig for looking by hand
+  knot knot-dnsutils
   # the Debian package (scripts/package.sh) and its test in a fresh root (tests/package)
   dpkg-dev debhelper fakeroot lintian scdoc groff-base debootstrap systemd
 )
@@ -51,7 +54,7 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 # their own slapd on a free loopback port, never the system one on port 389.
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 
-# Packages such as nsd, opendkim, postfix and slapd would start system services on install.
+# Packages such as nsd, knot, opendkim, postfix and slapd would start system services on install.
 # The tests start their own instances on free loopback ports, so keep the package
 # scripts from starting anything (policy-rc.d exit 101 = "action forbidden").
 created_policy=0

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstdlib>
 #include <vector>
 
 #include "core/common/ascii.h"
@@ -108,6 +109,34 @@ bool append_record(Answer& answer, const ldns_rr* rr, RRType type) {
     }
   }
   return false;
+}
+
+std::string rcode_name(ldns_pkt_rcode rcode) {
+  char* s = ldns_pkt_rcode2str(rcode);
+  std::string out = s ? s : "RCODE " + std::to_string(static_cast<int>(rcode));
+  std::free(s);
+  return out;
+}
+
+Answer answer_from_reply(const ldns_pkt* reply, RRType type, const std::string& what, const std::string& server) {
+  ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply);
+  if (rcode == LDNS_RCODE_NXDOMAIN) return Answer{Status::nxdomain, {}, {}, {}, {}};
+  if (rcode != LDNS_RCODE_NOERROR) {
+    Answer failed = Answer::temp_failure(what + ": " + rcode_name(rcode) + " from " + server);
+    failed.rcode = static_cast<int>(rcode);
+    return failed;
+  }
+  Answer answer{Status::nodata, {}, {}, {}, {}};
+  ldns_rr_list* rrs = ldns_pkt_answer(reply);
+  for (std::size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+    if (ldns_rr_get_type(rr) != static_cast<ldns_rr_type>(type)) continue;
+    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
+    if (!append_record(answer, rr, type))
+      return Answer::temp_failure(what + ": malformed " + std::string(to_string(type)) + " record in the answer");
+  }
+  if (!answer.records.empty()) answer.status = Status::ok;
+  return answer;
 }
 
 }  // namespace dnsauth::dns::detail

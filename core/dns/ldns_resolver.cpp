@@ -9,21 +9,7 @@
 
 namespace dnsauth::dns {
 
-namespace {
-
-struct PktDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using PktPtr = std::unique_ptr<ldns_pkt, PktDeleter>;
-
-std::string rcode_name(ldns_pkt_rcode rcode) {
-  char* s = ldns_pkt_rcode2str(rcode);
-  std::string out = s ? s : "RCODE " + std::to_string(static_cast<int>(rcode));
-  std::free(s);
-  return out;
-}
-
-}  // namespace
+using detail::PktPtr;
 
 struct LdnsResolver::Impl {
   ldns_resolver* res = nullptr;
@@ -151,28 +137,9 @@ Answer LdnsResolver::ask(std::string_view name, RRType type, std::vector<std::st
   if (ldns_pkt_tc(reply.get()))
     return Answer::temp_failure(what + ": truncated answer (TCP fallback disabled or failed)");
 
-  ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply.get());
-  if (rcode == LDNS_RCODE_NXDOMAIN) return Answer{Status::nxdomain, {}, {}, {}, {}};
-  if (rcode != LDNS_RCODE_NOERROR) {
-    Answer failed = Answer::temp_failure(what + ": " + rcode_name(rcode) + " from " + description_);
-    failed.rcode = static_cast<int>(rcode);
-    return failed;
-  }
-
-  Answer answer{Status::nodata, {}, {}, {}, {}};
+  Answer answer = detail::answer_from_reply(reply.get(), type, what, description_);
+  if (answer.status != Status::nodata) return answer;
   ldns_rr_list* rrs = ldns_pkt_answer(reply.get());
-  for (std::size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-    if (ldns_rr_get_type(rr) != static_cast<ldns_rr_type>(type)) continue;
-    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
-    if (!detail::append_record(answer, rr, type))
-      return Answer::temp_failure(what + ": malformed " + std::string(to_string(type)) +
-                                  " record in the answer");
-  }
-  if (!answer.records.empty()) {
-    answer.status = Status::ok;
-    return answer;
-  }
   // No record of the type: the CNAMEs of the answer section from the name asked, in order (at
   // most as many as the section holds, so a loop in it ends too).
   std::string owner = normalize_name(name);

@@ -74,7 +74,7 @@ enum class UpdateStatus {
   refused,               // REFUSED: the server does not let this key (or anyone) update
   not_authoritative,     // NOTAUTH: bad TSIG key, or not authoritative for the zone
   not_zone,              // NOTZONE: a name outside the zone
-  tsig_failed,           // the answer is unsigned or its TSIG does not verify (RFC 8945 5.3)
+  tsig_failed,           // the answer is unsigned or its TSIG does not verify (RFC 8945 5.4)
   timeout,               // no answer from the server
   failed,                // any other RCODE or network error
 };

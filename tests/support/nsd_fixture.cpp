@@ -1,34 +1,30 @@
 #include "support/nsd_fixture.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "core/dns/ldns_resolver.h"
+#include "support/process.h"
+#include "support/test_support.h"
 
 namespace dnsauth::test {
 
 namespace {
 
-int bound_socket(int type, std::uint16_t port, std::uint16_t* bound_port) {
+int bound_socket(int type, const std::string& address, std::uint16_t port, std::uint16_t* bound_port) {
   int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+  if (::inet_pton(AF_INET, address.c_str(), &sa.sin_addr) != 1 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     ::close(fd);
     return -1;
   }
@@ -38,42 +34,36 @@ int bound_socket(int type, std::uint16_t port, std::uint16_t* bound_port) {
   return fd;
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
-std::uint16_t free_loopback_port() {
+std::uint16_t free_loopback_port() { return free_loopback_port({"127.0.0.1"}); }
+
+std::uint16_t free_loopback_port(const std::vector<std::string>& addresses) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::uint16_t port = 0;
-    int udp = bound_socket(SOCK_DGRAM, 0, &port);
-    if (udp < 0) continue;
-    int tcp = bound_socket(SOCK_STREAM, port, nullptr);
-    ::close(udp);
-    if (tcp < 0) continue;
-    ::close(tcp);
-    return port;
+    int first = bound_socket(SOCK_DGRAM, addresses.front(), 0, &port);
+    if (first < 0) continue;
+    std::vector<int> held{first};
+    bool free = true;
+    for (const auto& address : addresses) {
+      for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+        if (type == SOCK_DGRAM && address == addresses.front()) continue;
+        int fd = bound_socket(type, address, port, nullptr);
+        if (fd < 0) free = false;
+        else held.push_back(fd);
+      }
+    }
+    for (int fd : held) ::close(fd);
+    if (free) return port;
   }
-  throw std::runtime_error("no free port on 127.0.0.1");
+  throw std::runtime_error("no port free on every address asked for");
 }
 
 bool NsdServer::available() { return ::access(kBinary, X_OK) == 0; }
 
 NsdServer::NsdServer(std::vector<NsdZone> zones, int startup_timeout_ms) {
   if (zones.empty()) throw std::invalid_argument("NsdServer needs at least one zone");
-  std::string templ = (std::filesystem::temp_directory_path() / "dnsauth-nsd-XXXXXX").string();
-  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed for " + templ);
-  dir_ = templ;
+  dir_ = make_temp_dir("dnsauth-nsd-");
   port_ = free_loopback_port();
 
   const std::string d = dir_.string();
@@ -103,24 +93,7 @@ NsdServer::NsdServer(std::vector<NsdZone> zones, int startup_timeout_ms) {
   }
   write_file(dir_ / "nsd.conf", conf);
 
-  std::string conf_path = (dir_ / "nsd.conf").string();
-  std::string out_path = (dir_ / "nsd.stderr").string();
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    // Own process group, so the destructor can stop nsd and the workers it forks together;
-    // and die with the test process if that goes first.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    ::execl(kBinary, "nsd", "-d", "-c", conf_path.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::setpgid(pid_, pid_);
+  pid_ = spawn_daemon(kBinary, {"-d", "-c", (dir_ / "nsd.conf").string()}, dir_ / "nsd.stderr");
 
   // Ready when it answers for the first zone (any answer but a failure).
   dns::LdnsOptions options;
@@ -131,10 +104,10 @@ NsdServer::NsdServer(std::vector<NsdZone> zones, int startup_timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(startup_timeout_ms);
   while (true) {
     int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (daemon_exited(pid_, &status)) {
       pid_ = -1;
       std::string why = "nsd exited during startup (status " + std::to_string(status) + "): " +
-                        read_all(dir_ / "nsd.stderr") + log();
+                        read_file_if_any(dir_ / "nsd.stderr") + log();
       std::filesystem::remove_all(dir_);
       throw std::runtime_error(why);
     }
@@ -142,7 +115,7 @@ NsdServer::NsdServer(std::vector<NsdZone> zones, int startup_timeout_ms) {
       return;
     if (std::chrono::steady_clock::now() > deadline) {
       std::string why = "nsd did not answer on " + address() + " within " +
-                        std::to_string(startup_timeout_ms) + " ms: " + read_all(dir_ / "nsd.stderr") + log();
+                        std::to_string(startup_timeout_ms) + " ms: " + read_file_if_any(dir_ / "nsd.stderr") + log();
       stop();
       throw std::runtime_error(why);
     }
@@ -152,24 +125,10 @@ NsdServer::NsdServer(std::vector<NsdZone> zones, int startup_timeout_ms) {
 
 NsdServer::~NsdServer() { stop(); }
 
-std::string NsdServer::log() const { return read_all(dir_ / "nsd.log"); }
+std::string NsdServer::log() const { return read_file_if_any(dir_ / "nsd.log"); }
 
 void NsdServer::stop() {
-  if (pid_ > 0) {
-    ::kill(-pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ::kill(-pid_, SIGKILL);  // any worker still alive in the group
-    pid_ = -1;
-  }
+  stop_daemon(pid_);
   if (!dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -178,11 +137,20 @@ void NsdServer::stop() {
 }
 
 SilentUdpServer::SilentUdpServer() {
-  fd_ = bound_socket(SOCK_DGRAM, 0, &port_);
+  fd_ = bound_socket(SOCK_DGRAM, "127.0.0.1", 0, &port_);
   if (fd_ < 0) throw std::runtime_error("cannot bind a UDP socket on 127.0.0.1");
 }
 
 SilentUdpServer::~SilentUdpServer() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+SilentTcpServer::SilentTcpServer() {
+  fd_ = bound_socket(SOCK_STREAM, "127.0.0.1", 0, &port_);
+  if (fd_ < 0 || ::listen(fd_, 16) != 0) throw std::runtime_error("cannot listen on a TCP socket on 127.0.0.1");
+}
+
+SilentTcpServer::~SilentTcpServer() {
   if (fd_ >= 0) ::close(fd_);
 }
 

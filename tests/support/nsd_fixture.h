@@ -61,7 +61,26 @@ class SilentUdpServer {
   std::uint16_t port_ = 0;
 };
 
+// A TCP socket listening on 127.0.0.1 that never accepts nor answers: the kernel completes the
+// handshake, the query is sent, and no reply comes.
+class SilentTcpServer {
+ public:
+  SilentTcpServer();
+  ~SilentTcpServer();
+  SilentTcpServer(const SilentTcpServer&) = delete;
+  SilentTcpServer& operator=(const SilentTcpServer&) = delete;
+  std::uint16_t port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 // A port on 127.0.0.1 free for both UDP and TCP at the time of the call.
 std::uint16_t free_loopback_port();
+// A port free for UDP and TCP on every one of these IPv4 addresses ("127.0.0.2": all of
+// 127.0.0.0/8 is the loopback interface's).
+std::uint16_t free_loopback_port(const std::vector<std::string>& addresses);
 
 }  // namespace dnsauth::test

@@ -17,6 +17,12 @@ std::filesystem::path tool_path(std::string_view name);
 
 // The whole file; throws std::runtime_error naming the path when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
+// The file's contents, or "" when it cannot be read (a log that a failed server never wrote).
+std::string read_file_if_any(const std::filesystem::path& path);
+// Writes text as the whole file; throws std::runtime_error naming the path when it cannot.
+void write_file(const std::filesystem::path& path, const std::string& text);
+// A new private folder under the temp directory: "<prefix>XXXXXX" made unique by mkdtemp.
+std::filesystem::path make_temp_dir(const std::string& prefix);
 // LF line ends become CRLF (fixtures kept in LF form on disk).
 std::string to_crlf(std::string_view text);
 
