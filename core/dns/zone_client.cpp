@@ -14,6 +14,8 @@
 
 #include "core/dns/host_port.h"
 #include "core/dns/ldns_records.h"
+#include "core/common/file.h"
+#include <sstream>
 
 namespace dnsauth::dns {
 
@@ -288,6 +290,7 @@ struct ZoneClient::Impl {
     PktPtr query(ldns_pkt_query_new(qname.release(), type, LDNS_RR_CLASS_IN, 0));
     if (!query) return make_error(Errc::dns, "cannot build a query for " + std::string(name));
     ldns_pkt_set_random_id(query.get());
+    if (options.recursion_desired) ldns_pkt_set_rd(query.get(), true);
     std::string error;
     bool timed_out = false;
     PktPtr reply = send(query.get(), false, error, timed_out);
@@ -316,7 +319,21 @@ ZoneClient::~ZoneClient() = default;
 
 Result<std::unique_ptr<ZoneClient>> ZoneClient::create(const ZoneClientOptions& options) {
   constexpr std::uint16_t kDnsPort = 53;  // RFC 1035 4.2
-  auto server = parse_host_port(options.server, kDnsPort);
+  std::string named = options.server;
+  if (named.empty()) {
+    // The system's resolver: the first nameserver of resolv.conf(5).
+    auto text = read_whole_file("/etc/resolv.conf");
+    if (!text) return make_error(Errc::io, "cannot read /etc/resolv.conf: " + text.error().detail);
+    std::istringstream lines(*text);
+    for (std::string line; named.empty() && std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string keyword, address;
+      if (words >> keyword >> address && keyword == "nameserver") named = address;
+    }
+    if (named.empty()) return make_error(Errc::io, "/etc/resolv.conf names no nameserver");
+    if (named.find(':') != std::string::npos) named = "[" + named + "]";
+  }
+  auto server = parse_host_port(named, kDnsPort);
   if (!server) return make_error(Errc::invalid_argument, "server " + server.error().detail, server.error().offset);
   auto impl = std::make_unique<Impl>();
   impl->options = options;
