@@ -24,7 +24,10 @@ struct TsigKey {
 // algorithm or secret, or a secret that is not base64; Errc::unsupported naming the algorithm
 // when it is not one of the above (hmac-md5 included: RFC 8945 6 says not to use it).
 // With more than one key in the file, `name` picks one (Errc::invalid_argument when absent,
-// or when the file has several keys and no name is given).
+// or when the file has several keys and no name is given). Only the key picked must be usable:
+// a named.conf may keep other keys (an old hmac-md5 one) for other peers. The format is told
+// by the text: a `Private-key-format:` line is dnssec-keygen's (the name then comes from
+// `source`, the file's name), a `key:` line at the margin is Knot's, anything else BIND's.
 Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view source, std::string_view name = {});
 Result<TsigKey> load_tsig_key(const std::filesystem::path& file, std::string_view name = {});
 

@@ -354,6 +354,10 @@ Result<std::unique_ptr<ZoneClient>> ZoneClient::create(const ZoneClientOptions& 
     // A trial signature: ldns signs with fewer algorithms than a key file may name (1.8.3
     // misspells hmac-sha384 and lacks hmac-sha224), and the key name must be a domain name.
     const auto& key = *options.tsig;
+    // Asked first, as ldns leaks what it allocated when it refuses to sign.
+    if (key.algorithm != "hmac-sha1" && key.algorithm != "hmac-sha256" && key.algorithm != "hmac-sha512")
+      return make_error(Errc::invalid_argument,
+                        "TSIG key '" + key.name + "' (" + key.algorithm + "): ldns cannot sign with it");
     PktPtr trial(ldns_pkt_query_new(ldns_dname_new_frm_str("example."), LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0));
     std::string algorithm = key.algorithm + ".";
     if (!trial || ldns_pkt_tsig_sign(trial.get(), key.name.c_str(), key.secret.c_str(), kTsigFudge,

@@ -89,7 +89,8 @@ struct UpdateResult {
 
 class ZoneClient {
  public:
-  // Errc::invalid_argument for a bad server address or a TSIG key ldns refuses.
+  // Errc::invalid_argument for a bad server address or a TSIG key ldns refuses (ldns 1.8.3
+  // signs with hmac-sha1, hmac-sha256 and hmac-sha512 only, not hmac-sha224 nor hmac-sha384).
   static Result<std::unique_ptr<ZoneClient>> create(const ZoneClientOptions& options);
   ~ZoneClient();
   ZoneClient(const ZoneClient&) = delete;
@@ -113,7 +114,11 @@ class ZoneClient {
   // empty when it has none.
   std::vector<std::string> addresses(std::string_view host);
 
-  // Sends one UPDATE, TSIG-signed when the options carry a key, and reads its answer.
+  // Sends one UPDATE, TSIG-signed when the options carry a key, and reads its answer: over UDP
+  // when it fits in 512 octets, else (or when the answer is truncated) over TCP. With a key, an
+  // answer carrying a TSIG error (BADKEY, BADSIG: unsigned, RFC 8945 5.3.2) keeps its RCODE's
+  // status with tsig_error set; a NOERROR answer that is unsigned or does not verify is
+  // tsig_failed; an unsigned error answer keeps its RCODE's status (it can only report failure).
   UpdateResult update(const Update& update);
 
   // "127.0.0.1:5353", for messages.
