@@ -63,8 +63,9 @@ class Lifecycle : public ::testing::Test {
     args.insert(args.end(), more.begin(), more.end());
     return publish(args);
   }
-  Ran auto_at(std::int64_t now, std::vector<std::string> more = {}) const {
-    more.insert(more.end(), {"--auto", "--now", std::to_string(now), "--deadline", "10"});
+  // rotate --auto at `now`, waiting for the servers up to `deadline` seconds.
+  Ran auto_at(std::int64_t now, std::vector<std::string> more = {}, int deadline = 10) const {
+    more.insert(more.end(), {"--auto", "--now", std::to_string(now), "--deadline", std::to_string(deadline)});
     return run("rotate", more);
   }
 
@@ -208,7 +209,7 @@ TEST_F(Lifecycle, ALaggingSecondaryHoldsTheRotationBack) {
   ASSERT_EQ(run("rotate", {"--domain", kZone, "--now", std::to_string(kT0)}, false).status, 0);
   knot_->stop_secondary();
 
-  Ran published = auto_at(kT0, {"--deadline", "2"});
+  Ran published = auto_at(kT0, {}, 2);
   ASSERT_EQ(published.status, 0) << published.out << published.err;
   EXPECT_NE(published.out.find("published s2 on the primary"), std::string::npos) << published.out;
   EXPECT_NE(published.out.find("ns2.example.test (127.0.0.2:" + std::to_string(knot_->port()) + "): LAGS"),
@@ -221,13 +222,13 @@ TEST_F(Lifecycle, ALaggingSecondaryHoldsTheRotationBack) {
   EXPECT_NE(wait.out.find("LAGS"), std::string::npos) << wait.out;
 
   // Weeks later, still not activated: the secondary never served it.
-  Ran later = auto_at(kT0 + 30 * kDay, {"--deadline", "1"});
+  Ran later = auto_at(kT0 + 30 * kDay, {}, 1);
   EXPECT_EQ(later.status, 0) << later.err;
   EXPECT_NE(later.out.find("not every server serves s2 yet"), std::string::npos) << later.out;
   EXPECT_NE(read_file(ws_.config()).find("name = \"s1\""), std::string::npos);
 
   knot_->start_secondary();
-  Ran confirmed = auto_at(kT0 + 30 * kDay + 10, {"--deadline", "20"});
+  Ran confirmed = auto_at(kT0 + 30 * kDay + 10, {}, 20);
   ASSERT_EQ(confirmed.status, 0) << confirmed.out << confirmed.err;
   EXPECT_NE(confirmed.out.find("every server serves s2"), std::string::npos) << confirmed.out;
   Ran active = auto_at(kT0 + 30 * kDay + 10 + 300);
