@@ -350,10 +350,10 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
     return run_rotate_auto(vm, out, err);
   }
   Format format = format_of(vm);
-  const std::string config_file = vm["config"].as<std::string>();
-  config::Config cfg = load(config_file);
   if (!vm.count("domain") || vm["domain"].as<std::vector<std::string>>().size() != 1)
     throw UsageError("rotate starts the rotation of one --domain (or give --auto)");
+  const std::string config_file = vm["config"].as<std::string>();
+  config::Config cfg = load(config_file);
   const std::string domain_name = vm["domain"].as<std::vector<std::string>>().front();
   const config::Domain* found = cfg.find_domain(domain_name);
   if (!found) throw InputError("domain " + domain_name + " is not in " + config_file);

@@ -282,14 +282,18 @@ DomainRun auto_step(Context& c, const config::Domain& d, const std::string& sign
   return run;
 }
 
-// Runs `each` for every domain of the context; a DNS failure of one domain is reported and the
-// others go on. The exit status is the worst one.
+// Runs `each(domain, text)` for every domain of the context, where text is out, or nowhere with
+// --json (then one object {..., "domains": [each one's report]} is printed at the end). A DNS
+// failure of one domain is reported and the others go on. The exit status is the worst one.
 template <class F>
-int for_each_domain(Context& c, std::ostream& out, std::ostream& err, json& list, F each) {
+int for_each_domain(Context& c, std::ostream& out, std::ostream& err, F each, json head = json::object()) {
+  json list = json::array();
+  std::ostringstream discard;
+  std::ostream& text = c.json ? discard : out;
   int status = kExitOk;
   for (const config::Domain* d : c.domains) {
     try {
-      DomainRun r = each(*d);
+      DomainRun r = each(*d, text);
       list.push_back(std::move(r.report));
       status = std::max(status, r.status);
     } catch (const DnsError& e) {
@@ -298,7 +302,10 @@ int for_each_domain(Context& c, std::ostream& out, std::ostream& err, json& list
       status = std::max(status, e.exit_status);
     }
   }
-  (void)out;
+  if (c.json) {
+    head["domains"] = std::move(list);
+    out << head.dump(2) << "\n";
+  }
   return status;
 }
 
@@ -440,10 +447,7 @@ void add_auto_options(po::options_description& d) {
 
 int run_plan(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Context c = load_context(parse_command_line(args, plan_options()));
-  json list = json::array();
-  std::ostringstream discard;
-  std::ostream& text = c.json ? discard : out;
-  int status = for_each_domain(c, out, err, list, [&](const config::Domain& d) {
+  return for_each_domain(c, out, err, [&](const config::Domain& d, std::ostream& text) {
     Primary p = find_primary(d.name, c.dns);
     auto plan = plan_against(*p.client, p.soa.zone, wanted_records(publication_of(d, c.state)));
     print_plan(text, d.name, plan);
@@ -453,16 +457,11 @@ int run_plan(const std::vector<std::string>& args, std::ostream& out, std::ostre
     r.status = plan.changes.empty() ? kExitOk : kExitDifferences;
     return r;
   });
-  if (c.json) out << json{{"domains", list}}.dump(2) << "\n";
-  return status;
 }
 
 int run_apply(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Context c = load_context(parse_command_line(args, apply_options()));
-  json list = json::array();
-  std::ostringstream discard;
-  std::ostream& text = c.json ? discard : out;
-  int status = for_each_domain(c, out, err, list, [&](const config::Domain& d) {
+  return for_each_domain(c, out, err, [&](const config::Domain& d, std::ostream& text) {
     Primary p = find_primary(d.name, c.dns);
     auto wanted = wanted_records(publication_of(d, c.state));
     auto plan = plan_against(*p.client, p.soa.zone, wanted);
@@ -479,18 +478,13 @@ int run_apply(const std::vector<std::string>& args, std::ostream& out, std::ostr
     r.report.update(plan_json(plan));
     return r;
   });
-  if (c.json) out << json{{"domains", list}}.dump(2) << "\n";
-  return status;
 }
 
 int run_wait(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::variables_map vm = parse_command_line(args, wait_options());
   Context c = load_context(vm);
   const std::chrono::seconds deadline(vm["deadline"].as<unsigned>());
-  json list = json::array();
-  std::ostringstream discard;
-  std::ostream& text = c.json ? discard : out;
-  int status = for_each_domain(c, out, err, list, [&](const config::Domain& d) {
+  return for_each_domain(c, out, err, [&](const config::Domain& d, std::ostream& text) {
     Primary p = find_primary(d.name, c.dns);
     auto views = wait_for_servers(p, wanted_records(publication_of(d, c.state)), c.dns, deadline);
     const bool ok = all_in_sync(views);
@@ -503,8 +497,6 @@ int run_wait(const std::vector<std::string>& args, std::ostream& out, std::ostre
     r.status = ok ? kExitOk : kExitDifferences;
     return r;
   });
-  if (c.json) out << json{{"domains", list}}.dump(2) << "\n";
-  return status;
 }
 
 int run_status(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -564,17 +556,14 @@ int run_rotate_auto(const po::variables_map& vm, std::ostream& out, std::ostream
   Context c = load_context(vm);
   const std::chrono::seconds deadline(vm["deadline"].as<unsigned>());
   const std::string pid_file = vm.count("signer-pid") ? vm["signer-pid"].as<std::string>() : "";
-  json list = json::array();
-  std::ostringstream discard;
-  std::ostream& text = c.json ? discard : out;
-  int status = for_each_domain(c, out, err, list, [&](const config::Domain& d) {
+  // Also when no domain took a step: the reconciled state is the one the next run starts from.
+  int status = for_each_domain(c, out, err, [&](const config::Domain& d, std::ostream& text) {
     DomainRun r = auto_step(c, d, pid_file, deadline, text, err);
     // After every domain: a step taken is never forgotten, whatever happens to the next one.
     write_state(c.state_path, c.state);
     return r;
-  });
+  }, json{{"now", when(c.now)}});
   write_state(c.state_path, c.state);
-  if (c.json) out << json{{"now", when(c.now)}, {"domains", list}}.dump(2) << "\n";
   return status;
 }
 

@@ -234,10 +234,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
     c.document = std::move(doc);
     return c;
   } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
-       << e.description();
-    return make_error(Errc::syntax, os.str());
+    return tl::unexpected(toml_syntax_error(e, source));
   } catch (const ConfigError& e) {
     return make_error(Errc::syntax, e.message);
   }

@@ -4,6 +4,12 @@
 
 namespace dnsauth::config {
 
+Error toml_syntax_error(const toml::parse_error& e, std::string_view source) {
+  std::ostringstream os;
+  os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+  return Error{Errc::syntax, os.str()};
+}
+
 void Reader::fail(const toml::node* node, const std::string& what) const {
   fail_at(node ? node->source() : toml::source_region{}, what);
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <toml++/toml.h>
+
+#include "core/common/error.h"
 #include <vector>
 
 namespace dnsauth::config {
@@ -19,6 +21,9 @@ namespace dnsauth::config {
 struct ConfigError {
   std::string message;  // "file:line:col: what"
 };
+
+// "SOURCE:LINE:COL: description", the one form every TOML file's syntax errors are reported in.
+Error toml_syntax_error(const toml::parse_error& e, std::string_view source);
 
 // Typed, strict access to TOML tables: every failure names file:line:column and the key.
 class Reader {

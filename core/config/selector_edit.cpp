@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/common/ascii.h"
+#include "core/config/document.h"
 
 namespace dnsauth::config {
 
@@ -71,9 +72,7 @@ Result<std::string> replace_selector(std::string_view text, std::string_view sou
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    return make_error(Errc::syntax, os.str());
+    return tl::unexpected(toml_syntax_error(e, source));
   }
   const toml::table* sel = nullptr;
   bool domain_found = false;

@@ -155,7 +155,7 @@ struct ZoneClient::Impl {
 
   // One message to the server and its reply (the first datagram with the query's ID; over
   // TCP, RFC 1035 4.2.2's two-octet length prefix), within one attempt's timeout.
-  Exchange udp(const std::vector<std::uint8_t>& query) const {
+  Exchange udp(const std::vector<std::uint8_t>& query, std::chrono::milliseconds timeout) const {
     Exchange x;
     Fd s(::socket(address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (s.fd < 0 || ::connect(s.fd, reinterpret_cast<const sockaddr*>(&address), address_len) != 0 ||
@@ -163,7 +163,7 @@ struct ZoneClient::Impl {
       x.error = std::strerror(errno);
       return x;
     }
-    auto deadline = Clock::now() + options.timeout;
+    auto deadline = Clock::now() + timeout;
     std::vector<std::uint8_t> buf(65535);
     while (true) {
       int r = wait_for(s.fd, POLLIN, deadline);
@@ -186,9 +186,9 @@ struct ZoneClient::Impl {
     }
   }
 
-  Exchange tcp(const std::vector<std::uint8_t>& query) const {
+  Exchange tcp(const std::vector<std::uint8_t>& query, std::chrono::milliseconds timeout) const {
     Exchange x;
-    auto deadline = Clock::now() + options.timeout;
+    auto deadline = Clock::now() + timeout;
     auto fail = [&](bool timed_out, std::string why) -> Exchange& {
       x.timed_out = timed_out;
       x.error = timed_out ? "timed out" : std::move(why);
@@ -239,7 +239,7 @@ struct ZoneClient::Impl {
   Exchange attempts(const std::vector<std::uint8_t>& query, bool over_tcp) const {
     Exchange x;
     for (unsigned attempt = 0; attempt <= options.retries; ++attempt) {
-      x = over_tcp ? tcp(query) : udp(query);
+      x = over_tcp ? tcp(query, options.timeout) : udp(query, options.timeout);
       if (x.ok()) return x;
     }
     return x;
@@ -247,8 +247,11 @@ struct ZoneClient::Impl {
 
   // The query sent (UDP, then TCP when the answer is truncated, RFC 1035 4.2.1) and the reply
   // parsed; the reply's wire form in *wire for TSIG verification (RFC 8945 4.3: the MAC covers the bytes as sent).
+  // once: one attempt, given the time of all attempts. For UPDATE: a copy sent again
+  // after the first was applied but its answer was slow would fail its own prerequisites
+  // (RFC 2136 2.4) and report a concurrent change that never was.
   PktPtr send(const ldns_pkt* query, bool prefer_tcp, std::string& error, bool& timed_out,
-              std::vector<std::uint8_t>* wire = nullptr) const {
+              std::vector<std::uint8_t>* wire = nullptr, bool once = false) const {
     std::uint8_t* raw = nullptr;
     std::size_t size = 0;
     if (ldns_pkt2wire(&raw, query, &size) != LDNS_STATUS_OK || !raw) {
@@ -258,15 +261,17 @@ struct ZoneClient::Impl {
     std::vector<std::uint8_t> bytes(raw, raw + size);
     std::free(raw);
     bool over_tcp = prefer_tcp || bytes.size() > kUdpLimit;
-    Exchange x = attempts(bytes, over_tcp);
+    const auto all_attempts = options.timeout * (options.retries + 1);
+    Exchange x = !once ? attempts(bytes, over_tcp) : over_tcp ? tcp(bytes, all_attempts) : udp(bytes, all_attempts);
     if (x.ok() && !over_tcp && x.wire.size() > 2 && (x.wire[2] & 0x02))  // TC
-      x = attempts(bytes, true);
+      x = once ? tcp(bytes, all_attempts) : attempts(bytes, true);
     const unsigned tries = options.retries + 1;
     if (!x.ok()) {
       timed_out = x.timed_out;
-      error = x.timed_out ? "no answer (" + std::to_string(tries) + " attempt(s), " +
-                                std::to_string(options.timeout.count()) + " ms each)"
-                          : x.error;
+      error = !x.timed_out ? x.error
+              : once       ? "no answer within " + std::to_string(all_attempts.count()) + " ms (an UPDATE is sent once)"
+                           : "no answer (" + std::to_string(tries) + " attempt(s), " +
+                                 std::to_string(options.timeout.count()) + " ms each)";
       return nullptr;
     }
     ldns_pkt* reply = nullptr;
@@ -528,7 +533,7 @@ UpdateResult ZoneClient::update(const Update& update) {
   std::string error;
   bool timed_out = false;
   std::vector<std::uint8_t> wire;
-  PktPtr reply = impl_->send(request.get(), false, error, timed_out, &wire);
+  PktPtr reply = impl_->send(request.get(), false, error, timed_out, &wire, true);
   if (!reply) {
     result.status = timed_out ? UpdateStatus::timeout : UpdateStatus::failed;
     result.detail = "UPDATE of " + normalize_name(update.zone) + " at " + server_ + ": " + error;

@@ -157,9 +157,7 @@ Result<State> parse_state(std::string_view text, std::string_view source, const 
     }
     return state;
   } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    return make_error(Errc::syntax, os.str());
+    return tl::unexpected(config::toml_syntax_error(e, source));
   } catch (const config::ConfigError& e) {
     return make_error(Errc::syntax, e.message);
   }
