@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "publish_support.h"
+#include "support/nsd_fixture.h"
 
 namespace dnsauth::test::publish {
 namespace {
@@ -77,6 +78,51 @@ TEST(PublishRotate, RefusesATakenOrInvalidNewName) {
   EXPECT_EQ(rotate(ws, {"--domain", "example.net", "--selector", "nope"}).status, 2);
   EXPECT_EQ(rotate(ws, {"--domain", "example.org"}).status, 2);
   EXPECT_FALSE(fs::exists(ws.out()));
+}
+
+// [domain] rotate_every: rotate --auto stages the successor once the active key is that old, and
+// not a second earlier (the key's age is its file's time the first time the state sees it).
+// Staging needs no DNS; status shows each selector's stage and what comes next.
+TEST(PublishRotate, AutoStagesTheSuccessorOfAKeyOlderThanRotateEvery) {
+  Workspace ws;
+  ws.write("dnsauth.toml",
+           "[[domain]]\nname = \"example.org\"\nrotate_every = \"90d\"\n\n"
+           "[[domain.selector]]\nname = \"k1\"\nalgorithm = \"ed25519-sha256\"\n");
+  ASSERT_EQ(ws.generate().status, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat((ws.keys() / "example.org.k1.pem").c_str(), &st), 0);
+  const std::int64_t made = st.st_mtime, day = 86400;
+  auto at = [&](std::int64_t now, std::vector<std::string> more = {}) {
+    std::vector<std::string> args{"rotate", "--config", ws.config().string(), "--auto", "--now", std::to_string(now)};
+    args.insert(args.end(), more.begin(), more.end());
+    return publish(args);
+  };
+
+  Ran early = at(made + 90 * day - 1);
+  ASSERT_EQ(early.status, 0) << early.err;
+  EXPECT_NE(early.out.find("nothing due; next at"), std::string::npos) << early.out;
+  EXPECT_FALSE(fs::exists(ws.keys() / "example.org.k2.pem"));
+
+  Ran due = at(made + 90 * day, {"--json"});
+  ASSERT_EQ(due.status, 0) << due.err;
+  EXPECT_NE(due.out.find("\"staged\": \"k2\""), std::string::npos) << due.out;
+  EXPECT_EQ(file_mode(ws.keys() / "example.org.k2.pem"), 0600u);
+  const std::string state = read_file(ws.dir() / "dnsauth.lifecycle.toml");
+  EXPECT_NE(state.find("stage = 'staged'"), std::string::npos) << state;
+  EXPECT_NE(state.find("replaces = 'k1'"), std::string::npos) << state;
+
+  Ran status = publish({"status", "--config", ws.config().string(), "--now", std::to_string(made + 90 * day)});
+  ASSERT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("k1  active since"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("k2  staged since"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("next step: publish k2 (due now)"), std::string::npos) << status.out;
+
+  // Publishing needs the zone's primary: one that does not answer is a DNS failure (exit 3), and
+  // the state keeps the key staged.
+  Ran publish_step = at(made + 90 * day + 1, {"--server", "127.0.0.1:" + std::to_string(free_loopback_port()),
+                                              "--timeout", "1"});
+  EXPECT_EQ(publish_step.status, 3) << publish_step.out << publish_step.err;
+  EXPECT_NE(read_file(ws.dir() / "dnsauth.lifecycle.toml").find("stage = 'staged'"), std::string::npos);
 }
 
 }  // namespace
