@@ -156,8 +156,10 @@ void switch_config(const Context& c, const config::Domain& d, const std::string&
                    const lifecycle::SelectorState& next) {
   auto text = read_whole_file(c.config_file);
   if (!text) throw InputError("cannot read " + c.config_file + ": " + text.error().detail);
-  const fs::path key_dir = c.all.deployment.key_dir;
-  const std::string key = next.key_path.parent_path() == key_dir ? next.key_path.filename().string() : next.key_path.string();
+  // The successor's key beside the others is named as they are, by its file name alone.
+  const fs::path key_dir = fs::absolute(c.all.deployment.key_dir).lexically_normal();
+  const fs::path key_path = fs::absolute(next.key_path).lexically_normal();
+  const std::string key = key_path.parent_path() == key_dir ? key_path.filename().string() : key_path.string();
   auto edited = config::replace_selector(*text, c.config_file, d.name, old_name, next.selector, key);
   if (!edited) throw InputError(edited.error().detail);
   auto temp = write_beside(c.config_file, *edited);
@@ -389,7 +391,11 @@ lifecycle::State read_state(const fs::path& file) {
 }
 
 void write_state(const fs::path& file, const lifecycle::State& state) {
-  if (auto w = write_file_atomic(file, lifecycle::format_state(state)); !w)
+  // Key paths absolute: a config named by a relative path resolves its keys against the
+  // working folder, and a relative path in the state would be read against the state's folder.
+  lifecycle::State absolute = state;
+  for (auto& s : absolute.selectors) s.key_path = fs::absolute(s.key_path).lexically_normal();
+  if (auto w = write_file_atomic(file, lifecycle::format_state(absolute)); !w)
     throw InputError("cannot write the lifecycle state: " + w.error().detail);
 }
 
