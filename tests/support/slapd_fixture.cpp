@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -170,7 +171,27 @@ void SlapdServer::stop() {
 }
 
 void SlapdServer::pause() {
-  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGSTOP);
+  // kill() returns before the signal has taken hold: a thread busy on the other core could
+  // still answer the next request. Wait until every thread of slapd shows as stopped ('T').
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid_) + "/task";
+  while (std::chrono::steady_clock::now() < until) {
+    bool all = true;
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream stat(t.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      // "pid (comm) S ...": the state follows the last ')'.
+      auto close = line.rfind(')');
+      if (close == std::string::npos || close + 2 >= line.size() || (line[close + 2] != 'T' && line[close + 2] != 't'))
+        all = false;
+    }
+    if (all && !ec) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void SlapdServer::resume() {
