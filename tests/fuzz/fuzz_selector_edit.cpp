@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   try {
-    (void)toml::parse(*edited, "edited.toml");
+    (void)toml::parse(std::string_view(*edited), std::string_view("edited.toml"));
   } catch (const toml::parse_error& e) {
     FUZZ_CHECK_MSG(false, std::string(e.description()) + "\n" + *edited);
   }
