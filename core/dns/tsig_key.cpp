@@ -329,6 +329,10 @@ Result<TsigKey> parse_tsig_key(std::string_view text, std::string_view source, s
 
   TsigKey out;
   out.name = key_name(key->name);
+  // RFC 1035 3.1: no label of a domain name is empty, so neither "." nor "a..b." names a key
+  // (only the one trailing dot of an absolute name is dropped above).
+  if (out.name.empty() || out.name.front() == '.' || out.name.back() == '.' || out.name.find("..") != std::string::npos)
+    return make_error(Errc::syntax, where(source, key->line) + "key name '" + key->name + "' has an empty label");
   if (key->algorithm.empty())
     return make_error(Errc::syntax, where(source, key->line) + "key '" + out.name + "' has no algorithm");
   auto algorithm = supported_algorithm(key->algorithm);

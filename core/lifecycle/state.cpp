@@ -36,6 +36,10 @@ constexpr TimeField kTimes[] = {
     {"removed_at", &SelectorState::removed_at, Stage::removed, Stage::removed, true},
 };
 
+// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+constexpr Time kFirstTime = -62167219200;
+constexpr Time kLastTime = 253402300799;
+
 Time to_unix(const toml::date_time& dt) {
   std::tm tm{};
   tm.tm_year = dt.date.year - 1900;
@@ -88,7 +92,12 @@ SelectorState read_entry(const config::Reader& r, const toml::table& t, const st
     }
     const auto* dt = n->as_date_time();
     if (!dt) r.fail(n, "'" + std::string(f.key) + "' must be a date-time such as 2026-12-05T04:00:00Z");
-    s.*(f.member) = to_unix(dt->get());
+    const Time t = to_unix(dt->get());
+    // An offset can carry a date of year 0000 or 9999 past the years a date-time can spell in UTC
+    // (RFC 3339 5.6: four digits), and format_state writes UTC.
+    if (t < kFirstTime || t > kLastTime)
+      r.fail(n, "'" + std::string(f.key) + "' is outside the years 0000 to 9999 in UTC");
+    s.*(f.member) = t;
   }
   return s;
 }

@@ -128,6 +128,70 @@ def milter_packets():
     add("milter_packet", b"\1" + pkt(b"B", b"x" * 80))
 
 
+def lifecycle_seeds():
+    """TSIG key files, lifecycle state files and dnsauth.toml texts for the key lifecycle's
+    parsers (fuzz_tsig_key, fuzz_lifecycle_state, fuzz_selector_edit), each with its target's
+    option byte first."""
+    secret = "4WnBkQz7W5cZ0b9zGd0xSmfYkD3xqQfN7bPlx9rbBDo="
+    bind = [f'key "tsig-key.example." {{\n\talgorithm hmac-sha256;\n\tsecret "{secret}";\n}};\n',
+            f'// ddns-confgen\nkey "ddns-key.Example.COM" {{ algorithm HMAC-SHA512; secret "{secret}"; }};\n'
+            'zone "example.com" { type primary; file "/var/lib/bind/example.com"; update-policy { grant ddns-key.example.com zonesub ANY; }; };\n',
+            f'/* old */ key old {{ algorithm hmac-md5; secret "{secret}"; }};\n# new\nkey "tsig-key.example" {{ algorithm hmac-sha384; secret "{secret[:20]}\n  {secret[20:]}"; }};\n',
+            f'options {{ directory "/var/cache/bind"; }};\nkey "k" {{ algorithm hmac-sha1; secret "{secret}"; }};\n',
+            f'key "k" {{ algorithm hmac-sha224; secret ""; }};\n', 'key "k" { secret "=="; };\n']
+    knot = [f'key:\n  - id: tsig-key.example.\n    algorithm: hmac-sha256\n    secret: {secret}\n',
+            f'# keymgr -t\nserver:\n    listen: 0.0.0.0@53\nkey:\n  - id: "old"\n    algorithm: hmac-md5\n    secret: {secret}\n'
+            f'  - id: \'tsig-key.example\'\n    algorithm: hmac-sha512 # strong\n    secret: "{secret}"\nremote:\n  - id: primary\n    key: old\n',
+            'key:\n  - id: k\n    secret: not base64!\n']
+    private = [f'Private-key-format: v1.3\nAlgorithm: 163 (HMAC_SHA256)\nKey: {secret}\nBits: AAA=\nCreated: 20260101000000\n',
+               f'Private-key-format: v1.2\nAlgorithm: 157 (HMAC_MD5)\nKey: {secret}\n',
+               f'Private-key-format: v1.3\nAlgorithm: 165 (HMAC_SHA512)\nKey: {secret}\n']
+    for t in bind + knot:
+        add("tsig_key", b"\0" + t.encode())
+        add("tsig_key", b"\1tsig-key.EXAMPLE.\0" + t.encode())
+    for t in private:
+        add("tsig_key", b"\2" + t.encode())
+        add("tsig_key", b"\3tsig-key.example\0" + t.encode())
+
+    times = ["staged_at", "published_at", "served_at", "active_at", "retired_at", "revoked_at", "removed_at"]
+    stages = ["staged", "published", "active", "retired", "revoked", "removed"]
+    entries = []
+    for i, stage in enumerate(stages):
+        have = times[:i + 2] if i else times[:1]
+        lines = [f'domain = "example.com"', f'selector = "s{i}"', f'stage = "{stage}"',
+                 'algorithm = "ed25519-sha256"' if i % 2 else f'bits = {1024 * (1 + i % 4)}',
+                 f'key = "{"/var/lib/dnsauth/keys/" if i % 3 else "keys/"}example.com.s{i}.pem"']
+        if i == 2:
+            lines.append('replaces = "s0"')
+        lines += [f"{t} = 2026-0{1 + j}-05T04:00:0{j}Z" if j % 2 else f"{t} = 2026-12-0{1 + j}T04:00:00+02:00"
+                  for j, t in enumerate(have) if not (stage == "active" and t == "published_at")]
+        entries.append("[[selector]]\n" + "\n".join(lines) + "\n")
+    header = "# dnsauth-publish key lifecycle state\n"
+    add("lifecycle_state", header + "\n".join(entries))
+    for e in entries:
+        add("lifecycle_state", e)
+    add("lifecycle_state", "")
+    add("lifecycle_state", 'selector = [{ domain = "Example.ORG", selector = "A", stage = "published", key = "k.pem", published_at = 1979-05-27T07:32:00 }]\n')
+    add("lifecycle_state", entries[1].replace("published_at", "served_at"))  # published without its time
+
+    tomls = [
+        '[signer]\nkey_dir = "keys"\n\n[[domain]]\nname = "example.com"\n\n[[domain.selector]]\nname = "s1"\n'
+        'key = "example.com.s1.pem"  # rotated in 2025\nalgorithm = "rsa-sha256"\nbits = 2048\n\n'
+        '[[domain]]\nname = "example.org"\n[[domain.selector]]\nname = "s1"\n[[domain.selector]]\nname = "sel2025"\nkey = \'/etc/dnsauth/org.pem\'\n',
+        '[[domain]]\nname = "EXAMPLE.com"\nselector = [\n  { name = "s1", key = "k1.pem", algorithm = "ed25519-sha256" },\n  { name = "mail", key = "k2.pem" },\n]\n'
+        '[[domain]]\nname = "sub.example.net"\nselector = [{ name = "S1" }]\n',
+        '[[domain]]\n  name = "example.com"\n  [[domain.selector]]\n    key = "before.pem"\n    name = "s1"\n    testing = true\n'
+        '  [domain.dmarc]\n  p = "reject"\n',
+        '[[domain]]\nname = "example.com"\n[[domain.selector]]\nname = """s1"""\n',
+        '[[domain]]\nname = "example.com"\n[[domain.selector]]\nname = "s1"',
+    ]
+    for t in tomls:
+        for options in (0x00, 0x04, 0x51, 0x9c, 0xe2, 0x23, 0x8d):
+            add("selector_edit", bytes([options]) + t.encode())
+    for p in [os.path.join(ROOT, "examples/dnsauth.toml")] + glob.glob(os.path.join(ROOT, "conf/*.toml")):
+        add("selector_edit", b"\0" + read(p))
+
+
 def main():
     only = set(sys.argv[1:])  # seed only these targets (all when none are named)
     if only:
@@ -135,6 +199,7 @@ def main():
         seed = add
         add = lambda target, data: seed(target, data) if target in only else None
     milter_packets()
+    lifecycle_seeds()
     msgs = messages()
     options = bytes(12)
     for m in msgs:

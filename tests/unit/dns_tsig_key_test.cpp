@@ -119,6 +119,22 @@ TEST(DnsTsigKey, MissingSecretNamesFileAndLine) {
   EXPECT_EQ(knot.error().detail, "knot.conf:2: key 'k' has no secret");
 }
 
+// RFC 1035 3.1: no label is empty. Only the one trailing dot of an absolute name is dropped, so
+// "a.." or "." is not read as a key named "a." or "".
+TEST(DnsTsigKey, KeyNameWithAnEmptyLabel) {
+  for (std::string name : {"tsig.example..", ".", "..tsig.example", "tsig..example"}) {
+    auto key = parse_tsig_key("key \"" + name + "\" {\n algorithm hmac-sha256;\n secret \"" + kSecret + "\";\n};\n",
+                              "k.conf");
+    ASSERT_FALSE(key) << name;
+    EXPECT_EQ(key.error().code, Errc::syntax);
+    EXPECT_EQ(key.error().detail, "k.conf:1: key name '" + name + "' has an empty label");
+  }
+  auto knot = parse_tsig_key(std::string("key:\n  - id: a..\n    algorithm: hmac-sha256\n    secret: ") + kSecret + "\n",
+                             "knot.conf");
+  ASSERT_FALSE(knot);
+  EXPECT_EQ(knot.error().detail, "knot.conf:2: key name 'a..' has an empty label");
+}
+
 TEST(DnsTsigKey, MissingAlgorithmIsASyntaxError) {
   auto key = parse_tsig_key(std::string("key \"k\" { secret \"") + kSecret + "\"; };", "k.conf");
   ASSERT_FALSE(key);

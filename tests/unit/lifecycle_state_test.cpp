@@ -130,6 +130,23 @@ TEST(LifecycleState, Rfc3339TimesWithAnOffsetAreConvertedToUnixSeconds) {
   EXPECT_FALSE(e.revoked_at);
 }
 
+// RFC 3339 5.6: a year has four digits. The file is written in UTC, so a time that an offset
+// carries before 0000 or past 9999 in UTC could not be written back and is refused; the first
+// and last instants that can be written are kept.
+TEST(LifecycleState, TimesOutsideTheYearsUtcCanSpellAreRefused) {
+  const std::string head = "[[selector]]\ndomain = \"example.com\"\nselector = \"s1\"\nstage = \"staged\"\nkey = \"/k.pem\"\n";
+  EXPECT_EQ(error_of(head + "staged_at = 0000-01-01T00:00:00+01:00\n"),
+            "state.toml:6:13: 'staged_at' is outside the years 0000 to 9999 in UTC");
+  EXPECT_EQ(error_of(head + "staged_at = 9999-12-31T23:59:59-00:01\n"),
+            "state.toml:6:13: 'staged_at' is outside the years 0000 to 9999 in UTC");
+  auto edges = parse(head + "staged_at = 0000-01-01T00:00:00Z\nserved_at = 9999-12-31T23:59:59Z\n");
+  ASSERT_TRUE(edges) << edges.error().message();
+  auto back = parse(format_state(*edges));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->selectors.at(0).staged_at, edges->selectors.at(0).staged_at);
+  EXPECT_EQ(back->selectors.at(0).served_at, edges->selectors.at(0).served_at);
+}
+
 TEST(LifecycleState, FormatTimeIsRfc3339Utc) {
   EXPECT_EQ(format_time(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(format_time(kT0), "2026-12-05T04:00:00Z");
