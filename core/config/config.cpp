@@ -206,7 +206,7 @@ Result<Config> parse_config(std::string_view text, std::string_view source,
                             const std::filesystem::path& base_dir) {
   Reader r{std::string(source)};
   try {
-    auto doc = std::make_shared<const Document>(toml::parse(text, source), std::string(source), base_dir);
+    auto doc = std::make_shared<const Document>(parse_toml(text, source), std::string(source), base_dir);
     const toml::table& root = doc->root();
     r.only_keys(root, "the top level", {"signer", "domain"});
     Config c;

@@ -10,6 +10,23 @@ Error toml_syntax_error(const toml::parse_error& e, std::string_view source) {
   return Error{Errc::syntax, os.str()};
 }
 
+toml::table parse_toml(std::string_view text, std::string_view source) {
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    toml::source_position at{1, 1};
+    for (std::size_t i = 0; i < nul; ++i) {
+      if (text[i] == '\n') {
+        ++at.line;
+        at.column = 1;
+      } else {
+        ++at.column;
+      }
+    }
+    throw toml::parse_error("a NUL byte is not allowed in a TOML document", at,
+                            std::make_shared<const std::string>(source));
+  }
+  return toml::parse(text, source);
+}
+
 void Reader::fail(const toml::node* node, const std::string& what) const {
   fail_at(node ? node->source() : toml::source_region{}, what);
 }

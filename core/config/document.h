@@ -25,6 +25,11 @@ struct ConfigError {
 // "SOURCE:LINE:COL: description", the one form every TOML file's syntax errors are reported in.
 Error toml_syntax_error(const toml::parse_error& e, std::string_view source);
 
+// toml::parse of text, but a NUL byte is refused first as a syntax error at its place: no TOML
+// document may hold one (TOML 1.0: no control character but tab), and toml++ asserts on one in
+// builds with assertions instead of reporting it. Throws toml::parse_error as toml::parse does.
+toml::table parse_toml(std::string_view text, std::string_view source);
+
 // Typed, strict access to TOML tables: every failure names file:line:column and the key.
 class Reader {
  public:

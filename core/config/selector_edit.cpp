@@ -70,7 +70,7 @@ Result<std::string> replace_selector(std::string_view text, std::string_view sou
                                      std::string_view old_name, std::string_view new_name, std::string_view new_key) {
   toml::table root;
   try {
-    root = toml::parse(text, source);
+    root = parse_toml(text, source);
   } catch (const toml::parse_error& e) {
     return tl::unexpected(toml_syntax_error(e, source));
   }

@@ -149,7 +149,7 @@ std::vector<const SelectorState*> State::of(std::string_view domain) const {
 Result<State> parse_state(std::string_view text, std::string_view source, const std::filesystem::path& base_dir) {
   config::Reader r{std::string(source)};
   try {
-    toml::table root = toml::parse(text, source);
+    toml::table root = config::parse_toml(text, source);
     r.only_keys(root, "the top level", {"selector"});
     State state;
     if (const toml::node* n = root.get("selector")) {

@@ -72,6 +72,15 @@ TEST(Config, KeyDirResolvesAgainstTheConfigFolderUnlessAbsolute) {
   EXPECT_NE(error_of("[signer]\nkey_dir = 7\n").find("test.toml:2:"), std::string::npos);
 }
 
+// TOML 1.0 allows no control character but tab: a NUL byte is a syntax error at its place
+// (toml++ would assert on it in a build with assertions instead of saying so).
+TEST(Config, ANulByteIsASyntaxErrorAtItsPlace) {
+  auto c = parse(std::string_view("[signer]\nkey_dir = \"k\"\n[\0", 25));
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, Errc::syntax);
+  EXPECT_EQ(c.error().detail, "test.toml:3:2: a NUL byte is not allowed in a TOML document");
+}
+
 TEST(Config, UnknownKeysAreErrorsWithFileAndLine) {
   EXPECT_NE(error_of("[[domain]]\nname = \"a.example\"\n[domain.spf]\nip5 = []\n")
                 .find("test.toml:4:"), std::string::npos);
