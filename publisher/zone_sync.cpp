@@ -13,10 +13,10 @@ namespace dnsauth::publisher {
 
 namespace {
 
+// "192.0.2.53:53", "[2001:db8::53]:53": the form ZoneClientOptions::server reads back.
 std::string with_port(const std::string& address, std::uint16_t port) {
   auto ip = dns::IpAddress::parse(address);
-  const bool v6 = ip && ip->is_v6();
-  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+  return ip ? dns::HostPort{*ip, port}.to_string() : address + ":" + std::to_string(port);
 }
 
 std::unique_ptr<dns::ZoneClient> client_for(const std::string& server, const DnsOptions& options) {
