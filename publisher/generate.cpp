@@ -38,7 +38,6 @@ signing::Config load_all(const std::string& file) {
   if (!c) throw InputError(c.error().detail);
   return std::move(*c);
 }
-config::Config load(const std::string& file) { return std::move(load_all(file).deployment); }
 
 Format format_of(const po::variables_map& vm) {
   auto f = parse_format(vm["format"].as<std::string>());
@@ -352,10 +351,10 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
   Format format = format_of(vm);
   if (!vm.count("domain") || vm["domain"].as<std::vector<std::string>>().size() != 1)
     throw UsageError("rotate starts the rotation of one --domain (or give --auto)");
-  const std::string config_file = vm["config"].as<std::string>();
-  config::Config cfg = load(config_file);
+  LifecycleInput in = read_lifecycle(vm);
+  const std::string& config_file = in.config_file;
   const std::string domain_name = vm["domain"].as<std::vector<std::string>>().front();
-  const config::Domain* found = cfg.find_domain(domain_name);
+  const config::Domain* found = in.all.deployment.find_domain(domain_name);
   if (!found) throw InputError("domain " + domain_name + " is not in " + config_file);
   config::Domain domain = *found;
 
@@ -377,13 +376,11 @@ int run_rotate(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   // A copy: pushing the new selector below may move the vector's elements.
   const config::Selector prev = *old;
-  const fs::path state_path = state_file(vm.count("state") ? vm["state"].as<std::string>() : "", config_file);
-  lifecycle::State state = read_state(state_path);
-  const lifecycle::Time now = vm.count("now") ? vm["now"].as<std::int64_t>() : static_cast<lifecycle::Time>(std::time(nullptr));
-  auto reconciled = lifecycle::reconcile(state, domain, now, key_file_time);
-  if (!reconciled) throw InputError(reconciled.error().detail);
+  lifecycle::State& state = in.state;
+  const fs::path& state_path = in.state_path;
+  reconcile_domain(state, domain, in.now, out);
   const config::Selector next =
-      stage_successor(domain, prev, vm.count("new") ? vm["new"].as<std::string>() : "", state, now, out, err);
+      stage_successor(domain, prev, vm.count("new") ? vm["new"].as<std::string>() : "", state, in.now, out, err);
   write_state(state_path, state);
   domain.selectors.push_back(next);
   out << domain.name << ": " << next.name << " is staged in " << state_path.string()

@@ -14,6 +14,7 @@
 
 #include "core/config/config.h"
 #include "core/lifecycle/state.h"
+#include "core/signing/settings.h"
 
 namespace dnsauth::publisher {
 
@@ -37,6 +38,20 @@ std::filesystem::path state_file(const std::string& option, const std::filesyste
 lifecycle::State read_state(const std::filesystem::path& file);
 // Written atomically (a temporary file beside it, then rename), mode 0644.
 void write_state(const std::filesystem::path& file, const lifecycle::State& state);
+
+// What every lifecycle command starts from: the config (checked as the signer checks it), the
+// state file (--state, or beside the config) and the clock (--now, or the real time).
+struct LifecycleInput {
+  std::string config_file;
+  signing::Config all;
+  std::filesystem::path state_path;
+  lifecycle::State state;
+  lifecycle::Time now = 0;
+};
+LifecycleInput read_lifecycle(const boost::program_options::variables_map& vm);
+
+// The state as the config says it is now (lifecycle::reconcile), with what changed on out.
+void reconcile_domain(lifecycle::State& state, const config::Domain& domain, lifecycle::Time now, std::ostream& out);
 
 // rotate --auto: its options (added to rotate's) and the run.
 void add_auto_options(boost::program_options::options_description& d);

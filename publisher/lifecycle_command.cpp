@@ -43,48 +43,51 @@ bool valid_label(const std::string& s) {
   });
 }
 
-// The options every lifecycle command shares.
-void add_common(po::options_description& d, bool dns) {
+// --state and --now: every command that reads the lifecycle state.
+void add_state_options(po::options_description& d) {
   d.add_options()
-      ("config", po::value<std::string>()->required()->value_name("FILE"), "dnsauth.toml to read (required)")
-      ("domain", po::value<std::vector<std::string>>()->value_name("D"),
-       "a configured domain (repeatable; default: every [[domain]])")
       ("state", po::value<std::string>()->value_name("FILE"),
        "the lifecycle state (default: beside the config, dnsauth.lifecycle.toml for dnsauth.toml)")
       ("now", po::value<std::int64_t>()->value_name("UNIX_TIME"),
-       "the lifecycle clock (default: the real time); TSIG always signs with the real time")
-      ("json", "print one JSON object instead of text");
-  if (!dns) return;
+       "the lifecycle clock (default: the real time); TSIG always signs with the real time");
+}
+
+// How plan, apply, wait and rotate --auto reach the zone's servers.
+void add_dns_options(po::options_description& d) {
   d.add_options()
       ("server", po::value<std::string>()->value_name("ADDR[:PORT]"),
-       "the zone's primary (default: the zone's SOA MNAME, found through the system's resolver)")
+       "the zone's primary (default: the zone's SOA MNAME, found through the resolver, asked on --ns-port)")
+      ("resolver", po::value<std::string>()->value_name("ADDR[:PORT]"),
+       "the recursive resolver that finds the zone's primary and the addresses of servers outside the zone "
+       "(default: the first nameserver of /etc/resolv.conf)")
       ("tsig-key", po::value<std::string>()->value_name("FILE"),
-       "TSIG key file for updates: BIND/tsig-keygen/nsupdate -k, Knot YAML or K*.private (hmac-sha1 to -sha512)")
+       "TSIG key file for updates: BIND/tsig-keygen/nsupdate -k, Knot YAML or K*.private (hmac-sha1, -sha256, -sha512)")
       ("tsig-key-name", po::value<std::string>()->value_name("NAME"), "the key to use when the file holds several")
       ("ns-port", po::value<unsigned>()->default_value(53)->value_name("N"),
        "the port every authoritative server is asked on")
       ("timeout", po::value<unsigned>()->default_value(3)->value_name("SECONDS"), "per DNS query attempt");
 }
 
-struct Context {
-  std::string config_file;
-  signing::Config all;
-  fs::path state_path;
-  lifecycle::State state;
+// The options of plan, apply, wait (dns) and status.
+void add_common(po::options_description& d, bool dns) {
+  d.add_options()
+      ("config", po::value<std::string>()->required()->value_name("FILE"), "dnsauth.toml to read (required)")
+      ("domain", po::value<std::vector<std::string>>()->value_name("D"),
+       "a configured domain (repeatable; default: every [[domain]])");
+  add_state_options(d);
+  d.add_options()("json", "print one JSON object instead of text");
+  if (dns) add_dns_options(d);
+}
+
+struct Context : LifecycleInput {
   std::vector<const config::Domain*> domains;
   DnsOptions dns;
-  Time now = 0;
   bool json = false;
 };
 
 Context load_context(const po::variables_map& vm) {
   Context c;
-  c.config_file = vm["config"].as<std::string>();
-  auto all = signing::load_config(c.config_file);
-  if (!all) throw InputError(all.error().detail);
-  c.all = std::move(*all);
-  c.state_path = state_file(vm.count("state") ? vm["state"].as<std::string>() : "", c.config_file);
-  c.state = read_state(c.state_path);
+  static_cast<LifecycleInput&>(c) = read_lifecycle(vm);
   const config::Config& cfg = c.all.deployment;
   if (vm.count("domain")) {
     for (const auto& name : vm["domain"].as<std::vector<std::string>>()) {
@@ -96,7 +99,6 @@ Context load_context(const po::variables_map& vm) {
     for (const auto& d : cfg.domains) c.domains.push_back(&d);
   }
   if (c.domains.empty()) throw InputError(c.config_file + " configures no [[domain]]");
-  c.now = vm.count("now") ? vm["now"].as<std::int64_t>() : static_cast<Time>(std::time(nullptr));
   c.json = vm.count("json") > 0;
   if (vm.count("ns-port")) {
     unsigned port = vm["ns-port"].as<unsigned>();
@@ -105,6 +107,7 @@ Context load_context(const po::variables_map& vm) {
     c.dns.timeout = std::chrono::seconds(std::max(1u, vm["timeout"].as<unsigned>()));
   }
   if (vm.count("server")) c.dns.server = vm["server"].as<std::string>();
+  if (vm.count("resolver")) c.dns.resolver = vm["resolver"].as<std::string>();
   if (vm.count("tsig-key")) {
     auto key = dns::load_tsig_key(vm["tsig-key"].as<std::string>(),
                                   vm.count("tsig-key-name") ? vm["tsig-key-name"].as<std::string>() : "");
@@ -112,13 +115,6 @@ Context load_context(const po::variables_map& vm) {
     c.dns.tsig = std::move(*key);
   }
   return c;
-}
-
-// The state as the config says it is now (lifecycle::reconcile), with what changed on out.
-void reconcile_domain(Context& c, const config::Domain& d, std::ostream& out) {
-  auto changed = lifecycle::reconcile(c.state, d, c.now, key_file_time);
-  if (!changed) throw InputError(changed.error().detail);
-  for (const auto& line : *changed) out << d.name << ": " << line << "\n";
 }
 
 std::string when(std::optional<Time> t) { return t ? lifecycle::format_time(*t) : "-"; }
@@ -188,7 +184,7 @@ struct DomainRun {
 DomainRun auto_step(Context& c, const config::Domain& d, const std::string& signer_pid, std::chrono::seconds deadline,
                     std::ostream& out, std::ostream& err) {
   DomainRun run;
-  reconcile_domain(c, d, out);
+  reconcile_domain(c.state, d, c.now, out);
   const lifecycle::Policy policy = lifecycle::Policy::of(d, c.all.signer.expire);
   const lifecycle::Step step = lifecycle::next_step(c.state, d, policy, c.now);
   run.report = {{"domain", d.name}, {"action", lifecycle::to_string(step.action)}, {"selector", step.selector}};
@@ -399,6 +395,24 @@ void write_state(const fs::path& file, const lifecycle::State& state) {
     throw InputError("cannot write the lifecycle state: " + w.error().detail);
 }
 
+LifecycleInput read_lifecycle(const po::variables_map& vm) {
+  LifecycleInput in;
+  in.config_file = vm["config"].as<std::string>();
+  auto all = signing::load_config(in.config_file);
+  if (!all) throw InputError(all.error().detail);
+  in.all = std::move(*all);
+  in.state_path = state_file(vm.count("state") ? vm["state"].as<std::string>() : "", in.config_file);
+  in.state = read_state(in.state_path);
+  in.now = vm.count("now") ? vm["now"].as<std::int64_t>() : static_cast<Time>(std::time(nullptr));
+  return in;
+}
+
+void reconcile_domain(lifecycle::State& state, const config::Domain& domain, Time now, std::ostream& out) {
+  auto changed = lifecycle::reconcile(state, domain, now, key_file_time);
+  if (!changed) throw InputError(changed.error().detail);
+  for (const auto& line : *changed) out << domain.name << ": " << line << "\n";
+}
+
 po::options_description plan_options() {
   po::options_description d("plan options");
   add_common(d, true);
@@ -431,24 +445,18 @@ po::options_description status_options() {
 }
 
 void add_auto_options(po::options_description& d) {
-  d.add_options()
+  add_state_options(d);
+  po::options_description a("rotate --auto options");
+  a.add_options()
       ("auto", "advance every domain (or those of --domain) by at most one safe step of its rotation")
-      ("state", po::value<std::string>()->value_name("FILE"),
-       "the lifecycle state (default: beside the config, dnsauth.lifecycle.toml for dnsauth.toml)")
-      ("now", po::value<std::int64_t>()->value_name("UNIX_TIME"),
-       "the lifecycle clock (default: the real time); TSIG always signs with the real time")
-      ("json", "--auto: print one JSON object instead of text")
-      ("server", po::value<std::string>()->value_name("ADDR[:PORT]"),
-       "--auto: the zone's primary (default: the zone's SOA MNAME)")
-      ("tsig-key", po::value<std::string>()->value_name("FILE"), "--auto: TSIG key file for the updates")
-      ("tsig-key-name", po::value<std::string>()->value_name("NAME"), "the key to use when the file holds several")
-      ("ns-port", po::value<unsigned>()->default_value(53)->value_name("N"),
-       "--auto: the port every authoritative server is asked on")
-      ("timeout", po::value<unsigned>()->default_value(3)->value_name("SECONDS"), "per DNS query attempt")
+      ("json", "print one JSON object instead of text");
+  add_dns_options(a);
+  a.add_options()
       ("deadline", po::value<unsigned>()->default_value(60)->value_name("SECONDS"),
-       "--auto: how long to wait for every authoritative server after publishing")
+       "how long to wait for every authoritative server after publishing")
       ("signer-pid", po::value<std::string>()->value_name("FILE"),
-       "--auto: the running signer's pid file; it gets SIGHUP after its config changed (none running: not an error)");
+       "the running signer's pid file; it gets SIGHUP after its config changed (none running: not an error)");
+  d.add(a);
 }
 
 int run_plan(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -511,21 +519,13 @@ int run_status(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::ostringstream discard;
   std::ostream& text = c.json ? discard : out;
   for (const config::Domain* d : c.domains) {
-    reconcile_domain(c, *d, text);
+    reconcile_domain(c.state, *d, c.now, text);
     const lifecycle::Policy policy = lifecycle::Policy::of(*d, c.all.signer.expire);
     json sels = json::array();
     text << d->name << ":\n";
     for (const auto* s : c.state.of(d->name)) {
       const lifecycle::Step st = lifecycle::selector_step(c.state, *s, *d, policy);
-      std::optional<Time> since;
-      switch (s->stage) {
-        case Stage::staged: since = s->staged_at; break;
-        case Stage::published: since = s->published_at; break;
-        case Stage::active: since = s->active_at; break;
-        case Stage::retired: since = s->retired_at; break;
-        case Stage::revoked: since = s->revoked_at; break;
-        case Stage::removed: since = s->removed_at; break;
-      }
+      const std::optional<Time> since = s->entered_at();
       const std::string age = since ? std::to_string((c.now - *since) / 86400) + " d" : "-";
       text << "  " << s->selector << "  " << lifecycle::to_string(s->stage) << " since " << when(since) << " (" << age
            << ")";

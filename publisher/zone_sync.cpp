@@ -19,10 +19,12 @@ std::string with_port(const std::string& address, std::uint16_t port) {
   return ip ? dns::HostPort{*ip, port}.to_string() : address + ":" + std::to_string(port);
 }
 
-std::unique_ptr<dns::ZoneClient> client_for(const std::string& server, const DnsOptions& options) {
+// A client for an authoritative server, asked directly.
+std::unique_ptr<dns::ZoneClient> client_for(const std::string& server, const DnsOptions& options,
+                                            bool recursive = false) {
   dns::ZoneClientOptions o;
   o.server = server;
-  o.recursion_desired = server.empty();
+  o.recursion_desired = recursive;
   o.timeout = options.timeout;
   o.retries = 1;
   o.tsig = options.tsig;
@@ -98,16 +100,17 @@ Primary find_primary(const std::string& domain, const DnsOptions& options) {
     return p;
   }
   // No --server: the zone's SOA MNAME (RFC 1035 3.3.13, RFC 2136 4: the primary master), found
-  // through the system's resolver.
-  auto recursive = client_for("", options);
+  // through the resolver, and asked on the port of the zone's servers.
+  auto recursive = client_for(options.resolver, options, true);
   auto soa = recursive->find_zone(domain);
-  if (!soa) throw DnsError(domain + ": cannot find its zone through the system's resolver: " + soa.error().detail +
-                               " (name the primary with --server)", kExitDns);
+  if (!soa) throw DnsError(domain + ": cannot find its zone through the resolver " + recursive->server() + ": " +
+                               soa.error().detail + " (name the primary with --server)", kExitDns);
   auto addresses = recursive->addresses(soa->mname);
   if (addresses.empty())
     throw DnsError(domain + ": the primary " + soa->mname + " of zone " + soa->zone +
-                       " (its SOA MNAME) has no address (name it with --server)", kExitDns);
-  Primary p{client_for(with_port(addresses.front(), 53), options), {}};
+                       " (its SOA MNAME) has no address at the resolver " + recursive->server() +
+                       " (name it with --server)", kExitDns);
+  Primary p{client_for(with_port(addresses.front(), options.ns_port), options), {}};
   auto own = p.client->soa(soa->zone);
   if (!own) throw DnsError(soa->zone + ": " + own.error().detail, kExitDns);
   p.soa = *own;
@@ -169,10 +172,10 @@ std::vector<ServerView> wait_for_servers(Primary& primary, const std::vector<rec
   std::vector<ServerView> unreachable;
   for (const auto& name : *ns) {
     // In-zone servers have their addresses (glue) on the primary; others are asked of the
-    // system's resolver.
+    // resolver.
     auto addresses = primary.client->addresses(name);
     if (addresses.empty()) {
-      if (!recursive) recursive = client_for("", options);
+      if (!recursive) recursive = client_for(options.resolver, options, true);
       addresses = recursive->addresses(name);
     }
     if (addresses.empty()) unreachable.push_back({name, "", false, std::nullopt, "its address cannot be found"});

@@ -44,7 +44,8 @@ std::vector<records::Wanted> wanted_records(const Publication& p);
 
 // How the commands reach DNS (--server, --tsig-key, --ns-port, --timeout).
 struct DnsOptions {
-  std::string server;  // ADDR[:PORT]; empty: the zone's SOA MNAME
+  std::string server;    // ADDR[:PORT]; empty: the zone's SOA MNAME, found through the resolver
+  std::string resolver;  // ADDR[:PORT] of a recursive resolver; empty: the system's (resolv.conf)
   std::optional<dns::TsigKey> tsig;
   std::uint16_t ns_port = 53;
   std::chrono::milliseconds timeout{3000};

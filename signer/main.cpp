@@ -1,5 +1,7 @@
 // dnsauth-signer: the DKIM signing milter. options.h has the command line; run.cpp runs the
 // milter, offline.cpp checks a configuration or signs one message.
+#include <openssl/crypto.h>
+
 #include <iostream>
 
 #include "cli/subcommands.h"
@@ -10,6 +12,11 @@
 using namespace dnsauth::signer;
 
 int main(int argc, char** argv) {
+  // No OPENSSL_cleanup at exit: libmilter's workers are detached and never joined, and one
+  // that is still ending (OpenSSL's per-thread cleanup runs as it exits) would use locks the
+  // atexit handler is freeing. The process's memory goes with the process anyway. Asked before
+  // anything else initialises OpenSSL, as only the first initialisation registers the handler.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   try {
     Options o = parse_options(argc, argv);
     switch (o.mode) {

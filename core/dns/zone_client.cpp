@@ -14,8 +14,6 @@
 
 #include "core/dns/host_port.h"
 #include "core/dns/ldns_records.h"
-#include "core/common/file.h"
-#include <sstream>
 
 namespace dnsauth::dns {
 
@@ -317,6 +315,23 @@ struct ZoneClient::Impl {
   }
 };
 
+Result<std::string> system_nameserver(const std::string& resolv_conf) {
+  // ldns reads the file as libc does (nameserver, search, options; comments).
+  if (::access(resolv_conf.c_str(), R_OK) != 0)
+    return make_error(Errc::io, "cannot read " + resolv_conf + ": " + std::strerror(errno));
+  ldns_resolver* raw = nullptr;
+  if (ldns_resolver_new_frm_file(&raw, resolv_conf.c_str()) != LDNS_STATUS_OK || !raw)
+    return make_error(Errc::io, resolv_conf + " names no nameserver ldns can use");
+  std::unique_ptr<ldns_resolver, decltype(&ldns_resolver_deep_free)> resolver(raw, ldns_resolver_deep_free);
+  if (ldns_resolver_nameserver_count(raw) == 0) return make_error(Errc::io, resolv_conf + " names no nameserver");
+  const ldns_rdf* first = ldns_resolver_nameservers(raw)[0];
+  char* text = ldns_rdf2str(first);
+  if (!text) return make_error(Errc::io, "out of memory");
+  std::string address = text;
+  std::free(text);
+  return ldns_rdf_get_type(first) == LDNS_RDF_TYPE_AAAA ? "[" + address + "]" : address;
+}
+
 ZoneClient::ZoneClient(std::unique_ptr<Impl> impl, std::string server)
     : impl_(std::move(impl)), server_(std::move(server)) {}
 
@@ -326,17 +341,9 @@ Result<std::unique_ptr<ZoneClient>> ZoneClient::create(const ZoneClientOptions& 
   constexpr std::uint16_t kDnsPort = 53;  // RFC 1035 4.2
   std::string named = options.server;
   if (named.empty()) {
-    // The system's resolver: the first nameserver of resolv.conf(5).
-    auto text = read_whole_file("/etc/resolv.conf");
-    if (!text) return make_error(Errc::io, "cannot read /etc/resolv.conf: " + text.error().detail);
-    std::istringstream lines(*text);
-    for (std::string line; named.empty() && std::getline(lines, line);) {
-      std::istringstream words(line);
-      std::string keyword, address;
-      if (words >> keyword >> address && keyword == "nameserver") named = address;
-    }
-    if (named.empty()) return make_error(Errc::io, "/etc/resolv.conf names no nameserver");
-    if (named.find(':') != std::string::npos) named = "[" + named + "]";
+    auto system = system_nameserver();
+    if (!system) return tl::unexpected(system.error());
+    named = *system;
   }
   auto server = parse_host_port(named, kDnsPort);
   if (!server) return make_error(Errc::invalid_argument, "server " + server.error().detail, server.error().offset);
@@ -412,7 +419,9 @@ Result<Soa> ZoneClient::find_zone(std::string_view name) {
   ldns_pkt_rcode rcode = ldns_pkt_get_rcode(pkt);
   if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN)
     return make_error(Errc::dns, server_ + " answers " + detail::rcode_name(rcode) + " for the SOA of " + n);
-  if (!ldns_pkt_aa(pkt))
+  // A recursive resolver answers from its cache without AA; a server asked directly must
+  // answer for its own zone (else it is a referral, or it has no zone there).
+  if (!impl_->options.recursion_desired && !ldns_pkt_aa(pkt))
     return make_error(Errc::dns, server_ + " is not authoritative for " + n + " (a referral or no zone)");
   // The name is a zone's apex: its SOA is the answer. Else RFC 2308 3: a negative answer
   // (NXDOMAIN or NODATA) carries the enclosing zone's SOA in the authority section.

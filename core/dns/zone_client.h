@@ -21,10 +21,12 @@ namespace dnsauth::dns {
 
 struct ZoneClientOptions {
   // "ADDR" or "ADDR:PORT" as dns::parse_host_port reads it (port 53 when absent); empty: the
-  // first nameserver of /etc/resolv.conf, asked with recursion desired (finding a zone's SOA
-  // MNAME and the addresses of its servers when no server is named).
+  // system's resolver, system_nameserver().
   std::string server;
-  bool recursion_desired = false;  // set for the resolv.conf case
+  // RD=1: the server is a recursive resolver (finding a zone's SOA MNAME and the addresses of
+  // its servers when no server is named). Its answers are not authoritative (no AA bit), and
+  // find_zone() does not ask for one.
+  bool recursion_desired = false;
   std::chrono::milliseconds timeout{3000};  // per attempt
   unsigned retries = 2;                     // attempts after the first
   std::optional<TsigKey> tsig;              // signs UPDATE messages (and verifies their answers)
@@ -87,6 +89,11 @@ struct UpdateResult {
   std::string detail;     // for the operator: "NOTAUTH (TSIG BADKEY: the server does not know key 'x')"
 };
 
+// The system's resolver: the first nameserver of a resolv.conf(5) file as ldns reads it,
+// "192.0.2.53" or "[2001:db8::53]" (the form ZoneClientOptions::server takes). Errc::io when the
+// file cannot be read or names no nameserver.
+Result<std::string> system_nameserver(const std::string& resolv_conf = "/etc/resolv.conf");
+
 class ZoneClient {
  public:
   // Errc::invalid_argument for a bad server address or a TSIG key ldns refuses (ldns 1.8.3
@@ -103,8 +110,9 @@ class ZoneClient {
   // does not answer authoritatively with one.
   Result<Soa> soa(std::string_view zone);
 
-  // The closest enclosing zone of `name` this server answers for: asks for the SOA of name and
-  // reads the zone from the answer or the authority section (RFC 2308 3); Errc::dns when there is none.
+  // The closest enclosing zone of `name`: asks for the SOA of name and reads the zone from the
+  // answer or the authority section (RFC 2308 3); Errc::dns when there is none. Without
+  // recursion_desired, only an authoritative answer (AA) counts.
   Result<Soa> find_zone(std::string_view name);
 
   // The NS names of the zone (lowercase, no trailing dot), as this server serves them.

@@ -122,6 +122,18 @@ std::optional<Stage> parse_stage(std::string_view text) noexcept {
   return std::nullopt;
 }
 
+std::optional<Time> SelectorState::entered_at() const {
+  switch (stage) {
+    case Stage::staged: return staged_at;
+    case Stage::published: return published_at;
+    case Stage::active: return active_at;
+    case Stage::retired: return retired_at;
+    case Stage::revoked: return revoked_at;
+    case Stage::removed: return removed_at;
+  }
+  return std::nullopt;
+}
+
 SelectorState* State::find(std::string_view domain, std::string_view selector) {
   for (auto& s : selectors)
     if (s.domain == domain && s.selector == selector) return &s;

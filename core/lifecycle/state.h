@@ -43,6 +43,9 @@ struct SelectorState {
   // When each stage was entered; served_at: when every authoritative server was first seen
   // serving the published record.
   std::optional<Time> staged_at, published_at, served_at, active_at, retired_at, revoked_at, removed_at;
+
+  // When the selector entered its current stage.
+  std::optional<Time> entered_at() const;
 };
 
 struct State {

@@ -11,7 +11,9 @@
 #include "core/dns/zone_client.h"
 #include "core/records/zone_plan.h"
 #include "publish_support.h"
+#include "support/dns_proxy.h"
 #include "support/knot_fixture.h"
+#include "support/nsd_fixture.h"
 #include "support/signer_process.h"
 
 namespace dnsauth::test::publish {
@@ -200,6 +202,77 @@ TEST_F(Lifecycle, AConcurrentChangeFailsThePrerequisiteAndChangesNothing) {
   EXPECT_EQ(txt(knot_->primary_address(), "example.test"),
             (std::vector<std::string>{"google-site-verification=abc123", "v=spf1 a -all"}));
   EXPECT_TRUE(txt(knot_->primary_address(), "_dmarc.example.test").empty()) << "the update applied in part";
+}
+
+// The same through apply, with the concurrent change made between apply's read and its
+// UPDATE (by a relay that lets the change through just before passing the UPDATE on): exit 4,
+// the message says nothing changed, the UPDATE was sent once, and the other change stands.
+TEST_F(Lifecycle, ApplyExitsFourWhenTheZoneChangesBetweenItsReadAndItsUpdate) {
+  dns::ZoneClientOptions o;
+  o.server = knot_->primary_address();
+  o.tsig = *dns::load_tsig_key(knot_->tsig_key_file());
+  auto direct = std::move(*dns::ZoneClient::create(o));
+  dns::UpdateStatus other_status = dns::UpdateStatus::failed;
+  DnsProxy relay("127.0.0.1", knot_->port(), {.as_recursive = false, .before_update = [&] {
+                   dns::Update other;
+                   other.zone = kZone;
+                   other.deletes.push_back({"example.test", 0, {"v=spf1 -all"}});
+                   other.adds.push_back({"example.test", 300, {"v=spf1 a -all"}});
+                   other_status = direct->update(other).status;
+                 }});
+
+  Ran apply = publish({"apply", "--config", ws_.config().string(), "--server", relay.address(), "--tsig-key",
+                       knot_->tsig_key_file().string(), "--timeout", "2"});
+  EXPECT_EQ(apply.status, 4) << apply.out << apply.err;
+  EXPECT_EQ(other_status, dns::UpdateStatus::ok);
+  EXPECT_NE(apply.err.find("the zone changed since it was read"), std::string::npos) << apply.err;
+  EXPECT_NE(apply.err.find("nothing was changed"), std::string::npos) << apply.err;
+  EXPECT_EQ(relay.updates_relayed(), 1) << "an UPDATE is sent once";
+  EXPECT_EQ(txt(knot_->primary_address(), "example.test"),
+            (std::vector<std::string>{"google-site-verification=abc123", "v=spf1 a -all"}));
+  EXPECT_TRUE(txt(knot_->primary_address(), "_dmarc.example.test").empty()) << "the update applied in part";
+  EXPECT_TRUE(txt(knot_->primary_address(), "s1._domainkey.example.test").empty()) << "the update applied in part";
+
+  // Run again, apply reads the zone as it is now and replaces the other SPF record.
+  Ran again = run("apply");
+  EXPECT_EQ(again.status, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("- 300 \"v=spf1 a -all\""), std::string::npos) << again.out;
+}
+
+// RFC 2136 4 and RFC 1035 3.3.13: without --server the primary is the zone's SOA MNAME, found
+// through a recursive resolver (whose answers carry no AA bit) and then asked directly on
+// --ns-port. Here the resolver is a relay that answers as a cache does.
+TEST_F(Lifecycle, WithoutServerThePrimaryIsTheSoaMnameFoundThroughTheResolver) {
+  DnsProxy resolver("127.0.0.1", knot_->port(), {.as_recursive = true, .before_update = {}});
+  const std::vector<std::string> dns{"--resolver", resolver.address(), "--ns-port", std::to_string(knot_->port()),
+                                     "--tsig-key", knot_->tsig_key_file().string(), "--timeout", "1"};
+  auto with = [&](const std::string& command, std::vector<std::string> more = {}) {
+    std::vector<std::string> args{command, "--config", ws_.config().string()};
+    args.insert(args.end(), dns.begin(), dns.end());
+    args.insert(args.end(), more.begin(), more.end());
+    return publish(args);
+  };
+  Ran plan = with("plan", {"--json"});
+  ASSERT_EQ(plan.status, 1) << plan.out << plan.err;
+  json p = json::parse(plan.out);
+  // ns1.example.test, the MNAME, is 127.0.0.1; the relay was only asked where it is.
+  EXPECT_EQ(p["domains"][0]["server"], knot_->primary_address()) << plan.out;
+  EXPECT_GT(resolver.queries_relayed(), 0);
+
+  Ran apply = with("apply");
+  ASSERT_EQ(apply.status, 0) << apply.out << apply.err;
+  EXPECT_NE(apply.out.find("at " + knot_->primary_address() + "; the primary serves them"), std::string::npos)
+      << apply.out;
+  EXPECT_EQ(resolver.updates_relayed(), 0) << "the UPDATE goes to the primary, never to the resolver";
+  EXPECT_TRUE(serves_txt(knot_->primary_address(), "s1._domainkey.example.test", "v=DKIM1; k=ed25519; p="));
+  EXPECT_EQ(with("wait", {"--deadline", "20"}).status, 0);
+
+  // A resolver that does not answer: exit 3, naming it and what to do.
+  const std::string silent = "127.0.0.1:" + std::to_string(free_loopback_port());
+  Ran lost = publish({"plan", "--config", ws_.config().string(), "--resolver", silent, "--timeout", "1"});
+  EXPECT_EQ(lost.status, 3) << lost.out << lost.err;
+  EXPECT_NE(lost.err.find("cannot find its zone through the resolver " + silent), std::string::npos) << lost.err;
+  EXPECT_NE(lost.err.find("--server"), std::string::npos) << lost.err;
 }
 
 // A stopped secondary: wait names it, and rotate --auto publishes but does not activate the key

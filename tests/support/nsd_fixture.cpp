@@ -15,8 +15,6 @@
 
 namespace dnsauth::test {
 
-namespace {
-
 int bound_socket(int type, const std::string& address, std::uint16_t port, std::uint16_t* bound_port) {
   int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
@@ -33,8 +31,6 @@ int bound_socket(int type, const std::string& address, std::uint16_t port, std::
   if (bound_port) *bound_port = ntohs(sa.sin_port);
   return fd;
 }
-
-}  // namespace
 
 std::uint16_t free_loopback_port() { return free_loopback_port({"127.0.0.1"}); }
 

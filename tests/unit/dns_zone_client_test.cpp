@@ -17,6 +17,7 @@
 
 #include "core/dns/zone_client.h"
 #include "support/nsd_fixture.h"
+#include "support/test_support.h"
 
 namespace dnsauth::dns {
 namespace {
@@ -128,6 +129,32 @@ TEST(DnsZoneClient, NothingListeningFailsAtOnce) {
   auto r = c->update(small_update());
   EXPECT_EQ(r.status, UpdateStatus::failed) << r.detail;
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(1000));
+}
+
+// resolv.conf(5): the first `nameserver` line names the system's resolver; comments, search
+// and options lines are not nameservers. An IPv6 address comes back bracketed, as
+// ZoneClientOptions::server reads it.
+TEST(DnsZoneClient, SystemNameserverIsTheFirstNameserverOfResolvConf) {
+  const auto dir = test::make_temp_dir("dnsauth-resolv-");
+  auto first = [&](const std::string& text) {
+    test::write_file(dir / "resolv.conf", text);
+    return system_nameserver((dir / "resolv.conf").string());
+  };
+  auto v4 = first("# generated\nsearch example.com\noptions edns0 trust-ad\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n");
+  ASSERT_TRUE(v4) << v4.error().message();
+  EXPECT_EQ(*v4, "192.0.2.53");
+  auto v6 = first("nameserver 2001:db8::53\nnameserver 192.0.2.53\n");
+  ASSERT_TRUE(v6) << v6.error().message();
+  EXPECT_EQ(*v6, "[2001:db8::53]");
+
+  auto none = first("# no resolver here\nsearch example.com\n");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::io);
+  EXPECT_NE(none.error().detail.find("names no nameserver"), std::string::npos) << none.error().detail;
+  auto missing = system_nameserver((dir / "absent.conf").string());
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().detail.find("absent.conf"), std::string::npos) << missing.error().detail;
+  std::filesystem::remove_all(dir);
 }
 
 // What cannot go on the wire is not sent (a silent server would turn it into a timeout).

@@ -106,6 +106,25 @@ TEST(LifecycleState, EveryStageWithItsTimesRoundTripsThroughTheFile) {
   EXPECT_NE(text.find("2026-12-05T04:00:00Z"), std::string::npos) << text;
 }
 
+// status shows since when a selector is where it is: the time of its current stage, not of
+// an earlier one (served_at is no stage of its own).
+TEST(LifecycleState, EnteredAtIsTheTimeOfTheCurrentStage) {
+  const std::vector<std::pair<Stage, Time>> expected = {
+      {Stage::staged, kT0},
+      {Stage::published, kT0 + 3600},
+      {Stage::active, kT0 + 3 * 3600},
+      {Stage::retired, kT0 + 4 * 3600},
+      {Stage::revoked, kT0 + 5 * 3600},
+      {Stage::removed, kT0 + 6 * 3600}};
+  for (const auto& [stage, at] : expected) {
+    SelectorState s = entry("s1", stage, kT0);
+    EXPECT_EQ(s.entered_at(), std::optional<Time>(at)) << to_string(stage);
+  }
+  SelectorState adopted = entry("s1", Stage::active, kT0);
+  adopted.active_at.reset();  // a hand-written state without the time
+  EXPECT_FALSE(adopted.entered_at().has_value());
+}
+
 TEST(LifecycleState, AnEmptyStateFormatsToAFileThatParsesEmpty) {
   auto back = parse(format_state(State{}));
   ASSERT_TRUE(back) << back.error().message();
