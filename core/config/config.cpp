@@ -111,8 +111,80 @@ Dmarc read_dmarc(const Reader& r, const toml::table& t, const std::string& domai
   return d;
 }
 
+// RFC 8461 3.2 and 4.1: an "mx" pattern is a host name, or "*." and a host name matching one
+// label in its place.
+bool valid_mx_pattern(std::string_view p) {
+  if (p.rfind("*.", 0) == 0) p.remove_prefix(2);
+  return p.find('*') == std::string_view::npos && p.find('.') != std::string_view::npos &&
+         dns::is_domain_name(p, dns::NameSyntax::dns);
+}
+
+// An https URL with a host: "https://" and at least one character of authority.
+bool https_url(std::string_view u) { return u.rfind("https://", 0) == 0 && u.size() > 8 && u[8] != '/'; }
+
+MtaSts read_mta_sts(const Reader& r, const toml::table& t, const std::string& domain) {
+  std::string where = "[domain.mta_sts] of " + domain;
+  r.only_keys(t, where, {"mode", "mx", "max_age"});
+  MtaSts m;
+  m.line = static_cast<int>(t.source().begin.line);
+  m.mode = r.opt_string(t, "mode").value_or("testing");
+  if (m.mode != "enforce" && m.mode != "testing" && m.mode != "none")
+    r.fail(t.get("mode"), "'mode' must be \"enforce\", \"testing\" or \"none\" (RFC 8461 3.2)");
+  m.mx = r.strings(t, "mx");
+  for (auto& p : m.mx) {
+    p = mail::to_lower(p);
+    if (!valid_mx_pattern(p))
+      r.fail(t.get("mx"), "mx '" + p + "' is not a host name or a \"*.\" pattern (RFC 8461 4.1)");
+  }
+  if (m.mx.empty() && m.mode != "none")
+    r.fail_at(t.get("mx") ? t.get("mx")->source() : t.source(), where + ": 'mx' must list the domain's MX hosts (RFC 8461 3.2)");
+  if (const toml::node* n = t.get("max_age")) {
+    std::optional<std::int64_t> v;
+    if (auto i = n->value<std::int64_t>()) v = *i;
+    else if (auto s = n->value<std::string>()) v = parse_duration(*s);
+    if (!v || *v < 0 || *v > 31557600)
+      r.fail(n, "'max_age' must be 0 to 31557600 seconds (RFC 8461 3.2), or a duration such as \"7d\"");
+    m.max_age = *v;
+  }
+  return m;
+}
+
+TlsRpt read_tls_rpt(const Reader& r, const toml::table& t, const std::string& domain) {
+  std::string where = "[domain.tls_rpt] of " + domain;
+  r.only_keys(t, where, {"rua"});
+  TlsRpt x;
+  x.line = static_cast<int>(t.source().begin.line);
+  x.rua = r.strings(t, "rua");
+  if (x.rua.empty()) r.fail_at(t.get("rua") ? t.get("rua")->source() : t.source(), where + ": 'rua' must name at least one mailto: or https: URI (RFC 8460 3)");
+  for (const auto& u : x.rua) {
+    bool mailto = u.rfind("mailto:", 0) == 0 && u.find('@') != std::string::npos;
+    // RFC 8460 3: the URIs are separated by commas and the record by semicolons.
+    if ((!mailto && !https_url(u)) || u.find_first_of(",; \t") != std::string::npos)
+      r.fail(t.get("rua"), "'rua' entries must be mailto: or https: URIs without ',' ';' or spaces, not '" + u + "'");
+  }
+  return x;
+}
+
+Bimi read_bimi(const Reader& r, const toml::table& t, const std::string& domain) {
+  std::string where = "[domain.bimi] of " + domain;
+  r.only_keys(t, where, {"selector", "logo", "evidence"});
+  Bimi b;
+  b.line = static_cast<int>(t.source().begin.line);
+  b.selector = mail::to_lower(r.opt_string(t, "selector").value_or("default"));
+  if (!dns::is_domain_name(b.selector, dns::NameSyntax::dns))
+    r.fail(t.get("selector"), "BIMI selector '" + b.selector + "' is not a valid DNS label");
+  b.logo = r.string(t, "logo", where);
+  if (!https_url(b.logo) || b.logo.find_first_of("; \t") != std::string::npos)
+    r.fail(t.get("logo"), "'logo' must be an https: URL (BIMI l=), not '" + b.logo + "'");
+  b.evidence = r.opt_string(t, "evidence").value_or("");
+  if (!b.evidence.empty() && (!https_url(b.evidence) || b.evidence.find_first_of("; \t") != std::string::npos))
+    r.fail(t.get("evidence"), "'evidence' must be an https: URL (BIMI a=), not '" + b.evidence + "'");
+  return b;
+}
+
 Domain read_domain(const Reader& r, const toml::table& t) {
-  r.only_keys(t, "[[domain]]", {"name", "auth", "allow", "ttl", "selector", "spf", "dmarc", "rotate_every", "keep_retired"});
+  r.only_keys(t, "[[domain]]", {"name", "auth", "allow", "ttl", "selector", "spf", "dmarc", "rotate_every", "keep_retired",
+                                "mta_sts", "tls_rpt", "bimi"});
   Domain d;
   d.line = static_cast<int>(t.source().begin.line);
   d.name = mail::to_lower(r.string(t, "name", "[[domain]]"));
@@ -155,6 +227,14 @@ Domain read_domain(const Reader& r, const toml::table& t) {
     if (!dm->is_table()) r.fail(dm, "'dmarc' must be a table ([domain.dmarc])");
     d.dmarc = read_dmarc(r, *dm->as_table(), d.name);
   }
+  auto table = [&](std::string_view key) -> const toml::table* {
+    const toml::node* n = t.get(key);
+    if (n && !n->is_table()) r.fail(n, "'" + std::string(key) + "' must be a table ([domain." + std::string(key) + "])");
+    return n ? n->as_table() : nullptr;
+  };
+  if (const toml::table* m = table("mta_sts")) d.mta_sts = read_mta_sts(r, *m, d.name);
+  if (const toml::table* x = table("tls_rpt")) d.tls_rpt = read_tls_rpt(r, *x, d.name);
+  if (const toml::table* b = table("bimi")) d.bimi = read_bimi(r, *b, d.name);
   return d;
 }
 

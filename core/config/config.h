@@ -56,6 +56,30 @@ struct Dmarc {
   std::vector<std::string> accept_reports_for;
 };
 
+// MTA-STS (RFC 8461): the policy published at https://mta-sts.<domain>/.well-known/mta-sts.txt
+// and announced by the TXT record at _mta-sts.<domain>.
+struct MtaSts {
+  std::string mode = "testing";      // RFC 8461 3.2: "enforce" | "testing" | "none"
+  std::vector<std::string> mx;       // RFC 8461 3.2 / 4.1: "mx1.example.com", "*.example.net"
+  std::int64_t max_age = 604800;     // seconds, 0 to 31557600 (RFC 8461 3.2); a week by default
+  int line = 0;
+};
+
+// SMTP TLS reporting (RFC 8460 3): where reports go, at _smtp._tls.<domain>.
+struct TlsRpt {
+  std::vector<std::string> rua;      // "mailto:tlsrpt@example.com", "https://reports.example.com/tlsrpt"
+  int line = 0;
+};
+
+// BIMI (draft-brand-indicators-for-message-identification 4): the assertion record at
+// <selector>._bimi.<domain>.
+struct Bimi {
+  std::string selector = "default";
+  std::string logo;                  // l=: https URL of an SVG Tiny PS logo
+  std::string evidence;              // a=: https URL of the mark certificate (VMC); empty: none
+  int line = 0;
+};
+
 // The key lifecycle (dnsauth-publish rotate --auto): a week, the default time a retired
 // selector stays published before it is revoked.
 inline constexpr std::int64_t kDefaultKeepRetired = 7 * 86400;
@@ -74,6 +98,9 @@ struct Domain {
   std::vector<Selector> selectors;
   std::optional<Spf> spf;
   std::optional<Dmarc> dmarc;
+  std::optional<MtaSts> mta_sts;
+  std::optional<TlsRpt> tls_rpt;
+  std::optional<Bimi> bimi;
   int line = 0;
 
   const Selector* find_selector(std::string_view name) const;  // case-insensitive

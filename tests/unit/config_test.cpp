@@ -202,3 +202,51 @@ TEST(ConfigDuration, RotateEveryAndKeepRetiredAreDurationsOfDays) {
   EXPECT_EQ(bounds->domains[0].rotate_every, 86400);
   EXPECT_EQ(bounds->domains[0].keep_retired, 3650LL * 86400);
 }
+
+// RFC 8461 3.2: the policy's mode, mx patterns (4.1: a host, or "*." and one label's place) and
+// max_age (0 to 31557600 s); RFC 8460 3: TLS-RPT's rua URIs are mailto: or https:; BIMI's l= and
+// a= are https URLs.
+TEST(ConfigMtaStsTlsRptBimi, TheTablesReadWithTheirDefaults) {
+  auto c = parse("[[domain]]\nname = \"example.com\"\n"
+                 "[domain.mta_sts]\nmode = \"enforce\"\nmx = [\"MX1.example.com\", \"*.mail.example.net\"]\nmax_age = \"30d\"\n"
+                 "[domain.tls_rpt]\nrua = [\"mailto:tlsrpt@example.com\", \"https://reports.example.com/tls\"]\n"
+                 "[domain.bimi]\nlogo = \"https://example.com/logo.svg\"\n");
+  ASSERT_TRUE(c) << c.error().message();
+  const Domain& d = c->domains.front();
+  ASSERT_TRUE(d.mta_sts && d.tls_rpt && d.bimi);
+  EXPECT_EQ(d.mta_sts->mode, "enforce");
+  EXPECT_EQ(d.mta_sts->mx, (std::vector<std::string>{"mx1.example.com", "*.mail.example.net"}));
+  EXPECT_EQ(d.mta_sts->max_age, 30 * 86400);
+  EXPECT_EQ(d.tls_rpt->rua.size(), 2u);
+  EXPECT_EQ(d.bimi->selector, "default");
+  EXPECT_EQ(d.bimi->evidence, "");
+
+  auto defaults = parse("[[domain]]\nname = \"example.com\"\n[domain.mta_sts]\nmx = [\"mx.example.com\"]\n");
+  ASSERT_TRUE(defaults) << defaults.error().message();
+  EXPECT_EQ(defaults->domains[0].mta_sts->mode, "testing");
+  EXPECT_EQ(defaults->domains[0].mta_sts->max_age, 604800);
+  EXPECT_FALSE(defaults->domains[0].tls_rpt);
+}
+
+TEST(ConfigMtaStsTlsRptBimi, MistakesNameTheLineAndTheRule) {
+  const std::string head = "[[domain]]\nname = \"example.com\"\n";
+  EXPECT_NE(error_of(head + "[domain.mta_sts]\nmode = \"on\"\nmx = [\"mx.example.com\"]\n").find("test.toml:4"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.mta_sts]\nmx = [\"mx.*.example.com\"]\n").find("RFC 8461 4.1"), std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.mta_sts]\nmx = [\"localhost\"]\n").find("mx 'localhost'"), std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.mta_sts]\nmode = \"enforce\"\n").find("'mx' must list"), std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.mta_sts]\nmx = [\"mx.example.com\"]\nmax_age = 31557601\n").find("max_age"),
+            std::string::npos);
+  EXPECT_TRUE(parse(head + "[domain.mta_sts]\nmode = \"none\"\n"));  // a policy withdrawn keeps no mx
+  EXPECT_NE(error_of(head + "[domain.tls_rpt]\nrua = [\"http://example.com/r\"]\n").find("mailto: or https:"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.tls_rpt]\nrua = [\"mailto:a@example.com,mailto:b@example.com\"]\n").find("','"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.tls_rpt]\nrua = []\n").find("at least one"), std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.bimi]\nlogo = \"http://example.com/l.svg\"\n").find("https: URL"), std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.bimi]\nselector = \"a b\"\nlogo = \"https://example.com/l.svg\"\n").find("DNS label"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.bimi]\n").find("logo"), std::string::npos);
+  EXPECT_NE(error_of(head + "mta_sts = 1\n").find("must be a table"), std::string::npos);
+  EXPECT_NE(error_of(head + "[domain.mta_sts]\nmx = [\"mx.example.com\"]\nid = \"x\"\n").find("id"), std::string::npos);
+}
