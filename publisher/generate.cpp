@@ -309,8 +309,27 @@ int run_generate(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     auto recs = records::domain_records(pub.domain, keys);
     auto w = write_zone(out_dir, d->name, recs, format, header_for(*d, config_file, "generate"), text, err);
-    if (w) written.push_back(written_json(d->name, *w));
-    ok = w.has_value() && ok;
+    if (!w) {
+      ok = false;
+      continue;
+    }
+    nlohmann::ordered_json entry = written_json(d->name, *w);
+    if (d->mta_sts) {
+      // The policy the _mta-sts record's id stands for: written with it, or not at all.
+      auto policy = write_mta_sts_policy(out_dir, d->name, *d->mta_sts);
+      if (!policy) {
+        err << "dnsauth-publish: error: " << d->name << ": " << policy.error().detail << "\n";
+        ok = false;
+        continue;
+      }
+      const std::string url = "https://" + records::mta_sts_policy_host(d->name) + std::string(records::kMtaStsPolicyPath);
+      text << d->name << ": wrote " << policy->string() << " (the MTA-STS policy, mode " << d->mta_sts->mode
+           << "): serve it at " << url << " as text/plain\n";
+      entry["mta_sts_policy"] = {{"file", policy->string()},
+                                 {"url", url},
+                                 {"id", records::mta_sts_id(records::mta_sts_policy(*d->mta_sts))}};
+    }
+    written.push_back(std::move(entry));
   }
 
   nlohmann::ordered_json delegation = nullptr;

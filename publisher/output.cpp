@@ -33,6 +33,12 @@ nlohmann::ordered_json records_json(std::string_view domain, const std::vector<r
   return {{"domain", domain}, {"records", list}};
 }
 
+Result<fs::path> write_mta_sts_policy(const fs::path& out_dir, std::string_view domain, const config::MtaSts& mta_sts) {
+  const fs::path file = out_dir / records::mta_sts_policy_host(domain) / ".well-known" / "mta-sts.txt";
+  if (auto ok = write_file_atomic(file, records::mta_sts_policy(mta_sts)); !ok) return tl::unexpected(ok.error());
+  return file;
+}
+
 Result<Written> write_records(const fs::path& out_dir, std::string_view domain,
                               const std::vector<records::TxtRecord>& records, Format format,
                               std::string_view header) {

@@ -31,6 +31,12 @@ Result<Written> write_records(const std::filesystem::path& out_dir, std::string_
                               const std::vector<records::TxtRecord>& records, Format format,
                               std::string_view header);
 
+// RFC 8461 3.2/3.3: the domain's MTA-STS policy file, at
+// <out_dir>/mta-sts.<domain>/.well-known/mta-sts.txt: the document root of the policy host's
+// web server as it is, so a copy (rsync, a config-management file resource) publishes it.
+Result<std::filesystem::path> write_mta_sts_policy(const std::filesystem::path& out_dir, std::string_view domain,
+                                                   const config::MtaSts& mta_sts);
+
 // The JSON form of one domain's records (what <domain>.json holds).
 nlohmann::ordered_json records_json(std::string_view domain, const std::vector<records::TxtRecord>& records);
 

@@ -1,6 +1,7 @@
 #include "core/records/records.h"
 
 #include "core/common/base64.h"
+#include "core/dkim/crypto.h"
 #include "core/dkim/key_record.h"
 
 namespace dnsauth::records {
@@ -57,6 +58,9 @@ std::string_view to_string(Kind kind) noexcept {
     case Kind::spf: return "spf";
     case Kind::dmarc: return "dmarc";
     case Kind::report_authorization: return "report-authorization";
+    case Kind::mta_sts: return "mta-sts";
+    case Kind::tls_rpt: return "tls-rpt";
+    case Kind::bimi: return "bimi";
   }
   return "?";
 }
@@ -106,6 +110,44 @@ std::string dmarc_record(const config::Dmarc& d) {
   return r;
 }
 
+std::string mta_sts_policy(const config::MtaSts& m) {
+  std::string p = "version: STSv1\r\nmode: " + m.mode + "\r\n";
+  for (const auto& mx : m.mx) p += "mx: " + mx + "\r\n";
+  p += "max_age: " + std::to_string(m.max_age) + "\r\n";
+  return p;
+}
+
+std::string mta_sts_id(std::string_view policy_text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  dkim::Sha256 h;
+  h.update(policy_text);
+  const std::string digest = h.finish();
+  std::string id;
+  for (std::size_t i = 0; i < 10; ++i) {
+    auto u = static_cast<unsigned char>(digest[i]);
+    id += kHex[u >> 4];
+    id += kHex[u & 15];
+  }
+  return id;
+}
+
+std::string mta_sts_record(const config::MtaSts& m) { return "v=STSv1; id=" + mta_sts_id(mta_sts_policy(m)); }
+
+std::string tls_rpt_record(const config::TlsRpt& t) { return "v=TLSRPTv1; rua=" + join(t.rua, ","); }
+
+std::string bimi_record(const config::Bimi& b) {
+  std::string r = "v=BIMI1; l=" + b.logo;
+  if (!b.evidence.empty()) r += "; a=" + b.evidence;
+  return r;
+}
+
+std::string mta_sts_policy_host(std::string_view domain) { return "mta-sts." + std::string(domain); }
+std::string mta_sts_owner(std::string_view domain) { return "_mta-sts." + std::string(domain); }
+std::string tls_rpt_owner(std::string_view domain) { return "_smtp._tls." + std::string(domain); }
+std::string bimi_owner(std::string_view selector, std::string_view domain) {
+  return std::string(selector) + "._bimi." + std::string(domain);
+}
+
 std::string dmarc_owner(std::string_view domain) { return "_dmarc." + std::string(domain); }
 std::string report_authorization_owner(std::string_view reported_domain, std::string_view receiver) {
   return std::string(reported_domain) + "._report._dmarc." + std::string(receiver);
@@ -137,6 +179,16 @@ std::vector<TxtRecord> domain_records(const config::Domain& domain,
                      std::string(kReportAuthorizationRecord), Kind::report_authorization,
                      domain.name + " accepts DMARC reports about " + other});
   }
+  if (domain.mta_sts)
+    out.push_back({mta_sts_owner(domain.name), domain.ttl, mta_sts_record(*domain.mta_sts), Kind::mta_sts,
+                   "MTA-STS: the policy (mode " + domain.mta_sts->mode + ") at https://" + mta_sts_policy_host(domain.name) +
+                       std::string(kMtaStsPolicyPath)});
+  if (domain.tls_rpt)
+    out.push_back({tls_rpt_owner(domain.name), domain.ttl, tls_rpt_record(*domain.tls_rpt), Kind::tls_rpt,
+                   "SMTP TLS reports about mail to " + domain.name});
+  if (domain.bimi)
+    out.push_back({bimi_owner(domain.bimi->selector, domain.name), domain.ttl, bimi_record(*domain.bimi), Kind::bimi,
+                   "BIMI logo of " + domain.name + " (selector " + domain.bimi->selector + ")"});
   return out;
 }
 

@@ -1,8 +1,10 @@
 // The TXT records a mail domain publishes, built from the dnsauth.toml model: the DKIM key
 // record (RFC 6376 3.6.1, RFC 8463 4), the SPF record of the domain and of each HELO name
-// (RFC 7208 3, 2.3), the DMARC record (RFC 9989; RFC 7489 6.3) and the report authorization
-// records of a domain that receives reports for others (RFC 7489 7.1). Pure text: turning
-// them into zone files, nsupdate scripts or JSON is zone_format.h's job.
+// (RFC 7208 3, 2.3), the DMARC record (RFC 9989; RFC 7489 6.3), the report authorization
+// records of a domain that receives reports for others (RFC 7489 7.1), and the records that
+// announce MTA-STS (RFC 8461 3.1, with its policy file, 3.2), TLS reporting (RFC 8460 3) and a
+// BIMI logo (draft-brand-indicators-for-message-identification 4). Pure text: turning them into
+// zone files, nsupdate scripts or JSON is zone_format.h's job.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +18,7 @@
 
 namespace dnsauth::records {
 
-enum class Kind { dkim, spf, dmarc, report_authorization };
+enum class Kind { dkim, spf, dmarc, report_authorization, mta_sts, tls_rpt, bimi };
 std::string_view to_string(Kind kind) noexcept;
 
 // One TXT record: owner name (lowercase, no trailing dot), TTL, and its text as the record's
@@ -63,12 +65,33 @@ std::string dmarc_record(const config::Dmarc& dmarc);
 // accepts reports about <domain>.
 inline constexpr std::string_view kReportAuthorizationRecord = "v=DMARC1";
 
+// RFC 8461 3.2: the policy file served at https://mta-sts.<domain>/.well-known/mta-sts.txt,
+// every line ended by CRLF: version, mode, each mx in config order, max_age.
+std::string mta_sts_policy(const config::MtaSts& mta_sts);
+// RFC 8461 3.1: id (1*32 ALPHA/DIGIT) is what tells senders the policy changed. Derived from
+// the policy text (the first 20 hex digits of its SHA-256), it changes exactly when the policy
+// does, and generating twice gives the same record (plan finds nothing to change).
+std::string mta_sts_id(std::string_view policy_text);
+// "v=STSv1; id=<mta_sts_id(policy)>"
+std::string mta_sts_record(const config::MtaSts& mta_sts);
+// RFC 8460 3: "v=TLSRPTv1; rua=<uri>,<uri>"
+std::string tls_rpt_record(const config::TlsRpt& tls_rpt);
+// BIMI: "v=BIMI1; l=<logo>" and "; a=<evidence>" when there is one.
+std::string bimi_record(const config::Bimi& bimi);
+
+// Where the MTA-STS policy is fetched from (RFC 8461 3.3): the host and the path.
+std::string mta_sts_policy_host(std::string_view domain);  // "mta-sts.<domain>"
+inline constexpr std::string_view kMtaStsPolicyPath = "/.well-known/mta-sts.txt";
+
 // Owner names (a DKIM key's is dkim::key_record_name, core/dkim/key_record.h).
 std::string dmarc_owner(std::string_view domain);
 std::string report_authorization_owner(std::string_view reported_domain, std::string_view receiver);
+std::string mta_sts_owner(std::string_view domain);                         // _mta-sts.<domain>
+std::string tls_rpt_owner(std::string_view domain);                         // _smtp._tls.<domain>
+std::string bimi_owner(std::string_view selector, std::string_view domain);  // <selector>._bimi.<domain>
 
 // Every record of one configured domain, in a stable order: DKIM (config order), SPF at the
-// domain, SPF at each HELO name, DMARC, report authorizations. public_keys maps a selector name
+// domain, SPF at each HELO name, DMARC, report authorizations, MTA-STS, TLS-RPT, BIMI. public_keys maps a selector name
 // to its p= bytes; a selector without an entry is published revoked.
 std::vector<TxtRecord> domain_records(const config::Domain& domain,
                                       const std::map<std::string, std::string>& public_keys);

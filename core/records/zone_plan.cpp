@@ -29,6 +29,10 @@ bool owns(Kind kind, std::string_view text) {
     case Kind::spf: return starts_with_version(text, "v=spf1", " ");
     case Kind::dmarc:
     case Kind::report_authorization: return starts_with_version(text, "v=DMARC1", "; \t");
+    // RFC 8461 3.1, RFC 8460 3 and BIMI: the version tag first, then ';' or whitespace.
+    case Kind::mta_sts: return starts_with_version(text, "v=STSv1", "; \t");
+    case Kind::tls_rpt: return starts_with_version(text, "v=TLSRPTv1", "; \t");
+    case Kind::bimi: return starts_with_version(text, "v=BIMI1", "; \t");
   }
   return false;
 }

@@ -313,3 +313,72 @@ name = "example.org"
 
 }  // namespace
 }  // namespace dnsauth::test::publish
+
+namespace dnsauth::test::publish {
+namespace {
+
+const std::string kPostureConfig =
+    "[[domain]]\nname = \"example.org\"\n"
+    "[domain.dmarc]\np = \"reject\"\n"
+    "[domain.mta_sts]\nmode = \"enforce\"\nmx = [\"mx1.example.org\", \"*.mail.example.net\"]\nmax_age = \"14d\"\n"
+    "[domain.tls_rpt]\nrua = [\"mailto:tlsrpt@example.org\"]\n"
+    "[domain.bimi]\nlogo = \"https://example.org/bimi/logo.svg\"\n";
+
+// RFC 8461 3.1-3.3: generate writes the _mta-sts record and, with it, the policy it announces,
+// as the document root of https://mta-sts.<domain>/ (CRLF lines); its id is the same for the
+// same policy on every run and changes with the policy. RFC 8460 3 and BIMI records beside them,
+// in every format.
+TEST(PublishGenerate, MtaStsPolicyFileTlsRptAndBimiRecords) {
+  Workspace ws;
+  ws.write("dnsauth.toml", kPostureConfig);
+  Ran r = ws.generate();
+  ASSERT_EQ(r.status, 0) << r.err;
+  const fs::path policy = ws.out() / "mta-sts.example.org" / ".well-known" / "mta-sts.txt";
+  EXPECT_EQ(read_file(policy),
+            "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\nmx: *.mail.example.net\r\nmax_age: 1209600\r\n");
+  EXPECT_EQ(file_mode(policy), 0644u);
+  EXPECT_NE(r.out.find("serve it at https://mta-sts.example.org/.well-known/mta-sts.txt as text/plain"), std::string::npos)
+      << r.out;
+  const std::string zone = read_file(ws.zone("example.org"));
+  EXPECT_NE(zone.find("_smtp._tls.example.org.\t3600\tIN\tTXT\t\"v=TLSRPTv1; rua=mailto:tlsrpt@example.org\""),
+            std::string::npos) << zone;
+  EXPECT_NE(zone.find("default._bimi.example.org.\t3600\tIN\tTXT\t\"v=BIMI1; l=https://example.org/bimi/logo.svg\""),
+            std::string::npos) << zone;
+  auto id_of = [](const std::string& z) {
+    const std::string needle = "_mta-sts.example.org.\t3600\tIN\tTXT\t\"v=STSv1; id=";
+    auto at = z.find(needle);
+    if (at == std::string::npos) return std::string();
+    at += needle.size();
+    return z.substr(at, z.find('"', at) - at);
+  };
+  const std::string id = id_of(zone);
+  ASSERT_EQ(id.size(), 20u) << zone;
+
+  // The JSON summary names the policy's file, URL and id.
+  Ran j = ws.generate({"--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  auto summary = nlohmann::json::parse(j.out);
+  EXPECT_EQ(summary["written"][0]["mta_sts_policy"]["url"], "https://mta-sts.example.org/.well-known/mta-sts.txt");
+  EXPECT_EQ(summary["written"][0]["mta_sts_policy"]["file"], policy.string());
+  EXPECT_EQ(summary["written"][0]["mta_sts_policy"]["id"], id);
+  EXPECT_EQ(id_of(read_file(ws.zone("example.org"))), id) << "the same policy keeps its id";
+
+  // Another policy, another id.
+  std::string testing = kPostureConfig;
+  testing.replace(testing.find("\"enforce\""), 9, "\"testing\"");
+  ws.write("dnsauth.toml", testing);
+  ASSERT_EQ(ws.generate().status, 0);
+  EXPECT_NE(read_file(policy).find("mode: testing\r\n"), std::string::npos);
+  const std::string id2 = id_of(read_file(ws.zone("example.org")));
+  EXPECT_EQ(id2.size(), 20u);
+  EXPECT_NE(id2, id);
+
+  // The nsupdate script replaces the whole RRset at these names, as at DKIM and DMARC names.
+  ASSERT_EQ(ws.generate({"--format", "nsupdate"}).status, 0);
+  const std::string script = read_file(ws.out() / "example.org.nsupdate");
+  EXPECT_NE(script.find("update delete _mta-sts.example.org. TXT\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("update delete default._bimi.example.org. TXT\n"), std::string::npos) << script;
+}
+
+}  // namespace
+}  // namespace dnsauth::test::publish

@@ -149,6 +149,57 @@ TEST_F(Lifecycle, PlanAndApplyRoundTripLeavesOtherRecordsAlone) {
   EXPECT_EQ(txt(knot_->secondary_address(), "example.test"), txt(primary, "example.test"));
 }
 
+// The MTA-STS (RFC 8461 3.1), TLS-RPT (RFC 8460 3) and BIMI records go through plan and apply
+// like the others: added, then in sync; a changed policy replaces the _mta-sts record (its id),
+// and a TXT record at that name that is not "v=STSv1" is not ours and stays.
+TEST_F(Lifecycle, MtaStsTlsRptAndBimiRecordsArePlannedAndApplied) {
+  const std::string posture = "\n[domain.mta_sts]\nmode = \"testing\"\nmx = [\"mx.example.test\"]\n"
+                              "[domain.tls_rpt]\nrua = [\"mailto:tlsrpt@example.test\"]\n"
+                              "[domain.bimi]\nlogo = \"https://example.test/logo.svg\"\n";
+  ws_.write("dnsauth.toml", config_text() + posture);
+  dns::ZoneClientOptions o;
+  o.server = knot_->primary_address();
+  o.tsig = *dns::load_tsig_key(knot_->tsig_key_file());
+  auto direct = std::move(*dns::ZoneClient::create(o));
+  dns::Update other;
+  other.zone = kZone;
+  other.adds.push_back({"_mta-sts.example.test", 300, {"mta-sts-verification=42"}});
+  ASSERT_EQ(direct->update(other).status, dns::UpdateStatus::ok);
+
+  Ran plan = run("plan", {"--json"});
+  ASSERT_EQ(plan.status, 1) << plan.out << plan.err;
+  const json p = json::parse(plan.out);
+  std::set<std::string> changed;
+  for (const auto& c : p["domains"][0]["changes"])
+    changed.insert(c["action"].get<std::string>() + " " + c["name"].get<std::string>() + " " + c["kind"].get<std::string>());
+  EXPECT_TRUE(changed.count("add _mta-sts.example.test. mta-sts")) << plan.out;
+  EXPECT_TRUE(changed.count("add _smtp._tls.example.test. tls-rpt")) << plan.out;
+  EXPECT_TRUE(changed.count("add default._bimi.example.test. bimi")) << plan.out;
+
+  ASSERT_EQ(run("apply").status, 0);
+  EXPECT_EQ(run("plan").status, 0);
+  EXPECT_TRUE(serves_txt(knot_->primary_address(), "_smtp._tls.example.test", "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"));
+  EXPECT_TRUE(serves_txt(knot_->primary_address(), "default._bimi.example.test", "v=BIMI1; l=https://example.test/logo.svg"));
+  auto sts = txt(knot_->primary_address(), "_mta-sts.example.test");
+  ASSERT_EQ(sts.size(), 2u);
+  EXPECT_EQ(sts[0], "mta-sts-verification=42");
+  const std::string first_id = sts[1];
+
+  // Enforce: a new policy, a new id; the other record stays.
+  std::string enforce = posture;
+  enforce.replace(enforce.find("\"testing\""), 9, "\"enforce\"");
+  ws_.write("dnsauth.toml", config_text() + enforce);
+  Ran again = run("plan");
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.out.find("replace _mta-sts.example.test. TXT (mta-sts)"), std::string::npos) << again.out;
+  ASSERT_EQ(run("apply").status, 0);
+  sts = txt(knot_->primary_address(), "_mta-sts.example.test");
+  ASSERT_EQ(sts.size(), 2u);
+  EXPECT_EQ(sts[0], "mta-sts-verification=42");
+  EXPECT_NE(sts[1], first_id);
+  EXPECT_EQ(sts[1].rfind("v=STSv1; id=", 0), 0u) << sts[1];
+}
+
 // RFC 8945 5.2: a key the server knows under that name but with another secret fails BADSIG;
 // the server answers NOTAUTH and changes nothing.
 TEST_F(Lifecycle, ABadTsigKeyIsRefusedAndTheZoneIsUnchanged) {

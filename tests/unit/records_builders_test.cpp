@@ -3,6 +3,9 @@
 // dmarc::parse_record), and the 255-byte character-string split (RFC 1035 3.3).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+#include <set>
 #include <string>
 
 #include "core/common/base64.h"
@@ -221,6 +224,96 @@ TEST(DomainRecords, EveryRecordInOrderWithTheDomainsTtl) {
   EXPECT_EQ(recs[5].text, "v=DMARC1; p=reject; rua=mailto:r@example.net");
   EXPECT_EQ(recs[6].kind, Kind::report_authorization);
   EXPECT_EQ(recs[6].text, "v=DMARC1");
+}
+
+// ---- MTA-STS (RFC 8461 3.1, 3.2), TLS-RPT (RFC 8460 3), BIMI ----
+
+constexpr std::string_view kPostureConfig = R"(
+[[domain]]
+name = "example.com"
+ttl = 900
+  [domain.mta_sts]
+  mode = "enforce"
+  mx = ["mx1.example.com", "*.mail.example.net"]
+  max_age = 1209600
+  [domain.tls_rpt]
+  rua = ["mailto:tlsrpt@example.com", "https://reports.example.com/tlsrpt"]
+  [domain.bimi]
+  selector = "brand"
+  logo = "https://example.com/bimi/logo.svg"
+  evidence = "https://example.com/bimi/vmc.pem"
+)";
+
+config::Domain posture_domain(std::string_view text = kPostureConfig) {
+  auto cfg = config::parse_config(text, "test.toml", "/tmp");
+  EXPECT_TRUE(cfg) << cfg.error().detail;
+  return cfg ? cfg->domains.front() : config::Domain{};
+}
+
+// RFC 8461 3.2: "key/value pairs separated by CRLF", version first; every mx in config order.
+TEST(MtaStsPolicy, Rfc8461_3_2_LinesEndInCrlfWithVersionFirst) {
+  config::Domain d = posture_domain();
+  EXPECT_EQ(mta_sts_policy(*d.mta_sts),
+            "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.mail.example.net\r\nmax_age: 1209600\r\n");
+  EXPECT_EQ(mta_sts_policy_host("example.com"), "mta-sts.example.com");
+  EXPECT_EQ(kMtaStsPolicyPath, "/.well-known/mta-sts.txt");
+}
+
+// RFC 8461 3.1: id is 1*32 ALPHA/DIGIT, and senders fetch the policy again only when it changes:
+// the same policy gives the same id, any change of the policy a new one, and a change elsewhere
+// (the TTL) none.
+TEST(MtaStsRecord, Rfc8461_3_1_TheIdChangesExactlyWhenThePolicyDoes) {
+  config::Domain d = posture_domain();
+  const std::string record = mta_sts_record(*d.mta_sts);
+  ASSERT_EQ(record.rfind("v=STSv1; id=", 0), 0u) << record;
+  const std::string id = record.substr(12);
+  EXPECT_EQ(id.size(), 20u);
+  EXPECT_TRUE(std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }));
+  EXPECT_EQ(id, mta_sts_id(mta_sts_policy(*d.mta_sts)));
+
+  config::Domain same = posture_domain();
+  same.ttl = 60;
+  EXPECT_EQ(mta_sts_record(*same.mta_sts), record);
+  std::set<std::string> ids{id};
+  for (auto change : std::vector<std::function<void(config::MtaSts&)>>{
+           [](config::MtaSts& m) { m.mode = "testing"; },
+           [](config::MtaSts& m) { m.mx.push_back("mx2.example.com"); },
+           [](config::MtaSts& m) { std::swap(m.mx[0], m.mx[1]); },
+           [](config::MtaSts& m) { m.max_age = 1209601; }}) {
+    config::MtaSts m = *d.mta_sts;
+    change(m);
+    EXPECT_TRUE(ids.insert(mta_sts_id(mta_sts_policy(m))).second) << mta_sts_policy(m);
+  }
+}
+
+TEST(TlsRptAndBimiRecords, VersionFirstThenTheConfiguredUris) {
+  config::Domain d = posture_domain();
+  // RFC 8460 3: rua holds the URIs separated by commas.
+  EXPECT_EQ(tls_rpt_record(*d.tls_rpt), "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/tlsrpt");
+  EXPECT_EQ(bimi_record(*d.bimi), "v=BIMI1; l=https://example.com/bimi/logo.svg; a=https://example.com/bimi/vmc.pem");
+  d.bimi->evidence.clear();
+  EXPECT_EQ(bimi_record(*d.bimi), "v=BIMI1; l=https://example.com/bimi/logo.svg");
+  EXPECT_EQ(mta_sts_owner("example.com"), "_mta-sts.example.com");
+  EXPECT_EQ(tls_rpt_owner("example.com"), "_smtp._tls.example.com");
+  EXPECT_EQ(bimi_owner("brand", "example.com"), "brand._bimi.example.com");
+}
+
+TEST(DomainRecords, MtaStsTlsRptAndBimiComeLastWithTheDomainsTtl) {
+  config::Domain d = posture_domain();
+  auto recs = domain_records(d, {});
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].owner, "_mta-sts.example.com");
+  EXPECT_EQ(recs[0].kind, Kind::mta_sts);
+  EXPECT_EQ(recs[0].text, mta_sts_record(*d.mta_sts));
+  EXPECT_NE(recs[0].comment.find("https://mta-sts.example.com/.well-known/mta-sts.txt"), std::string::npos);
+  EXPECT_EQ(recs[1].owner, "_smtp._tls.example.com");
+  EXPECT_EQ(recs[1].kind, Kind::tls_rpt);
+  EXPECT_EQ(recs[2].owner, "brand._bimi.example.com");
+  EXPECT_EQ(recs[2].kind, Kind::bimi);
+  for (const auto& r : recs) EXPECT_EQ(r.ttl, 900u) << r.owner;
+  EXPECT_EQ(to_string(Kind::mta_sts), "mta-sts");
+  EXPECT_EQ(to_string(Kind::tls_rpt), "tls-rpt");
+  EXPECT_EQ(to_string(Kind::bimi), "bimi");
 }
 
 // ---- RFC 1035 3.3: character-strings of at most 255 bytes ----

@@ -65,6 +65,20 @@ TEST(ZonePlanOwns, Rfc7489_6_4_DmarcAndReportAuthorizationRecordsStartWithVersio
   }
 }
 
+// RFC 8461 3.1 ("v=STSv1" first), RFC 8460 3 ("v=TLSRPTv1") and BIMI ("v=BIMI1"): at these
+// names only the records of that version are ours.
+TEST(ZonePlanOwns, MtaStsTlsRptAndBimiRecordsStartWithTheirVersion) {
+  EXPECT_TRUE(owns(Kind::mta_sts, "v=STSv1; id=20160831085700Z;"));
+  EXPECT_TRUE(owns(Kind::mta_sts, "v=STSv1;id=1"));
+  EXPECT_FALSE(owns(Kind::mta_sts, "v=STSv10; id=1"));
+  EXPECT_FALSE(owns(Kind::mta_sts, "site-verification=1"));
+  EXPECT_TRUE(owns(Kind::tls_rpt, "v=TLSRPTv1; rua=mailto:r@example.com"));
+  EXPECT_FALSE(owns(Kind::tls_rpt, "v=STSv1; id=1"));
+  EXPECT_TRUE(owns(Kind::bimi, "v=BIMI1; l=https://example.com/l.svg"));
+  EXPECT_TRUE(owns(Kind::bimi, "v=bimi1;"));
+  EXPECT_FALSE(owns(Kind::bimi, "v=BIMI2; l="));
+}
+
 // RFC 6376 3.6.2.1: the name of a DKIM key holds key records only; whatever is there is ours.
 TEST(ZonePlanOwns, Rfc6376_3_6_2_1_EverythingAtADkimNameIsOurs) {
   EXPECT_TRUE(owns(Kind::dkim, kKey));
