@@ -262,10 +262,11 @@ TEST_F(HttpsPolicyFetch, TheLimitIsConfigurable) {
 }
 
 TEST_F(HttpsPolicyFetch, TheAddressesAreTriedInOrder) {
-  // Nothing listens on 127.0.0.2 at nginx's port: the fetch goes on to the next address.
+  // Nothing listens on ::1 nor on 127.0.0.2 at nginx's port: the fetch goes on to the next
+  // address, IPv6 or IPv4, and the certificate is still checked for mta-sts.example.com.
   NginxServer nginx({Site(kHost, {policy()})});
   auto options = options_for(nginx);
-  options.addresses = {"127.0.0.2", "127.0.0.1"};
+  options.addresses = {"::1", "127.0.0.2", "127.0.0.1"};
   auto fetched = https::fetch_mta_sts_policy(kDomain, options);
   ASSERT_TRUE(fetched) << fetched.error().message();
   EXPECT_EQ(fetched->body, kPolicy);
