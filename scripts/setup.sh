@@ -14,6 +14,8 @@ packages=(
   libcdb-dev
   # OpenLDAP's client library: ldap: login maps (ldap/ldap_table.cpp)
   libldap-dev
+  # libcurl over OpenSSL: MTA-STS policies fetched over HTTPS (https/policy_fetch.cpp)
+  libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (scripts/fuzz.sh): clang-14 with its runtime's libFuzzer, ASan and UBSan
@@ -27,6 +29,9 @@ packages=(
   # Knot is the primary and secondary of the key-lifecycle tests (tests/support/knot_fixture.h:
   # RFC 2136 UPDATE with TSIG, NOTIFY, transfers); knot-dnsutils gives kdig for looking by hand
   knot knot-dnsutils
+  # nginx serves the MTA-STS policy fetch tests over HTTPS (tests/support/nginx_fixture.h); its
+  # package would start a system nginx on port 80, which policy-rc.d below forbids
+  nginx-light
   # the Debian package (scripts/package.sh) and its test in a fresh root (tests/package)
   dpkg-dev debhelper fakeroot lintian scdoc groff-base debootstrap systemd
 )
@@ -54,9 +59,10 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 # their own slapd on a free loopback port, never the system one on port 389.
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 
-# Packages such as nsd, knot, opendkim, postfix and slapd would start system services on install.
+# Packages such as nsd, knot, opendkim, postfix, slapd and nginx would start system services on install.
 # The tests start their own instances on free loopback ports, so keep the package
-# scripts from starting anything (policy-rc.d exit 101 = "action forbidden").
+# scripts from starting anything (policy-rc.d exit 101 = "action forbidden"). nginx's postinst
+# fails the installation when that start fails; forbidden, invoke-rc.d returns 0 and it succeeds.
 created_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

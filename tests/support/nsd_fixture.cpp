@@ -32,6 +32,18 @@ int bound_socket(int type, const std::string& address, std::uint16_t port, std::
   return fd;
 }
 
+bool loopback_accepts(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  ::close(fd);
+  return ok;
+}
+
 std::uint16_t free_loopback_port() { return free_loopback_port({"127.0.0.1"}); }
 
 std::uint16_t free_loopback_port(const std::vector<std::string>& addresses) {

@@ -82,6 +82,8 @@ std::uint16_t free_loopback_port();
 // A port free for UDP and TCP on every one of these IPv4 addresses ("127.0.0.2": all of
 // 127.0.0.0/8 is the loopback interface's).
 std::uint16_t free_loopback_port(const std::vector<std::string>& addresses);
+// A TCP connection to 127.0.0.1:port is accepted (a server under test is up).
+bool loopback_accepts(std::uint16_t port);
 // A socket of type (SOCK_DGRAM, SOCK_STREAM) bound to the IPv4 address and port (0: any free
 // one, written to *bound_port); -1 when it cannot be bound.
 int bound_socket(int type, const std::string& address, std::uint16_t port, std::uint16_t* bound_port);

@@ -37,18 +37,6 @@ std::string read_all(const std::filesystem::path& path) {
   return ss.str();
 }
 
-bool accepts(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // Runs `argv` with its output appended to `log`; its exit status.
 int run(const std::vector<std::string>& argv, const std::filesystem::path& log) {
   pid_t pid = ::fork();
@@ -139,7 +127,7 @@ void SlapdServer::start() {
     ::_exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(startup_timeout_ms_);
-  while (!accepts(port_)) {
+  while (!loopback_accepts(port_)) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
