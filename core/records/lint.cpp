@@ -150,7 +150,7 @@ const std::vector<Rule> kRules = {
     {"mta-sts-missing", S::warning, "mta-sts",
      "the config gives the domain an MTA-STS policy, but _mta-sts.<domain> has no v=STSv1 record: senders never "
      "fetch the policy",
-     "RFC 8461 3.1, 3"},
+     "RFC 8461 3, 3.1"},
     {"mta-sts-syntax", S::error, "mta-sts",
      "the _mta-sts TXT record does not parse or does not begin with v=STSv1 (the byte position is given): no policy "
      "applies",
@@ -206,8 +206,8 @@ const std::vector<Rule> kRules = {
 
     // ---- BIMI (draft-brand-indicators-for-message-identification-12) ----
     {"bimi-missing", S::warning, "bimi",
-     "the config gives the domain a BIMI selector, but <selector>._bimi.<domain> (nor the Organizational Domain's) "
-     "has no v=BIMI1 record",
+     "the config gives the domain a BIMI selector, but neither <selector>._bimi.<domain> nor the Organizational "
+     "Domain's name has a v=BIMI1 record",
      "draft-brand-indicators-for-message-identification-12 4.3, 7.2"},
     {"bimi-syntax", S::error, "bimi",
      "the BIMI assertion record does not parse or does not begin with v=BIMI1 (the byte position is given)",
