@@ -54,10 +54,13 @@ const std::vector<Command>& commands() {
        "2 on an input or usage error.",
        status_options, run_status},
       {"lint", "lint [--zone FILE... | --resolver ADDR[:PORT]] --domain DOMAIN [--config FILE] [--selector S]... [--json]\n"
-               "  lint --record TEXT [--type spf|dkim|dmarc] [--json]",
-       "Checks the SPF, DKIM and DMARC records a domain publishes, read from zone files (offline), "
+               "  lint --record TEXT [--type spf|dkim|dmarc|mta-sts|tls-rpt|bimi] [--json]\n"
+               "  lint --mta-sts-policy FILE [--domain DOMAIN (--zone FILE... | --resolver ADDR[:PORT])] [--json]",
+       "Checks the SPF, DKIM and DMARC records a domain publishes, and its MTA-STS, TLS-RPT and BIMI "
+       "records when it has them or --config expects them, read from zone files (offline), "
        "from one DNS server, or from the system resolver when neither is given; or one record given "
-       "as text. Every finding names a rule (dnsauth-publish rules lists them): id, severity, the "
+       "as text; or one MTA-STS policy file (with the domain's MX hosts when --domain and a zone or "
+       "resolver are given). Every finding names a rule (dnsauth-publish rules lists them): id, severity, the "
        "record, what is wrong and the RFC section. Exit 0 clean (info only), 1 warnings only, "
        "2 errors or a usage error.",
        lint_options, run_lint},

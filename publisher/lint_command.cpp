@@ -1,5 +1,5 @@
-// lint and rules: the core's rule catalog (core/records/lint.h) on zone files, live DNS or
-// one record, printed for people or as JSON.
+// lint and rules: the core's rule catalog (core/records/lint.h) on zone files, live DNS, one
+// record or one MTA-STS policy file, printed for people or as JSON.
 #include <optional>
 #include <ostream>
 #include <set>
@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/resolver_options.h"
+#include "core/common/file.h"
 #include "core/config/config.h"
 #include "core/dkim/key_record.h"
 #include "core/dns/name.h"
@@ -75,7 +76,8 @@ std::string plural(std::size_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-void print_human(const Report& r, std::ostream& out) {
+// `subject` names what was linted when no domain was given ("record", "policy").
+void print_human(const Report& r, std::ostream& out, std::string_view subject) {
   for (const Finding& f : r.findings) {
     std::string sev(records::to_string(f.severity()));
     sev.resize(8, ' ');
@@ -98,7 +100,7 @@ void print_human(const Report& r, std::ostream& out) {
     }
   }
   if (!r.findings.empty() || (t && (t->total > 0 || !t->children.empty()))) out << "\n";
-  out << (r.domain.empty() ? "record" : r.domain) << ": ";
+  out << (r.domain.empty() ? subject : r.domain) << ": ";
   if (r.findings.empty()) {
     out << "clean\n";
   } else {
@@ -155,7 +157,8 @@ po::options_description lint_options() {
   d.add_options()
       ("domain", po::value<std::string>()->value_name("DOMAIN"),
        "the mail domain to check: SPF at DOMAIN, DKIM at <selector>._domainkey.DOMAIN, DMARC at "
-       "_dmarc.DOMAIN and its tree walk (required unless --record)")
+       "_dmarc.DOMAIN and its tree walk; MTA-STS, TLS-RPT and BIMI when published or configured (required unless "
+       "--record or --mta-sts-policy)")
       ("zone", po::value<std::vector<std::string>>()->value_name("FILE"),
        "read the records from this RFC 1035 master file (repeatable; $ORIGIN, $TTL and $INCLUDE honoured; a file named "
        "<name>.zone starts at <name>). Names outside the files are not looked up unless --resolver is "
@@ -174,7 +177,12 @@ po::options_description lint_options() {
        "(\"...\" \"...\"); with --domain and --zone/--resolver, includes and report destinations "
        "are followed too")
       ("type", po::value<std::string>()->value_name("T"),
-       "the --record's type: spf, dkim or dmarc (default: from its v= tag)")
+       "the --record's type: spf, dkim, dmarc, mta-sts (the _mta-sts TXT record), tls-rpt or bimi (default: "
+       "from its v= tag)")
+      ("mta-sts-policy", po::value<std::string>()->value_name("FILE"),
+       "lint this MTA-STS policy file (RFC 8461 3.2, what https://mta-sts.DOMAIN/.well-known/mta-sts.txt serves) "
+       "instead of a domain; with --domain and --zone/--resolver, its mx patterns are checked against DOMAIN's MX "
+       "hosts")
       ("json", "print the findings as one JSON object instead of text")
       ("help,h", "this help");
   return d;
@@ -199,14 +207,18 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
                        "'-' or '_', separated by single dots; the A-label form for IDNs)");
   }
   const std::string domain = vm.count("domain") ? dns::normalize_name(vm["domain"].as<std::string>()) : "";
-  if (!vm.count("record") && domain.empty()) throw UsageError("give --domain DOMAIN or --record TEXT");
+  const bool has_policy = vm.count("mta-sts-policy") > 0;
+  if (!vm.count("record") && !has_policy && domain.empty())
+    throw UsageError("give --domain DOMAIN or --record TEXT (or --mta-sts-policy FILE)");
   if (vm.count("type") && !vm.count("record")) throw UsageError("--type applies to --record only");
+  if (has_policy && (vm.count("record") || vm.count("config") || vm.count("selector")))
+    throw UsageError("--mta-sts-policy goes with --domain, --zone, --resolver and --json only");
 
   // The resolver: zone files, a server, both (the server behind the files), or the system's;
   // none for a --record alone, which is then linted without lookups.
   std::optional<cli::ResolverStack> stack;
   records::LintOptions options;
-  if (has_zone || has_resolver || !vm.count("record")) {
+  if (has_zone || has_resolver || (!vm.count("record") && !has_policy)) {
     stack = cli::make_resolver(cli::resolver_options_from(vm));
     if (stack->zones() && !stack->has_network()) {
       std::set<std::string> apexes = stack->zones()->zones();
@@ -245,15 +257,22 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
     for (const auto& s : zone_selectors(*stack->zones(), domain)) options.selectors.push_back(s);
 
   Report report;
-  if (vm.count("record")) {
+  if (has_policy) {
+    const std::string& file = vm["mta-sts-policy"].as<std::string>();
+    auto text = read_whole_file(file);
+    if (!text) throw InputError("--mta-sts-policy " + file + ": " + text.error().detail);
+    options.mta_sts_policy_source = file;
+    report = records::lint_mta_sts_policy(*text, resolver, domain, options);
+  } else if (vm.count("record")) {
     auto [text, parts] = record_text(vm["record"].as<std::string>());
     std::optional<records::RecordType> type;
     if (vm.count("type")) {
       type = records::parse_record_type(vm["type"].as<std::string>());
-      if (!type) throw UsageError("--type must be spf, dkim or dmarc");
+      if (!type) throw UsageError("--type must be spf, dkim or dmarc (or mta-sts, tls-rpt, bimi)");
     } else {
       type = records::detect_record_type(text);
-      if (!type) throw UsageError("cannot tell the record's type from its text; give --type spf|dkim|dmarc");
+      if (!type)
+        throw UsageError("cannot tell the record's type from its text; give --type spf|dkim|dmarc|mta-sts|tls-rpt|bimi");
     }
     report = records::lint_record(text, *type, resolver, domain, options);
   } else {
@@ -261,7 +280,7 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
 
   if (json) out << report_json(report).dump(2) << "\n";
-  else print_human(report, out);
+  else print_human(report, out, has_policy ? "policy" : "record");
   return report.exit_code();
 }
 

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "core/bimi/record.h"
+#include "core/common/ascii.h"
 #include "core/mail/message.h"
+#include "core/mta_sts/record.h"
+#include "core/tls_rpt/record.h"
 #include "core/records/lint_detail.h"
 
 namespace dnsauth::records {
@@ -141,6 +145,89 @@ const std::vector<Rule> kRules = {
     {"dmarc-report-authorization-missing", S::warning, "dmarc",
      "the config accepts reports for a domain, but <that>._report._dmarc.<this> is not published",
      "RFC 9990 4; RFC 7489 7.1"},
+
+    // ---- MTA-STS (RFC 8461): the TXT record, the policy file, the MX hosts it covers ----
+    {"mta-sts-missing", S::warning, "mta-sts",
+     "the config gives the domain an MTA-STS policy, but _mta-sts.<domain> has no v=STSv1 record: senders never "
+     "fetch the policy",
+     "RFC 8461 3, 3.1"},
+    {"mta-sts-syntax", S::error, "mta-sts",
+     "the _mta-sts TXT record does not parse or does not begin with v=STSv1 (the byte position is given): no policy "
+     "applies",
+     "RFC 8461 3.1"},
+    {"mta-sts-multiple-records", S::error, "mta-sts",
+     "several v=STSv1 records at _mta-sts.<domain>: senders assume no policy", "RFC 8461 3.1"},
+    {"mta-sts-id-syntax", S::error, "mta-sts",
+     "id= is missing or not 1 to 32 letters and digits: the record is invalid", "RFC 8461 3.1"},
+    {"mta-sts-policy-too-large", S::error, "mta-sts",
+     "the policy file is over 64 KiB, the maximum size senders are told to read", "RFC 8461 3.3"},
+    {"mta-sts-policy-syntax", S::error, "mta-sts",
+     "a line of the policy file is not key: value (the line and byte are given): the policy is invalid",
+     "RFC 8461 3.2"},
+    {"mta-sts-policy-version", S::error, "mta-sts", "the policy has no version: STSv1 line", "RFC 8461 3.2"},
+    {"mta-sts-policy-mode", S::error, "mta-sts",
+     "the policy's mode is missing or not enforce, testing or none", "RFC 8461 3.2, 5"},
+    {"mta-sts-policy-mx", S::error, "mta-sts",
+     "no mx line (required unless mode is none), or an mx value that is not a host name or *.<domain>",
+     "RFC 8461 3.2, 4.1"},
+    {"mta-sts-policy-max-age", S::error, "mta-sts",
+     "max_age is missing, not a number of seconds, or over 31557600", "RFC 8461 3.2"},
+    {"mta-sts-policy-lf", S::warning, "mta-sts",
+     "policy lines end in LF alone: the policy is CRLF-separated (receivers are told to accept LF too)",
+     "RFC 8461 3.2"},
+    {"mta-sts-policy-testing", S::info, "mta-sts",
+     "mode: testing is left on: failures are reported (TLS-RPT), mail is still delivered", "RFC 8461 5"},
+    {"mta-sts-policy-short-max-age", S::warning, "mta-sts",
+     "max_age is under a week: the policy is fetched often and an attacker has more chances to block it",
+     "RFC 8461 3.2, 10.2"},
+    {"mta-sts-policy-covers-no-mx", S::error, "mta-sts",
+     "the policy's mx patterns match none of the domain's MX hosts: with mode enforce no mail is delivered",
+     "RFC 8461 4.1, 5"},
+    {"mta-sts-mx-uncovered", S::error, "mta-sts",
+     "mode enforce, and an MX host of the domain matches no mx pattern: senders will not deliver to it",
+     "RFC 8461 4.1, 5"},
+    {"mta-sts-mx-uncovered-testing", S::warning, "mta-sts",
+     "mode testing, and an MX host of the domain matches no mx pattern: enforce would stop mail to it",
+     "RFC 8461 4.1, 5"},
+    {"mta-sts-mx-pattern-unused", S::info, "mta-sts",
+     "an mx pattern matches none of the domain's MX hosts (a stale entry?)", "RFC 8461 4.1"},
+
+    // ---- TLS-RPT (RFC 8460) ----
+    {"tls-rpt-missing", S::warning, "tls-rpt",
+     "the config gives the domain TLS reporting, but _smtp._tls.<domain> has no v=TLSRPTv1 record: no reports",
+     "RFC 8460 3"},
+    {"tls-rpt-syntax", S::error, "tls-rpt",
+     "the _smtp._tls TXT record does not parse or does not begin with v=TLSRPTv1 (the byte position is given)",
+     "RFC 8460 3"},
+    {"tls-rpt-multiple-records", S::error, "tls-rpt",
+     "several v=TLSRPTv1 records at _smtp._tls.<domain>: senders assume no TLS reporting", "RFC 8460 3"},
+    {"tls-rpt-uri-scheme", S::error, "tls-rpt",
+     "a rua URI is neither mailto: nor https:: reporters send nothing there", "RFC 8460 3"},
+
+    // ---- BIMI (draft-brand-indicators-for-message-identification-12) ----
+    {"bimi-missing", S::warning, "bimi",
+     "the config gives the domain a BIMI selector, but neither <selector>._bimi.<domain> nor the Organizational "
+     "Domain's name has a v=BIMI1 record",
+     "draft-brand-indicators-for-message-identification-12 4.3, 7.2"},
+    {"bimi-syntax", S::error, "bimi",
+     "the BIMI assertion record does not parse or does not begin with v=BIMI1 (the byte position is given)",
+     "draft-brand-indicators-for-message-identification-12 4.3"},
+    {"bimi-multiple-records", S::error, "bimi",
+     "several v=BIMI1 records at one name: BIMI processing is not performed",
+     "draft-brand-indicators-for-message-identification-12 7.2"},
+    {"bimi-not-https", S::error, "bimi",
+     "l= or a= is not an https: URI with a host name: the indicator (or evidence) is not used",
+     "draft-brand-indicators-for-message-identification-12 4.3, 7.3"},
+    {"bimi-logo-not-svg", S::warning, "bimi",
+     "l= does not end in .svg or .svgz (a heuristic on the URL's path: only SVG indicators are accepted)",
+     "draft-brand-indicators-for-message-identification-12 4.3.2"},
+    {"bimi-evidence-missing", S::info, "bimi",
+     "no a= evidence document (mark certificate): many mailbox providers show no logo without one",
+     "draft-brand-indicators-for-message-identification-12 4.3, 7.4"},
+    {"bimi-dmarc-not-enforced", S::error, "bimi",
+     "the domain's DMARC policy is not at enforcement (no record, p=none, sp=none, or pct below 100): receivers do "
+     "not show the logo",
+     "draft-brand-indicators-for-message-identification-12 7.1; RFC 7489 6.3"},
 };
 
 }  // namespace
@@ -184,6 +271,9 @@ LintOptions options_for(const config::Domain& domain) {
     o.expected_selectors.push_back({s.name, dkim::key_type_of(s.algorithm), std::nullopt, {}});
   if (domain.spf) o.helo_names = domain.spf->helo;
   if (domain.dmarc) o.accept_reports_for = domain.dmarc->accept_reports_for;
+  o.expect_mta_sts = domain.mta_sts.has_value();
+  o.expect_tls_rpt = domain.tls_rpt.has_value();
+  if (domain.bimi) o.bimi_selector = domain.bimi->selector;
   return o;
 }
 
@@ -210,6 +300,9 @@ std::string_view to_string(RecordType type) noexcept {
     case RecordType::spf: return "spf";
     case RecordType::dkim: return "dkim";
     case RecordType::dmarc: return "dmarc";
+    case RecordType::mta_sts: return "mta-sts";
+    case RecordType::tls_rpt: return "tls-rpt";
+    case RecordType::bimi: return "bimi";
   }
   return "?";
 }
@@ -218,6 +311,9 @@ std::optional<RecordType> parse_record_type(std::string_view text) noexcept {
   if (text == "spf") return RecordType::spf;
   if (text == "dkim") return RecordType::dkim;
   if (text == "dmarc") return RecordType::dmarc;
+  if (text == "mta-sts") return RecordType::mta_sts;
+  if (text == "tls-rpt") return RecordType::tls_rpt;
+  if (text == "bimi") return RecordType::bimi;
   return std::nullopt;
 }
 
@@ -231,6 +327,9 @@ std::optional<RecordType> detect_record_type(std::string_view text) noexcept {
   };
   if (version("v=spf1")) return RecordType::spf;
   if (version("v=dmarc1")) return RecordType::dmarc;
+  if (version("v=stsv1")) return RecordType::mta_sts;
+  if (version("v=tlsrptv1")) return RecordType::tls_rpt;
+  if (version("v=bimi1")) return RecordType::bimi;
   if (version("v=dkim1") || text.rfind("p=", 0) == 0 || text.find(";p=") != std::string_view::npos ||
       text.find("; p=") != std::string_view::npos)
     return RecordType::dkim;
@@ -259,10 +358,16 @@ Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintO
 
   detail::lint_dmarc(ctx, report.domain);
   detail::lint_report_authorizations(ctx, report.domain);
+  detail::lint_mta_sts(ctx, report.domain);
+  detail::lint_tls_rpt(ctx, report.domain);
+  detail::lint_bimi(ctx, report.domain);
   // RFC 1034 4.3.2, RFC 8020 2: a name error says the name does not exist, and nothing below it.
   // The domain answering one, and every name asked below it as well (answers cached: no new
   // query), means it publishes nothing at all: a misspelt domain, or records never published.
-  std::vector<std::string> asked{report.domain, "_dmarc." + report.domain};
+  std::vector<std::string> asked{report.domain, "_dmarc." + report.domain, "_mta-sts." + report.domain,
+                                 "_smtp._tls." + report.domain,
+                                 (options.bimi_selector.empty() ? "default" : options.bimi_selector) + "._bimi." +
+                                     report.domain};
   for (const auto& s : done) asked.push_back(s + "._domainkey." + report.domain);
   if (std::all_of(asked.begin(), asked.end(), [&](const std::string& n) {
         return ctx.ask(n, dns::RRType::TXT).status == dns::Status::nxdomain;
@@ -306,7 +411,29 @@ Report lint_record(std::string_view text, RecordType type, dns::Resolver* resolv
       detail::lint_dmarc_text(ctx, report.domain.empty() ? "" : "_dmarc." + report.domain, record,
                               report.domain);
       break;
+    case RecordType::mta_sts:
+      detail::lint_mta_sts_text(ctx, report.domain.empty() ? "" : "_mta-sts." + report.domain, record);
+      break;
+    case RecordType::tls_rpt:
+      detail::lint_tls_rpt_text(ctx, report.domain.empty() ? "" : "_smtp._tls." + report.domain, record);
+      break;
+    case RecordType::bimi:
+      detail::lint_bimi_text(ctx, "", record, report.domain);
+      break;
   }
+  report.findings = ctx.take();
+  return report;
+}
+
+Report lint_mta_sts_policy(std::string_view text, dns::Resolver* resolver, std::string_view domain,
+                           const LintOptions& options) {
+  Report report;
+  report.domain = dns::normalize_name(domain);
+  detail::Context ctx(resolver && !report.domain.empty() ? resolver : nullptr, options);
+  std::string name = !options.mta_sts_policy_source.empty() ? options.mta_sts_policy_source
+                     : report.domain.empty()                ? std::string()
+                                                            : "https://mta-sts." + report.domain + "/.well-known/mta-sts.txt";
+  detail::lint_mta_sts_policy_text(ctx, name, text, report.domain);
   report.findings = ctx.take();
   return report;
 }
@@ -325,6 +452,31 @@ std::vector<std::string> lint_selectors(Context& ctx, const std::string& domain)
     done.push_back(s);
   }
   return done;
+}
+
+std::optional<bool> lint_versioned_txt(Context& ctx, const std::string& name, bool (*is_version)(std::string_view) noexcept,
+                                       std::string_view token, std::string_view multiple_rule, std::string_view what,
+                                       const std::function<void(const std::string&)>& lint_text) {
+  if (!ctx.followable(name, what)) return std::nullopt;
+  dns::Answer a = ctx.ask(name, dns::RRType::TXT);
+  if (a.status == dns::Status::tempfail) return std::nullopt;
+  std::vector<std::string> found;
+  for (const auto& txt : a.records) {
+    if (is_version(txt)) found.push_back(txt);
+    else if (std::search(txt.begin(), txt.end(), token.begin(), token.end(), [](char x, char y) {
+               return ascii::lower(x) == ascii::lower(y);
+             }) != txt.end())
+      lint_text(txt);  // discarded by receivers: its syntax finding says why
+  }
+  if (found.size() > 1) {
+    std::string all;
+    for (const auto& txt : found) all += (all.empty() ? "" : " | ") + txt;
+    ctx.add(multiple_rule, name, all,
+            std::to_string(found.size()) + " " + std::string(what) + " records at " + name + ": receivers use none of them");
+  } else if (found.size() == 1) {
+    lint_text(found.front());
+  }
+  return !found.empty();
 }
 
 bool istarts_with(std::string_view text, std::string_view prefix) {

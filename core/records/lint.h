@@ -1,9 +1,10 @@
 // The lint rule catalog: what dnsauth-publish lint and dnsauth-validate selftest say about the
-// SPF, DKIM and DMARC records a domain publishes. Every finding names a rule from one fixed
+// SPF, DKIM and DMARC records a domain publishes, and its MTA-STS (RFC 8461), TLS-RPT (RFC 8460)
+// and BIMI records. Every finding names a rule from one fixed
 // catalog (rule_catalog()): a stable id, a severity, a one-line summary and the RFC section.
 // The records are read through a dns::Resolver (zone files, live DNS, or memory in tests)
 // and parsed by the same core parsers the signer and the verifiers use (core/spf, core/dkim,
-// core/dmarc); nothing here parses a record on its own.
+// core/dmarc, core/mta_sts, core/tls_rpt, core/bimi); nothing here parses a record on its own.
 #pragma once
 
 #include <cstddef>
@@ -27,9 +28,9 @@ std::string_view to_string(Severity severity) noexcept;
 struct Rule {
   std::string_view id;        // stable: "spf-too-many-lookups"; tools and docs rely on it
   Severity severity;
-  std::string_view protocol;  // "spf", "dkim", "dmarc", "dns"
+  std::string_view protocol;  // "spf", "dkim", "dmarc", "dns", "mta-sts", "tls-rpt", "bimi"
   std::string_view summary;   // one line, as the README's table shows it
-  std::string_view rfc;       // "RFC 7208 4.6.4"
+  std::string_view rfc;       // "RFC 7208 4.6.4"; for BIMI the Internet-Draft and its section
 };
 
 // Every rule, grouped by protocol, in a stable order.
@@ -83,15 +84,30 @@ struct LintOptions {
   // Names whose answers the resolver knows; a name outside is not followed (zone files given
   // without live DNS behind them). Empty: every name is followed.
   std::function<bool(std::string_view)> in_scope;
+
+  // MTA-STS (RFC 8461) and TLS reporting (RFC 8460): the domain should publish them
+  // (mta-sts-missing, tls-rpt-missing). Without it, records that exist are still checked.
+  bool expect_mta_sts = false;
+  bool expect_tls_rpt = false;
+  // BIMI: the selector the domain should publish an assertion record at (bimi-missing). Empty:
+  // nothing is expected, and a record at default._bimi.<domain> (the selector receivers use
+  // without a BIMI-Selector header, draft 7.2 step 2) is checked when there is one.
+  std::string bimi_selector;
+  // The MTA-STS policy file's text to check with the domain (from a file, the configuration,
+  // or an HTTPS fetch); nullopt: no policy is checked. Its source names the findings
+  // ("policy.txt", "https://mta-sts.example.com/.well-known/mta-sts.txt"); empty: the
+  // policy's URL at the domain (RFC 8461 3.2).
+  std::optional<std::string> mta_sts_policy;
+  std::string mta_sts_policy_source;
 };
 
-// A configured domain's expectations: its selectors (key files not read), HELO names and
-// the domains it accepts reports for. Tools fill ExpectedSelector::private_key from the files.
+// A configured domain's expectations: its selectors (key files not read), HELO names, the
+// domains it accepts reports for, and whether it has MTA-STS, TLS-RPT and BIMI (its selector). Tools fill ExpectedSelector::private_key from the files.
 LintOptions options_for(const config::Domain& domain);
 
 struct Report {
   std::string domain;
-  std::vector<Finding> findings;   // in the order found: SPF, DKIM, DMARC
+  std::vector<Finding> findings;   // in the order found: SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI
   std::optional<SpfTree> spf_tree;
 
   // The worst severity among the findings; nullopt when there are none.
@@ -102,8 +118,11 @@ struct Report {
 };
 
 // Lints everything a mail domain publishes: SPF at the domain (and at the HELO names),
-// DKIM at each selector given, DMARC at _dmarc.<domain> and the tree walk. DNS failures are
-// findings (dns-tempfail), never errors.
+// DKIM at each selector given, DMARC at _dmarc.<domain> and the tree walk; then MTA-STS at
+// _mta-sts.<domain> (and the policy text the options give, against the domain's MX hosts),
+// TLS-RPT at _smtp._tls.<domain> and BIMI at <selector>._bimi.<domain>, each only when the
+// options expect it or a record is there. DNS failures are findings (dns-tempfail), never
+// errors.
 Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintOptions& options = {});
 
 // The DKIM key records only, of the selectors the options give (expected ones first): the
@@ -111,16 +130,25 @@ Report lint_domain(dns::Resolver& resolver, std::string_view domain, const LintO
 // ours to check (a hosted customer whose selectors we sign with).
 Report lint_dkim_keys(dns::Resolver& resolver, std::string_view domain, const LintOptions& options);
 
-enum class RecordType { spf, dkim, dmarc };
-std::string_view to_string(RecordType type) noexcept;
+enum class RecordType { spf, dkim, dmarc, mta_sts, tls_rpt, bimi };
+std::string_view to_string(RecordType type) noexcept;  // "spf", ..., "mta-sts", "tls-rpt", "bimi"
 std::optional<RecordType> parse_record_type(std::string_view text) noexcept;  // "spf", ...
-// "v=spf1" -> spf, "v=DMARC1" -> dmarc, "v=DKIM1" or a p= tag -> dkim; nullopt otherwise.
+// "v=spf1" -> spf, "v=DMARC1" -> dmarc, "v=STSv1" -> mta_sts, "v=TLSRPTv1" -> tls_rpt,
+// "v=BIMI1" -> bimi, "v=DKIM1" or a p= tag -> dkim; nullopt otherwise.
 std::optional<RecordType> detect_record_type(std::string_view text) noexcept;
 
 // Lints one record's text by itself: the record-level rules. With a resolver (and the domain
 // the record would be published at) the SPF includes are followed and counted and DMARC report
-// destinations are checked, as lint_domain does.
+// destinations are checked, as lint_domain does, and a BIMI record's DMARC enforcement.
 Report lint_record(std::string_view text, RecordType type, dns::Resolver* resolver = nullptr,
                    std::string_view domain = {}, const LintOptions& options = {});
+
+// Lints one MTA-STS policy file's text (RFC 8461 3.2). With a resolver and the domain, its mx
+// patterns are compared with the domain's MX hosts (RFC 8461 4.1); a domain without MX records
+// is its own mail host (RFC 5321 5.1, the implicit MX). Findings are named by
+// options.mta_sts_policy_source (or the policy's URL at the domain); each carries the line at
+// fault as its record, with the byte offset into that line.
+Report lint_mta_sts_policy(std::string_view text, dns::Resolver* resolver = nullptr, std::string_view domain = {},
+                           const LintOptions& options = {});
 
 }  // namespace dnsauth::records

@@ -1,6 +1,7 @@
 // Private to core/records: what the SPF, DKIM and DMARC halves of the linter share.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -65,6 +66,33 @@ void lint_dmarc_text(Context& ctx, const std::string& name, const std::string& t
                      std::string_view domain);
 // The authorization records <d>._report._dmarc.<domain> for every d the options list.
 void lint_report_authorizations(Context& ctx, std::string_view domain);
+
+// MTA-STS at _mta-sts.<domain> (lint_mta_sts.cpp): the TXT record, and the policy text of the
+// options with its MX coverage.
+void lint_mta_sts(Context& ctx, std::string_view domain);
+void lint_mta_sts_text(Context& ctx, const std::string& name, const std::string& text);
+// The policy text; `name` names its findings. MX coverage when online and domain is not empty.
+void lint_mta_sts_policy_text(Context& ctx, const std::string& name, std::string_view text, std::string_view domain);
+
+// TLS-RPT at _smtp._tls.<domain> (lint_tls_rpt.cpp), or the record given.
+void lint_tls_rpt(Context& ctx, std::string_view domain);
+void lint_tls_rpt_text(Context& ctx, const std::string& name, const std::string& text);
+
+// BIMI at <selector>._bimi.<domain> (lint_bimi.cpp), or the record given; the DMARC
+// enforcement it needs when online and domain is not empty.
+void lint_bimi(Context& ctx, std::string_view domain);
+void lint_bimi_text(Context& ctx, const std::string& name, const std::string& text, std::string_view domain);
+
+// The TXT records at `name` of a protocol whose receivers discard every record that does not
+// begin with its version and use none when several remain (RFC 8461 3.1, RFC 8460 3, BIMI
+// draft 7.2 steps 4 and 9): the one record is linted by `lint_text`, several are
+// `multiple_rule`'s finding, and a record that names the version (`token`, "STSv1") without
+// beginning with it is linted too (its syntax finding says why receivers discard it). True
+// when a record begins with the version, false when none does, nullopt when not checked (a
+// name outside the zones, a failed query: already reported).
+std::optional<bool> lint_versioned_txt(Context& ctx, const std::string& name, bool (*is_version)(std::string_view) noexcept,
+                                       std::string_view token, std::string_view multiple_rule, std::string_view what,
+                                       const std::function<void(const std::string&)>& lint_text);
 
 bool istarts_with(std::string_view text, std::string_view prefix);
 // A temporary failure that is the server's REFUSED (an authoritative server asked for a name

@@ -192,6 +192,28 @@ def lifecycle_seeds():
         add("selector_edit", b"\0" + read(p))
 
 
+def transport_seeds():
+    """MTA-STS TXT records and policies (RFC 8461 3.1, 3.2), TLS-RPT records (RFC 8460 3) and
+    BIMI assertion records (draft-brand-indicators-for-message-identification-12 4.3): the
+    documents' examples and their edge cases."""
+    for r in ["v=STSv1; id=20160831085700Z;", "v=STSv1;id=a", "v=STSv1; id=1; x-ext=a:b/c", "v=STSv1; id=a; id=b",
+              "v=STSv1", "v=STSv1; id=2016-08-31", "v=STSv2; id=1", "v=STSv1 ;\tid=" + "9" * 33]:
+        add("mta_sts_record", r)
+    crlf = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\nmax_age: 604800\r\n"
+    for p in [crlf, crlf.replace("\r\n", "\n"), "version: STSv1\nmode: none\nmax_age: 0",
+              "version: STSv1\r\nmode: testing\r\nmx: a.example\t \r\nmax_age:   31557600\r\nx-note: caf\u00e9\r\nmode: enforce\r\n",
+              "version: STSv1\r\n\r\nmode: enforce\r\n", "version: STSv1\r\nmode: enforce\r\nmx: *.*.example.com\r\nmax_age: 12345678901\r\n"]:
+        add("mta_sts_policy", p)
+    for r in ["v=TLSRPTv1;rua=mailto:reports@example.com", "v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt",
+              "v=TLSRPTv1; rua=mailto:a@example.com , HTTPS://r.example/x?a=b,ftp://r.example/; x-ext=1;",
+              "v=TLSRPTv1; rua=mailto:a@example.com!10m", "v=TLSRPTv1; rua=https://r.example/%2C", "v=TLSRPTv1"]:
+        add("tls_rpt_record", r)
+    for r in ["v=BIMI1; l=https://images.example.com/logo.svg; a=https://images.example.com/vmc.pem",
+              "v = BIMI1 ;l = https://x.example/a.svg ; avp=personal;lps=news-,info ", "v=BIMI1; l=; a=;",
+              "v=BIMI1; l=; a=; lps=brand-indicators-;", "v=BIMI1; l=http://x.example/a.png", "v=BIMI1; l=; l="]:
+        add("bimi_record", r)
+
+
 def main():
     only = set(sys.argv[1:])  # seed only these targets (all when none are named)
     if only:
@@ -200,6 +222,7 @@ def main():
         add = lambda target, data: seed(target, data) if target in only else None
     milter_packets()
     lifecycle_seeds()
+    transport_seeds()
     msgs = messages()
     options = bytes(12)
     for m in msgs:

@@ -81,12 +81,14 @@ TEST(Catalog, IdsAreUniqueKebabCaseAndPrefixedWithTheirProtocol) {
     EXPECT_EQ(r.id.substr(0, r.protocol.size() + 1), std::string(r.protocol) + "-") << r.id;
     EXPECT_FALSE(r.summary.empty()) << r.id;
     EXPECT_EQ(r.summary.find('\n'), std::string_view::npos) << r.id << ": one line";
-    EXPECT_EQ(r.rfc.rfind("RFC ", 0), 0u) << r.id << ": " << r.rfc;
+    // An RFC, or for BIMI (not yet an RFC) the Internet-Draft by its name and revision.
+    EXPECT_TRUE(r.rfc.rfind("RFC ", 0) == 0 || r.rfc.rfind("draft-brand-indicators-for-message-identification-12 ", 0) == 0)
+        << r.id << ": " << r.rfc;
     EXPECT_EQ(find_rule(r.id), &r);
   }
   EXPECT_EQ(find_rule("no-such-rule"), nullptr);
   // Every protocol the linter covers has rules.
-  for (std::string_view p : {"dns", "spf", "dkim", "dmarc"}) {
+  for (std::string_view p : {"dns", "spf", "dkim", "dmarc", "mta-sts", "tls-rpt", "bimi"}) {
     bool any = false;
     for (const Rule& r : rule_catalog()) any = any || r.protocol == p;
     EXPECT_TRUE(any) << p;
@@ -135,6 +137,13 @@ TEST(RecordType, DetectedFromTheVersionTagOrAKey) {
   EXPECT_EQ(detect_record_type("p=AQI="), RecordType::dkim);
   EXPECT_FALSE(detect_record_type("hello world"));
   EXPECT_FALSE(detect_record_type("v=spf10"));
+  EXPECT_EQ(detect_record_type("v=STSv1; id=1"), RecordType::mta_sts);
+  EXPECT_EQ(detect_record_type("v=TLSRPTv1; rua=mailto:a@example.com"), RecordType::tls_rpt);
+  EXPECT_EQ(detect_record_type("v=BIMI1; l="), RecordType::bimi);
+  EXPECT_FALSE(detect_record_type("v=STSv10; id=1"));
+  for (RecordType t : {RecordType::mta_sts, RecordType::tls_rpt, RecordType::bimi})
+    EXPECT_EQ(parse_record_type(to_string(t)), t);
+  EXPECT_EQ(to_string(RecordType::mta_sts), "mta-sts");
   EXPECT_EQ(parse_record_type("dmarc"), RecordType::dmarc);
   EXPECT_FALSE(parse_record_type("DMARC"));
   EXPECT_EQ(to_string(RecordType::dkim), "dkim");
@@ -165,6 +174,33 @@ name = "example.com"
   EXPECT_FALSE(o.expected_selectors[1].private_key);
   EXPECT_EQ(o.helo_names, std::vector<std::string>{"mx.example.com"});
   EXPECT_EQ(o.accept_reports_for, std::vector<std::string>{"example.org"});
+  EXPECT_FALSE(o.expect_mta_sts);
+  EXPECT_FALSE(o.expect_tls_rpt);
+  EXPECT_EQ(o.bimi_selector, "");
+}
+
+TEST(OptionsFor, ExpectsMtaStsTlsRptAndBimiAsTheConfigGivesThem) {
+  auto cfg = config::parse_config(R"(
+[[domain]]
+name = "example.com"
+  [[domain.selector]]
+  name = "r"
+  [domain.mta_sts]
+  mode = "enforce"
+  mx = ["mail.example.com"]
+  [domain.tls_rpt]
+  rua = ["mailto:tlsrpt@example.com"]
+  [domain.bimi]
+  selector = "brand"
+  logo = "https://images.example.com/logo.svg"
+)",
+                                  "t.toml", "/tmp");
+  ASSERT_TRUE(cfg) << cfg.error().detail;
+  LintOptions o = options_for(cfg->domains.front());
+  EXPECT_TRUE(o.expect_mta_sts);
+  EXPECT_TRUE(o.expect_tls_rpt);
+  EXPECT_EQ(o.bimi_selector, "brand");
+  EXPECT_FALSE(o.mta_sts_policy);  // the policy text is the caller's to give
 }
 
 TEST(LintDomain, FindingsComeInProtocolOrderAndEachOnce) {
