@@ -16,6 +16,7 @@
 #include "core/signing/delegation.h"
 #include "core/signing/policy.h"
 #include "core/signing/session.h"
+#include "validator/selftest_posture.h"
 
 namespace dnsauth::validator {
 
@@ -438,7 +439,10 @@ SelftestReport run_selftest(std::shared_ptr<const signing::KeySet> keys, dns::Re
       out.checks.push_back({"dmarc-aligned", d.name, ok, detail, ar_line(opt.authserv_id, std::move(all))});
     }
 
-    // 5. The lint catalog reports no error.
+    // 5. MTA-STS, TLS-RPT and BIMI as configured (validator/selftest_posture.h).
+    check_posture(d, resolver, opt, out);
+
+    // 6. The lint catalog reports no error.
     records::LintOptions lo = records::options_for(d);
     if (dk) {
       for (std::size_t i = 0; i < lo.expected_selectors.size() && i < dk->specs.size(); ++i) {

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/common/error.h"
 #include "core/dns/resolver.h"
 #include "core/signing/key_store.h"
 
@@ -17,7 +19,9 @@ namespace dnsauth::validator {
 
 struct SelftestCheck {
   std::string id;        // stable: "dkim-key", "dkim-delegation", "dkim-sign-verify", "spf-pass",
-                         // "spf-outside", "spf-helo", "dmarc-record", "dmarc-aligned", "lint"
+                         // "spf-outside", "spf-helo", "dmarc-record", "dmarc-aligned",
+                         // "mta-sts-record", "mta-sts-policy", "mta-sts-mx", "tls-rpt-record",
+                         // "bimi-record", "lint"
   std::string subject;   // what was checked: "s2026r", "192.0.2.1", "smtp.example.net"
   bool ok = false;
   std::string detail;    // one line: why it passed or what is wrong
@@ -48,6 +52,11 @@ struct SelftestReport {
 struct SelftestOptions {
   std::int64_t now = 0;                  // t= of the synthetic signatures, x= checks
   std::string authserv_id = "selftest";  // in the Authentication-Results lines
+  // Fetches the MTA-STS policy of a domain from mta-sts.<domain> at these addresses, as a
+  // sender does (RFC 8461 3.3): the body, or why not. Empty: no policy is fetched, and the MX
+  // hosts are checked against the configured policy.
+  std::function<Result<std::string>(const std::string& domain, const std::vector<std::string>& addresses)>
+      fetch_mta_sts_policy;
 };
 
 // Runs every check for every configured domain; for the domains the key and signing tables

@@ -1,5 +1,8 @@
 // dnsauth-validate selftest: the checklist of run_selftest() for a dnsauth.toml, as text for
 // an operator or JSON for automation.
+#include <algorithm>
+#include <chrono>
+
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
@@ -8,6 +11,7 @@
 #include <ostream>
 
 #include "core/signing/key_store.h"
+#include "https/policy_fetch.h"
 #include "ldap/table_opener.h"
 #include "validator/commands.h"
 #include "cli/resolver_options.h"
@@ -28,7 +32,14 @@ po::options_description selftest_options() {
       ("now", po::value<long long>()->value_name("SECONDS"),
        "the time of the synthetic signatures, in seconds since the Epoch (default: now)")
       ("json", "print one JSON object {domains: [{domain, ok, checks: [{id, subject, ok, detail, "
-               "authentication_results}]}], skipped: [{domain, reason}], passed, failed} instead of the checklist");
+               "authentication_results}]}], skipped: [{domain, reason}], passed, failed} instead of the checklist")
+      ("ca-file", po::value<std::string>()->value_name("FILE"),
+       "MTA-STS: trust the CA certificates of this PEM file instead of the system's for the policy host")
+      ("https-port", po::value<unsigned>()->default_value(443)->value_name("N"),
+       "MTA-STS: the policy host's HTTPS port (RFC 8461 3.3 says 443; others are for tests)")
+      ("https-timeout", po::value<unsigned>()->default_value(60)->value_name("SECONDS"),
+       "MTA-STS: the whole policy fetch, connection to last byte")
+      ("no-https", "MTA-STS: do not fetch the policy; check the MX hosts against the configured policy");
   d.add(cli::resolver_options());
   return d;
 }
@@ -47,6 +58,24 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
   SelftestOptions opt;
   opt.now = vm.count("now") ? vm["now"].as<long long>() : static_cast<long long>(std::time(nullptr));
   opt.authserv_id = vm["authserv-id"].as<std::string>();
+  if (!vm.count("no-https")) {
+    https::FetchOptions fo;
+    if (vm.count("ca-file")) fo.ca_file = vm["ca-file"].as<std::string>();
+    const unsigned port = vm["https-port"].as<unsigned>();
+    if (port == 0 || port > 65535) throw UsageError("--https-port must be 1 to 65535");
+    fo.port = static_cast<std::uint16_t>(port);
+    fo.timeout = std::chrono::seconds(std::max(1u, vm["https-timeout"].as<unsigned>()));
+    opt.fetch_mta_sts_policy = [fo](const std::string& domain,
+                                    const std::vector<std::string>& addresses) -> Result<std::string> {
+      https::FetchOptions o = fo;
+      o.addresses = addresses;  // as the DNS used (zone files, --resolver) gives the policy host
+      auto fetched = https::fetch_mta_sts_policy(domain, o);
+      if (!fetched) return tl::unexpected(fetched.error());
+      return std::move(fetched->body);
+    };
+  } else if (vm.count("ca-file")) {
+    throw UsageError("--ca-file is for the policy fetch, which --no-https turns off");
+  }
   SelftestReport report = run_selftest(loaded.keys, stack.resolver(), opt);
 
   if (vm.count("json")) {
