@@ -1,4 +1,5 @@
 #include "core/records/lint.h"
+#include "core/records/records.h"
 
 #include <algorithm>
 
@@ -272,6 +273,12 @@ LintOptions options_for(const config::Domain& domain) {
   if (domain.spf) o.helo_names = domain.spf->helo;
   if (domain.dmarc) o.accept_reports_for = domain.dmarc->accept_reports_for;
   o.expect_mta_sts = domain.mta_sts.has_value();
+  if (domain.mta_sts) {
+    // The policy generate writes for the policy host: its mx patterns are checked against the
+    // domain's MX hosts before it is served (RFC 8461 4.1).
+    o.mta_sts_policy = mta_sts_policy(*domain.mta_sts);
+    o.mta_sts_policy_source = "the configured policy (dnsauth.toml [domain.mta_sts])";
+  }
   o.expect_tls_rpt = domain.tls_rpt.has_value();
   if (domain.bimi) o.bimi_selector = domain.bimi->selector;
   return o;

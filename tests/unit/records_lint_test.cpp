@@ -6,6 +6,7 @@
 
 #include "core/config/config.h"
 #include "core/dns/name.h"
+#include "core/records/records.h"
 #include "records_lint_fixture.h"
 
 namespace dnsauth::records {
@@ -200,7 +201,35 @@ name = "example.com"
   EXPECT_TRUE(o.expect_mta_sts);
   EXPECT_TRUE(o.expect_tls_rpt);
   EXPECT_EQ(o.bimi_selector, "brand");
-  EXPECT_FALSE(o.mta_sts_policy);  // the policy text is the caller's to give
+  // The policy generate writes is checked with the domain (its mx against the MX hosts).
+  ASSERT_TRUE(o.mta_sts_policy);
+  EXPECT_EQ(*o.mta_sts_policy, mta_sts_policy(*cfg->domains.front().mta_sts));
+  EXPECT_NE(o.mta_sts_policy_source.find("configured"), std::string::npos);
+}
+
+// RFC 8461 4.1: with the configuration's expectations, lint checks the configured policy's mx
+// patterns against the MX hosts the zone publishes, before the policy is served.
+TEST(OptionsFor, TheConfiguredPolicyIsCheckedAgainstTheZonesMxHosts) {
+  auto cfg = config::parse_config(R"(
+[[domain]]
+name = "example.com"
+  [domain.mta_sts]
+  mode = "enforce"
+  mx = ["mail.example.com"]
+)",
+                                  "t.toml", "/tmp");
+  ASSERT_TRUE(cfg) << cfg.error().detail;
+  dns::MemoryResolver r;
+  r.add_txt("_mta-sts.example.com", records::mta_sts_record(*cfg->domains.front().mta_sts));
+  r.add_mx("example.com", 10, "mail.example.com");
+  r.add_mx("example.com", 20, "backup.example.net");
+  Report rep = lint_domain(r, "example.com", options_for(cfg->domains.front()));
+  const Finding* f = nullptr;
+  for (const auto& x : rep.findings)
+    if (x.id() == "mta-sts-mx-uncovered") f = &x;
+  ASSERT_NE(f, nullptr) << "findings: " << rep.findings.size();
+  EXPECT_NE(f->message.find("backup.example.net"), std::string::npos) << f->message;
+  EXPECT_EQ(rep.exit_code(), 2);
 }
 
 TEST(LintDomain, FindingsComeInProtocolOrderAndEachOnce) {
