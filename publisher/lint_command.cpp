@@ -215,7 +215,7 @@ int run_lint(const std::vector<std::string>& args, std::ostream& out, std::ostre
     throw UsageError("--mta-sts-policy goes with --domain, --zone, --resolver and --json only");
 
   // The resolver: zone files, a server, both (the server behind the files), or the system's;
-  // none for a --record alone, which is then linted without lookups.
+  // none for a --record or --mta-sts-policy alone, which is then linted without lookups.
   std::optional<cli::ResolverStack> stack;
   records::LintOptions options;
   if (has_zone || has_resolver || (!vm.count("record") && !has_policy)) {
