@@ -164,7 +164,7 @@ TEST(SelectorEdit, AnUnknownDomainOrSelectorIsRefused) {
 }
 
 TEST(SelectorEdit, MultiLineStringsAreRefusedRatherThanGuessedAt) {
-  for (const std::string text : {
+  for (const std::string& text : {
            std::string("[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = \"\"\"s1\"\"\"\n"),
            std::string("[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = '''s1'''\n"),
            std::string("[[domain]]\nname = \"a.example\"\n[[domain.selector]]\nname = \"s1\"\nkey = \"\"\"\nk1.pem\"\"\"\n"),
