@@ -1,21 +1,24 @@
 #include "validator/selftest_posture.h"
 
+#include "core/bimi/record.h"
 #include "core/mta_sts/record.h"
 #include "core/records/lint.h"
 #include "core/records/records.h"
+#include "core/tls_rpt/record.h"
 
 namespace dnsauth::validator {
 
 namespace {
 
-// The TXT records at name that start with the version (`is_version`), or why none could be read.
+// The TXT records at name that the parser's own test counts as of its kind (`is_version`:
+// mta_sts::is_sts_record, tls_rpt::is_tlsrpt_record, bimi::is_bimi_record), or why none could
+// be read.
 struct Published {
   std::vector<std::string> records;
   std::string problem;  // a DNS failure; empty when the name answered
 };
 
-template <class Pred>
-Published published(dns::Resolver& resolver, const std::string& name, Pred is_version) {
+Published published(dns::Resolver& resolver, const std::string& name, bool (*is_version)(std::string_view) noexcept) {
   Published p;
   dns::Answer a = resolver.query(name, dns::RRType::TXT);
   if (a.status == dns::Status::tempfail) {
@@ -27,13 +30,12 @@ Published published(dns::Resolver& resolver, const std::string& name, Pred is_ve
   return p;
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
-
 // One record of ours at name, exactly as generate writes it.
 SelftestCheck exact_record_check(const char* id, dns::Resolver& resolver, const std::string& name,
-                                 std::string_view version, const std::string& wanted) {
+                                 std::string_view version, bool (*is_version)(std::string_view) noexcept,
+                                 const std::string& wanted) {
   SelftestCheck c{id, name, false, {}, {}};
-  Published p = published(resolver, name, [&](const std::string& r) { return starts_with(r, version); });
+  Published p = published(resolver, name, is_version);
   if (!p.problem.empty()) c.detail = p.problem;
   else if (p.records.empty()) c.detail = "no " + std::string(version) + " record; publish \"" + wanted + "\"";
   else if (p.records.size() > 1)
@@ -65,7 +67,7 @@ void check_mta_sts(const config::Domain& d, dns::Resolver& resolver, const Selft
   // RFC 8461 3.1: one v=STSv1 record, whose id names the policy senders are to fetch.
   const std::string owner = records::mta_sts_owner(d.name);
   SelftestCheck rec{"mta-sts-record", owner, false, {}, {}};
-  Published p = published(resolver, owner, [](const std::string& r) { return mta_sts::is_sts_record(r); });
+  Published p = published(resolver, owner, mta_sts::is_sts_record);
   std::string published_id;
   if (!p.problem.empty()) {
     rec.detail = p.problem;
@@ -129,10 +131,10 @@ void check_posture(const config::Domain& d, dns::Resolver& resolver, const Selft
   if (d.mta_sts) check_mta_sts(d, resolver, opt, out);
   if (d.tls_rpt)
     out.checks.push_back(exact_record_check("tls-rpt-record", resolver, records::tls_rpt_owner(d.name), "v=TLSRPTv1",
-                                            records::tls_rpt_record(*d.tls_rpt)));
+                                            tls_rpt::is_tlsrpt_record, records::tls_rpt_record(*d.tls_rpt)));
   if (d.bimi)
     out.checks.push_back(exact_record_check("bimi-record", resolver, records::bimi_owner(d.bimi->selector, d.name),
-                                            "v=BIMI1", records::bimi_record(*d.bimi)));
+                                            "v=BIMI1", bimi::is_bimi_record, records::bimi_record(*d.bimi)));
 }
 
 }  // namespace dnsauth::validator

@@ -9,6 +9,7 @@
 #include "core/dns/ip_address.h"
 #include "core/dns/name.h"
 #include "core/mail/message.h"
+#include "core/mta_sts/policy.h"
 
 namespace dnsauth::config {
 
@@ -111,12 +112,11 @@ Dmarc read_dmarc(const Reader& r, const toml::table& t, const std::string& domai
   return d;
 }
 
-// RFC 8461 3.2 and 4.1: an "mx" pattern is a host name, or "*." and a host name matching one
-// label in its place.
+// RFC 8461 3.2 and 4.1: an "mx" pattern as the policy parser reads it, so that a configured
+// policy always parses; and, stricter than the grammar, a name with a dot (a single label is
+// no MX host on the Internet, and is most likely a typo).
 bool valid_mx_pattern(std::string_view p) {
-  if (p.rfind("*.", 0) == 0) p.remove_prefix(2);
-  return p.find('*') == std::string_view::npos && p.find('.') != std::string_view::npos &&
-         dns::is_domain_name(p, dns::NameSyntax::dns);
+  return mta_sts::valid_mx_pattern(p) && p.find('.', p.rfind("*.", 0) == 0 ? 2 : 0) != std::string_view::npos;
 }
 
 // An https URL with a host: "https://" and at least one character of authority.

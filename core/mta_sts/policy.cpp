@@ -63,9 +63,7 @@ struct Parser {
     const std::size_t n = f.line;
     if (f.name == "mx") {
       // RFC 8461 3.2 sts-policy-mx-value = ["*."] Domain (RFC 5321 4.1.2: no final dot).
-      std::string_view domain = f.value;
-      if (domain.substr(0, 2) == "*.") domain.remove_prefix(2);
-      if (!dns::is_domain_name(domain, dns::NameSyntax::host, false))
+      if (!valid_mx_pattern(f.value))
         return fail(Field::mx, n,
                     "mx: '" + f.value + "' is not a host name or *.<domain>" +
                         (f.value.ends_with(".") ? " (no final dot)" : f.value.find('*') != std::string::npos
@@ -165,6 +163,11 @@ std::optional<Mode> parse_mode(std::string_view text) noexcept {
   if (text == "testing") return Mode::testing;
   if (text == "none") return Mode::none;
   return std::nullopt;
+}
+
+bool valid_mx_pattern(std::string_view pattern) noexcept {
+  if (pattern.substr(0, 2) == "*.") pattern.remove_prefix(2);
+  return dns::is_domain_name(pattern, dns::NameSyntax::host, false);
 }
 
 Result<Policy> parse_policy(std::string_view text, Field* field) { return Parser{text, field, {}}.run(); }

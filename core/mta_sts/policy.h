@@ -70,4 +70,8 @@ Result<Policy> parse_policy(std::string_view text, Field* field = nullptr);
 // either ignored.
 bool mx_matches(std::string_view pattern, std::string_view host) noexcept;
 
+// RFC 8461 3.2 sts-policy-mx-value = ["*."] Domain (RFC 5321 4.1.2): what parse_policy accepts
+// on an mx: line, and what dnsauth.toml may configure (core/config).
+bool valid_mx_pattern(std::string_view pattern) noexcept;
+
 }  // namespace dnsauth::mta_sts
