@@ -77,9 +77,13 @@ int run(const Tool& tool, int argc, char** argv) {
     std::cout << tool.name << " " << tool.version << "\n";
     return tool.exit_ok;
   }
+  // A command is one word ("lint") or a group and its action ("reports ingest").
   const Command* cmd = nullptr;
-  for (const auto& c : tool.commands())
+  std::size_t words = 1;
+  for (const auto& c : tool.commands()) {
     if (args.front() == c.name) cmd = &c;
+    if (args.size() >= 2 && args[0] + " " + args[1] == c.name) cmd = &c, words = 2;
+  }
   if (!cmd) {
     std::string names;
     for (const auto& c : tool.commands()) names += (names.empty() ? "" : ", ") + std::string(c.name);
@@ -87,7 +91,7 @@ int run(const Tool& tool, int argc, char** argv) {
               << tool.name << " --help)\n";
     return tool.exit_error;
   }
-  args.erase(args.begin());
+  args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(words));
   const std::string who = std::string(tool.name) + " " + cmd->name;
   try {
     for (const auto& a : args)

@@ -16,6 +16,9 @@ packages=(
   libldap-dev
   # libcurl over OpenSSL: MTA-STS policies fetched over HTTPS (https/policy_fetch.cpp)
   libcurl4-openssl-dev
+  # DMARC aggregate reports (reports/, core/dmarc_report): pugixml reads the report documents,
+  # libarchive their gzip and zip files, SQLite stores them
+  libpugixml-dev libarchive-dev libsqlite3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (scripts/fuzz.sh): clang-14 with its runtime's libFuzzer, ASan and UBSan
@@ -32,6 +35,8 @@ packages=(
   # nginx serves the MTA-STS policy fetch tests over HTTPS (tests/support/nginx_fixture.h); its
   # package would start a system nginx on port 80, which policy-rc.d below forbids
   nginx-light
+  # headless Chromium renders the reports' HTML page in its test (tests/integration)
+  chromium
   # the Debian package (scripts/package.sh) and its test in a fresh root (tests/package)
   dpkg-dev debhelper fakeroot lintian scdoc groff-base debootstrap systemd
 )

@@ -1,0 +1,87 @@
+// A DMARC aggregate report as receivers send it to a domain's rua= address: RFC 7489 7.2 and
+// Appendix C (no namespace, or http://dmarc.org/dmarc-xml/0.1) and the DMARCbis aggregate
+// reporting schema (urn:ietf:params:xml:ns:dmarc-2.0; dmarc-xml-0.2.xsd). The model keeps what
+// an operator needs to decide a policy step, in the schema's own words; enumerated values are
+// kept as the lowercase text the report gave (RFC 7489 C: "none", "quarantine", ...) so that a
+// receiver's value outside the schema is stored as sent instead of being lost.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dnsauth::dmarc_report {
+
+// Which schema the document declared (the root element's namespace).
+enum class Schema {
+  rfc7489,   // no namespace, or http://dmarc.org/dmarc-xml/0.1 (RFC 7489 Appendix C)
+  dmarc_org_0_2,  // http://dmarc.org/dmarc-xml/0.2 (the drafts' interim namespace)
+  dmarcbis,  // urn:ietf:params:xml:ns:dmarc-2.0 (DMARCbis aggregate reporting)
+};
+std::string_view to_string(Schema schema) noexcept;  // "rfc7489", "dmarc.org-0.2", "dmarcbis"
+
+// <report_metadata> and <policy_published>: everything before the first <record>.
+struct Header {
+  Schema schema = Schema::rfc7489;
+  std::string version;             // <version>, "" when absent (RFC 7489 reports have none)
+  std::string org_name;            // required
+  std::string email;               // required by the schema; "" when a receiver left it out
+  std::string extra_contact_info;
+  std::string generator;           // DMARCbis <generator>: the reporting software
+  std::string report_id;           // required; with org_name, what makes a report unique
+  std::int64_t begin = 0;          // <date_range>, seconds since the epoch (UTC)
+  std::int64_t end = 0;
+  std::vector<std::string> errors; // <error>, in order
+  // <policy_published>: the policy the receiver found in DNS.
+  std::string domain;              // required
+  std::string adkim, aspf;         // "r" | "s" | "" (absent: the default, r)
+  std::string p, sp, np;           // "none" | "quarantine" | "reject" | ""
+  std::optional<int> pct;          // RFC 7489 only; DMARCbis dropped pct
+  std::string fo;
+  std::string testing;             // DMARCbis t=: "y" | "n" | ""
+  std::string discovery_method;    // DMARCbis: "psl" | "treewalk" | ""
+};
+
+struct PolicyOverride {            // <reason> of <policy_evaluated>
+  std::string type;                // forwarded, sampled_out, trusted_forwarder, mailing_list,
+                                   // local_policy, other (RFC 7489 C), or as sent
+  std::string comment;
+};
+
+struct DkimResult {                // one <auth_results><dkim>
+  std::string domain;              // d=
+  std::string selector;            // s=, "" when not reported
+  std::string result;              // none pass fail policy neutral temperror permerror
+  std::string human_result;
+};
+
+struct SpfResult {                 // one <auth_results><spf>
+  std::string domain;
+  std::string scope;               // "helo" | "mfrom" | "" (DMARCbis dropped scope)
+  std::string result;              // none neutral pass fail softfail (DMARCbis: policy) temperror permerror
+  std::string human_result;
+};
+
+// One <record>: a source IP and the messages it sent that the receiver evaluated alike.
+struct Record {
+  std::string source_ip;           // checked to be an IPv4 or IPv6 address, as written
+  std::uint64_t count = 0;         // messages
+  // <policy_evaluated>: what the receiver did and the DMARC-aligned results it saw.
+  std::string disposition;         // none | quarantine | reject; DMARCbis adds "pass"
+  std::string dkim;                // "pass" | "fail": DKIM result *aligned* with header_from
+  std::string spf;                 // "pass" | "fail": SPF result *aligned* with header_from
+  std::vector<PolicyOverride> reasons;
+  // <identifiers>
+  std::string header_from;         // required
+  std::string envelope_from;
+  std::string envelope_to;
+  // <auth_results>: the raw, unaligned results.
+  std::vector<DkimResult> dkim_results;
+  std::vector<SpfResult> spf_results;
+
+  // DMARC passes when either aligned identifier passed (RFC 7489 6.6.2 step 6).
+  bool dmarc_pass() const noexcept { return dkim == "pass" || spf == "pass"; }
+};
+
+}  // namespace dnsauth::dmarc_report
