@@ -1,1 +1,240 @@
 #include "reports/store.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "reports/schema.h"
+#include "reports/sqlite_util.h"
+
+namespace dnsauth::reports {
+
+namespace {
+
+// The newest schema this code knows (schema.sql's PRAGMA user_version).
+constexpr int kSchemaVersion = 1;
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+std::string reasons_text(const std::vector<dmarc_report::PolicyOverride>& reasons) {
+  std::string out;
+  for (const auto& r : reasons) {
+    if (!out.empty()) out += '\n';
+    out += r.type;
+    if (!r.comment.empty()) out += ": " + r.comment;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Store::Impl {
+  sqlite3* db = nullptr;
+  std::string path;
+  dmarc_report::Parser parser;
+  // Prepared once, reused for every document (docs/architecture.md: nothing per message that
+  // can be done once).
+  sqlite::Statement find_report, insert_report, insert_record, insert_auth, insert_rejected;
+
+  ~Impl() {
+    // Statements first: sqlite3_close refuses a connection with statements left.
+    find_report = {};
+    insert_report = {};
+    insert_record = {};
+    insert_auth = {};
+    insert_rejected = {};
+    if (db) sqlite3_close(db);
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+sqlite3* Store::db() const noexcept { return impl_->db; }
+
+Result<Store> Store::open(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string why = impl->db ? sqlite3_errmsg(impl->db) : "out of memory";
+    return make_error(Errc::io, path + ": cannot open the report database: " + why);
+  }
+  sqlite3* db = impl->db;
+  // Another ingest (cron and a person at once) holds the write lock for one document at a
+  // time: wait for it rather than fail.
+  sqlite3_busy_timeout(db, 30000);
+  auto version = sqlite::query_int(db, "PRAGMA user_version");
+  if (!version) return make_error(Errc::io, path + ": " + version.error().detail);
+  if (*version > kSchemaVersion)
+    return make_error(Errc::unsupported, path + ": the report database has schema version " +
+                                             std::to_string(*version) + "; this dnsauth knows version " +
+                                             std::to_string(kSchemaVersion) + " (a newer dnsauth wrote it)");
+  // WAL: readers (summary, html) never block an ingest and an ingest never blocks them; one
+  // fsync per committed document is enough (NORMAL is durable across application crashes and
+  // loses at most the last commits on power loss, which a re-run ingests again).
+  for (const char* sql : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"})
+    if (auto r = sqlite::exec(db, sql); !r) return make_error(Errc::io, path + ": " + r.error().detail);
+  if (auto r = sqlite::exec(db, kSchemaSql); !r)
+    return make_error(Errc::io, path + ": cannot create the schema: " + r.error().detail);
+
+  struct {
+    sqlite::Statement* into;
+    const char* sql;
+  } const statements[] = {
+      {&impl->find_report, "SELECT 1 FROM reports WHERE org_name = ?1 AND report_id = ?2"},
+      {&impl->insert_report,
+       "INSERT INTO reports (org_name, report_id, email, extra_contact_info, generator, schema, version, "
+       "date_begin, date_end, domain, adkim, aspf, p, sp, np, pct, fo, testing, errors, source, ingested_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"},
+      {&impl->insert_record,
+       "INSERT INTO records (report, source_ip, count, disposition, dkim, spf, reasons, header_from, "
+       "envelope_from, envelope_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      {&impl->insert_auth,
+       "INSERT INTO auth_results (record, ordinal, kind, domain, selector, scope, result, human_result) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&impl->insert_rejected, "INSERT OR IGNORE INTO rejected (source, reason, seen_at) VALUES (?1, ?2, ?3)"},
+  };
+  for (const auto& s : statements) {
+    auto st = sqlite::Statement::prepare(db, s.sql);
+    if (!st) return make_error(Errc::io, path + ": " + st.error().detail);
+    *s.into = std::move(*st);
+  }
+  return Store(std::move(impl));
+}
+
+namespace {
+
+// Writes what the parser reads, inside the transaction Store::ingest opened.
+class Writer final : public dmarc_report::Visitor {
+ public:
+  Writer(sqlite3* db, sqlite::Statement& find, sqlite::Statement& report, sqlite::Statement& record,
+         sqlite::Statement& auth, const std::string& source, std::int64_t now)
+      : db_(db), find_(find), report_(report), record_(record), auth_(auth), source_(source), now_(now) {}
+
+  bool header(const dmarc_report::Header& h) override {
+    out.org_name = h.org_name;
+    out.report_id = h.report_id;
+    out.domain = h.domain;
+    find_.bind(1, h.org_name).bind(2, h.report_id);
+    auto seen = find_.step();
+    find_.reset();
+    if (!seen) return fail(seen.error());
+    if (*seen) {
+      out.outcome = Store::Outcome::duplicate;
+      return false;
+    }
+    report_.bind(1, h.org_name).bind(2, h.report_id).bind(3, h.email).bind(4, h.extra_contact_info);
+    report_.bind(5, h.generator).bind(6, dmarc_report::to_string(h.schema)).bind(7, h.version);
+    report_.bind(8, h.begin).bind(9, h.end).bind(10, h.domain).bind(11, h.adkim).bind(12, h.aspf);
+    report_.bind(13, h.p).bind(14, h.sp).bind(15, h.np);
+    if (h.pct)
+      report_.bind(16, std::int64_t{*h.pct});
+    else
+      report_.bind_null(16);
+    const std::string errors = join_lines(h.errors);
+    report_.bind(17, h.fo).bind(18, h.testing).bind(19, errors).bind(20, source_).bind(21, now_);
+    auto done = report_.step();
+    report_.reset();
+    if (!done) return fail(done.error());
+    report_rowid_ = sqlite3_last_insert_rowid(db_);
+    return true;
+  }
+
+  bool record(const dmarc_report::Record& r) override {
+    // SQLite integers are signed 64-bit: a count beyond that is no count a receiver saw.
+    if (r.count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return fail(Error{Errc::limit, "record " + std::to_string(out.records + 1) + ": count " +
+                                         std::to_string(r.count) + " is beyond 2^63-1"});
+    const std::string reasons = reasons_text(r.reasons);
+    record_.bind(1, report_rowid_).bind(2, r.source_ip).bind(3, static_cast<std::int64_t>(r.count));
+    record_.bind(4, r.disposition).bind(5, r.dkim).bind(6, r.spf).bind(7, reasons).bind(8, r.header_from);
+    record_.bind(9, r.envelope_from).bind(10, r.envelope_to);
+    auto done = record_.step();
+    record_.reset();
+    if (!done) return fail(done.error());
+    const std::int64_t id = sqlite3_last_insert_rowid(db_);
+    std::int64_t ordinal = 0;
+    for (const auto& d : r.dkim_results)
+      if (!auth(id, ordinal++, "dkim", d.domain, d.selector, {}, d.result, d.human_result)) return false;
+    for (const auto& s : r.spf_results)
+      if (!auth(id, ordinal++, "spf", s.domain, {}, s.scope, s.result, s.human_result)) return false;
+    ++out.records;
+    out.messages += r.count;
+    return true;
+  }
+
+  Store::Ingested out;
+  std::optional<Error> error;  // a database failure that stopped the parse
+
+ private:
+  bool auth(std::int64_t record, std::int64_t ordinal, std::string_view kind, std::string_view domain,
+            std::string_view selector, std::string_view scope, std::string_view result,
+            std::string_view human) {
+    auth_.bind(1, record).bind(2, ordinal).bind(3, kind).bind(4, domain).bind(5, selector).bind(6, scope);
+    auth_.bind(7, result).bind(8, human);
+    auto done = auth_.step();
+    auth_.reset();
+    return done ? true : fail(done.error());
+  }
+
+  bool fail(Error e) {
+    error = std::move(e);
+    return false;
+  }
+
+  sqlite3* db_;
+  sqlite::Statement &find_, &report_, &record_, &auth_;
+  const std::string& source_;
+  std::int64_t now_;
+  std::int64_t report_rowid_ = 0;
+};
+
+}  // namespace
+
+Result<Store::Ingested> Store::ingest(std::string& xml, const std::string& source, std::int64_t now) {
+  Impl& s = *impl_;
+  // IMMEDIATE: take the write lock now, so that the duplicate check and the insert see the
+  // same database even with a second ingest running.
+  if (auto r = sqlite::exec(s.db, "BEGIN IMMEDIATE"); !r)
+    return make_error(Errc::io, s.path + ": " + r.error().detail);
+  Writer writer(s.db, s.find_report, s.insert_report, s.insert_record, s.insert_auth, source, now);
+  auto parsed = s.parser.parse(xml, writer);
+  const bool keep = parsed && !writer.error && writer.out.outcome == Outcome::stored;
+  if (!keep) {
+    sqlite::exec(s.db, "ROLLBACK");
+    if (!parsed) return tl::unexpected(parsed.error());
+    if (writer.error)
+      return writer.error->code == Errc::io ? make_error(Errc::io, s.path + ": " + writer.error->detail)
+                                            : tl::unexpected(*writer.error);
+    writer.out.records = 0;
+    writer.out.messages = 0;
+    return writer.out;
+  }
+  if (auto r = sqlite::exec(s.db, "COMMIT"); !r) {
+    sqlite::exec(s.db, "ROLLBACK");
+    return make_error(Errc::io, s.path + ": " + r.error().detail);
+  }
+  return writer.out;
+}
+
+Result<void> Store::reject(const std::string& source, const std::string& reason, std::int64_t now) {
+  auto& st = impl_->insert_rejected;
+  st.bind(1, source).bind(2, reason).bind(3, now);
+  auto done = st.step();
+  st.reset();
+  if (!done) return make_error(Errc::io, impl_->path + ": " + done.error().detail);
+  return {};
+}
+
+}  // namespace dnsauth::reports

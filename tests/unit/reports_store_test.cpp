@@ -1,0 +1,178 @@
+// The report database (reports/store.h, reports/schema.sql): one SQLite file in WAL mode; a
+// report is stored once per (org_name, report_id) (RFC 7489 7.2.1.1: report_id is unique per
+// Mail Receiver); each document in one transaction, all its records or none.
+#include "reports/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+
+#include "reports/sqlite_util.h"
+#include "support/test_support.h"
+
+namespace dnsauth::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string record_xml(const std::string& ip, int count, const std::string& dkim = "pass") {
+  return "<record><row><source_ip>" + ip + "</source_ip><count>" + std::to_string(count) +
+         "</count><policy_evaluated><disposition>none</disposition><dkim>" + dkim +
+         "</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from>"
+         "</identifiers><auth_results><dkim><domain>example.com</domain><selector>s1</selector><result>" +
+         dkim + "</result></dkim><spf><domain>bounce.example.net</domain><scope>mfrom</scope><result>pass</result>"
+         "</spf></auth_results></record>";
+}
+
+std::string report_xml(const std::string& org, const std::string& id, const std::string& records) {
+  return "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>" + org +
+         "</org_name><email>dmarc@" + org + "</email><report_id>" + id +
+         "</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range>"
+         "</report_metadata><policy_published><domain>example.com</domain><adkim>r</adkim><aspf>r</aspf>"
+         "<p>none</p><sp>none</sp><pct>100</pct></policy_published>" +
+         records + "</feedback>";
+}
+
+std::int64_t count_rows(const Store& store, const char* sql) {
+  auto n = sqlite::query_int(store.db(), sql);
+  EXPECT_TRUE(n) << n.error().detail;
+  return n ? *n : -1;
+}
+
+class ReportStore : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = test::make_temp_dir("dnsauth-store-"); }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string db_path() const { return (dir_ / "reports.db").string(); }
+  fs::path dir_;
+};
+
+TEST_F(ReportStore, StoresAReportWithItsRecordsAndAuthResultsInOrder) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store) << store.error().message();
+  std::string xml = report_xml("receiver.example", "r-1", record_xml("192.0.2.1", 3) + record_xml("2001:db8::1", 4, "fail"));
+  auto done = store->ingest(xml, "inbox/1.xml", 1700100000);
+  ASSERT_TRUE(done) << done.error().message();
+  EXPECT_EQ(done->outcome, Store::Outcome::stored);
+  EXPECT_EQ(done->org_name, "receiver.example");
+  EXPECT_EQ(done->report_id, "r-1");
+  EXPECT_EQ(done->domain, "example.com");
+  EXPECT_EQ(done->records, 2u);
+  EXPECT_EQ(done->messages, 7u);
+
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM reports WHERE org_name = 'receiver.example' AND "
+                               "report_id = 'r-1' AND date_begin = 1700000000 AND date_end = 1700086399 AND "
+                               "domain = 'example.com' AND p = 'none' AND pct = 100 AND schema = 'rfc7489' AND "
+                               "source = 'inbox/1.xml' AND ingested_at = 1700100000"),
+            1);
+  EXPECT_EQ(count_rows(*store, "SELECT sum(count) FROM records"), 7);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM records WHERE source_ip = '2001:db8::1' AND dkim = 'fail' "
+                               "AND spf = 'fail' AND disposition = 'none' AND header_from = 'example.com'"),
+            1);
+  // Each record's DKIM result comes first (ordinal 0), then its SPF result, as reported.
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM auth_results WHERE ordinal = 0 AND kind = 'dkim' AND "
+                               "domain = 'example.com' AND selector = 's1'"),
+            2);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM auth_results WHERE ordinal = 1 AND kind = 'spf' AND "
+                               "domain = 'bounce.example.net' AND scope = 'mfrom' AND result = 'pass'"),
+            2);
+}
+
+TEST_F(ReportStore, TheSameOrgAndReportIdIsADuplicateAndAddsNothing) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store);
+  std::string first = report_xml("receiver.example", "r-1", record_xml("192.0.2.1", 3));
+  ASSERT_TRUE(store->ingest(first, "a.xml", 1));
+  // The same report again, even with other records (a receiver re-sending it), is not
+  // counted twice.
+  std::string again = report_xml("receiver.example", "r-1", record_xml("192.0.2.9", 100));
+  auto dup = store->ingest(again, "b.xml", 2);
+  ASSERT_TRUE(dup) << dup.error().message();
+  EXPECT_EQ(dup->outcome, Store::Outcome::duplicate);
+  EXPECT_EQ(dup->records, 0u);
+  EXPECT_EQ(dup->messages, 0u);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM reports"), 1);
+  EXPECT_EQ(count_rows(*store, "SELECT sum(count) FROM records"), 3);
+  // Another organization may use the same report id.
+  std::string other = report_xml("other.example", "r-1", record_xml("192.0.2.1", 5));
+  auto stored = store->ingest(other, "c.xml", 3);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->outcome, Store::Outcome::stored);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM reports"), 2);
+}
+
+TEST_F(ReportStore, ADocumentThatFailsHalfwayStoresNoneOfItsRecords) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store);
+  std::string bad = report_xml("receiver.example", "r-2", record_xml("192.0.2.1", 3) + record_xml("not-an-ip", 4));
+  auto failed = store->ingest(bad, "bad.xml", 1);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().detail.find("record 2"), std::string::npos) << failed.error().detail;
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM reports"), 0);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM records"), 0);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM auth_results"), 0);
+  // The store is usable afterwards, and the report is not taken for a duplicate once fixed.
+  std::string fixed = report_xml("receiver.example", "r-2", record_xml("192.0.2.1", 3));
+  auto stored = store->ingest(fixed, "fixed.xml", 2);
+  ASSERT_TRUE(stored) << stored.error().message();
+  EXPECT_EQ(stored->outcome, Store::Outcome::stored);
+}
+
+TEST_F(ReportStore, RejectedInputsAreKeptOncePerSourceAndReason) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->reject("mail/cur/1", "no aggregate report in the message", 10));
+  ASSERT_TRUE(store->reject("mail/cur/1", "no aggregate report in the message", 20));
+  ASSERT_TRUE(store->reject("mail/cur/1", "another reason", 20));
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM rejected"), 2);
+  EXPECT_EQ(count_rows(*store, "SELECT seen_at FROM rejected WHERE reason = 'no aggregate report in the message'"), 10);
+}
+
+TEST_F(ReportStore, TheDatabaseIsInWalModeAndSurvivesReopening) {
+  {
+    auto store = Store::open(db_path());
+    ASSERT_TRUE(store);
+    std::string xml = report_xml("receiver.example", "r-1", record_xml("192.0.2.1", 3));
+    ASSERT_TRUE(store->ingest(xml, "a.xml", 1));
+  }
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store);
+  auto st = sqlite::Statement::prepare(store->db(), "PRAGMA journal_mode");
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(st->step().value_or(false));
+  EXPECT_EQ(st->text(0), "wal");
+  EXPECT_EQ(count_rows(*store, "PRAGMA user_version"), 1);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM records"), 1);
+}
+
+TEST_F(ReportStore, ADatabaseOfANewerSchemaIsRefusedNotRewritten) {
+  {
+    auto store = Store::open(db_path());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(sqlite::exec(store->db(), "PRAGMA user_version = 7"));
+  }
+  auto store = Store::open(db_path());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, Errc::unsupported);
+  EXPECT_NE(store.error().detail.find("schema version 7"), std::string::npos) << store.error().detail;
+}
+
+TEST_F(ReportStore, APathThatCannotBeOpenedIsAnIoErrorNamingIt) {
+  const std::string path = (dir_ / "missing-folder" / "reports.db").string();
+  auto store = Store::open(path);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, Errc::io);
+  EXPECT_NE(store.error().detail.find(path), std::string::npos) << store.error().detail;
+}
+
+TEST_F(ReportStore, AFileThatIsNotADatabaseIsAnIoError) {
+  test::write_file(dir_ / "reports.db", std::string(4096, 'x'));
+  auto store = Store::open(db_path());
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, Errc::io);
+}
+
+}  // namespace
+}  // namespace dnsauth::reports
