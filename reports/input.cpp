@@ -147,7 +147,10 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
       if (out.size() + static_cast<std::size_t>(n) > limits.max_document_bytes) {
         reject(sink, member, document_too_large(limits));
         keep = false;
-        break;  // the next header skips the rest of this member
+        // A zip's next header seeks past the rest of this member; gzip's one stream would
+        // have to be decompressed to its end to be skipped, and nothing follows it.
+        stop = kind == Kind::gzip;
+        break;
       }
       out.append(block.data(), static_cast<std::size_t>(n));
     }
@@ -233,20 +236,21 @@ void take_file(const fs::directory_entry& e, InputList& out) {
 
 bool hidden(const fs::path& p) { return p.filename().native().starts_with("."); }
 
-// A Maildir's messages: cur/ and new/ (tmp/ holds deliveries in progress), then each Maildir++
-// subfolder's.
-void walk_maildir(const fs::path& dir, InputList& out) {
+// The messages of a Maildir folder: cur/ and new/, whichever exist (tmp/ holds deliveries in
+// progress).
+void take_messages(const fs::path& dir, InputList& out) {
   for (const char* sub : {"cur", "new"})
-    for (const auto& e : sorted_entries(dir / sub, out))
-      if (!hidden(e.path())) take_file(e, out);
-  for (const auto& e : sorted_entries(dir, out)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > 1 && name.starts_with(".") && name != ".." && is_directory_itself(e.path()) &&
-        is_maildir(e.path()))
-      for (const char* sub : {"cur", "new"})
-        for (const auto& m : sorted_entries(e.path() / sub, out))
-          if (!hidden(m.path())) take_file(m, out);
-  }
+    if (is_directory_itself(dir / sub))
+      for (const auto& e : sorted_entries(dir / sub, out))
+        if (!hidden(e.path())) take_file(e, out);
+}
+
+// A Maildir's messages, then each Maildir++ subfolder's (".Name", one level: Maildir++ spells
+// nested folders ".Parent.Child").
+void walk_maildir(const fs::path& dir, InputList& out) {
+  take_messages(dir, out);
+  for (const auto& e : sorted_entries(dir, out))
+    if (hidden(e.path()) && is_directory_itself(e.path())) take_messages(e.path(), out);
 }
 
 void walk_folder(const fs::path& dir, InputList& out) {

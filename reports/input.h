@@ -19,7 +19,7 @@
 //
 // Folders. A Maildir (a folder with cur/ and new/) gives the files of cur/ and new/, never
 // tmp/ (messages still being delivered), and those of its Maildir++ subfolders (.Name/cur,
-// .Name/new), as Dovecot and getmail deliver them. Any other folder gives its regular files,
+// .Name/new, whichever exist), as Dovecot and getmail deliver them. Any other folder gives its regular files,
 // recursively, skipping names that begin with "." and Dovecot's own files (dovecot*). Entries
 // are taken in byte order of their names (cur/ before new/), so that every run reads the same
 // inputs in the same order. A path named by the caller is followed if it is a symbolic link;

@@ -139,7 +139,7 @@ TEST_F(ReportsIngestCli, ARerunOverTheSameMaildirAddsNothing) {
                                                            "application/zip", "z.zip"));
   file("Maildir/.Archive/cur/1700000003.M3P1.host:2,S",
        report_message(report_xml("x.example", "m3"), "text/xml", "x.xml"));
-  fs::create_directories(dir_ / "Maildir" / "tmp");
+  for (const char* sub : {"tmp", ".Archive/new", ".Archive/tmp"}) fs::create_directories(dir_ / "Maildir" / sub);
   const std::string maildir = (dir_ / "Maildir").string();
 
   ProcessResult first = ingest({"--db", db_, maildir, "--json"});

@@ -377,13 +377,14 @@ TEST_F(ReportInput, AMaildirGivesCurNewAndItsSubfoldersNeverTmp) {
   file("Maildir/.Reports/new/1700000006.M6P1.host", xml);
   file("Maildir/.Reports/tmp/1700000007.M7P1.host", xml);
   file("Maildir/.Reports/dovecot.index", "binary");
-  fs::create_directories(dir_ / "Maildir" / ".NotAMaildir");
+  file("Maildir/.Sent/cur/1700000008.M8P1.host:2,S", xml);  // a subfolder with cur/ only
+  file("Maildir/.NotAMaildir/file", xml);
   InputList list = list_inputs({(dir_ / "Maildir").string()});
   EXPECT_TRUE(list.rejected.empty());
   EXPECT_EQ(relative(list.files, dir_ / "Maildir"),
             (std::vector<std::string>{"cur/1700000001.M1P1.host:2,S", "cur/1700000002.M2P1.host:2,S",
                                       "new/1700000003.M3P1.host", ".Reports/cur/1700000005.M5P1.host:2,",
-                                      ".Reports/new/1700000006.M6P1.host"}));
+                                      ".Reports/new/1700000006.M6P1.host", ".Sent/cur/1700000008.M8P1.host:2,S"}));
 }
 
 TEST_F(ReportInput, AFolderGivesItsFilesRecursivelyInNameOrderSkippingHiddenAndDovecotFiles) {
