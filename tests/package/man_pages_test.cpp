@@ -54,7 +54,8 @@ TEST(ManPages, DnsauthPublishDescribesEveryOptionOfEveryCommand) {
 
 TEST(ManPages, DnsauthValidateDescribesEveryOptionOfEveryCommand) {
   expect_every_option_described("dnsauth-validate",
-                                {{"message", "--help"}, {"spf", "--help"}, {"selftest", "--help"}},
+                                {{"message", "--help"}, {"spf", "--help"}, {"selftest", "--help"},
+                                 {"reports", "ingest", "--help"}},
                                 "dnsauth-validate.1");
 }
 
