@@ -102,7 +102,9 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
     }
     std::string member = source;
     if (kind == Kind::zip) {
-      const char* name = archive_entry_pathname(entry);
+      // The name as the archive gave it (UTF-8 when its flag says so), whatever the locale.
+      const char* name = archive_entry_pathname_utf8(entry);
+      if (!name) name = archive_entry_pathname(entry);
       member += "!" + display_name(name && *name ? name : "entry " + std::to_string(members));
       if (archive_entry_filetype(entry) == AE_IFDIR) continue;
       if (archive_entry_filetype(entry) != AE_IFREG) {

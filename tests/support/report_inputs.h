@@ -80,7 +80,7 @@ inline std::string write_members(archive* a, const std::vector<ArchiveMember>& m
   const std::string zeros(1 << 20, '\0');
   for (const auto& m : members) {
     archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, m.name.c_str());
+    archive_entry_set_pathname_utf8(e, m.name.c_str());
     archive_entry_set_perm(e, 0644);
     archive_entry_set_mtime(e, 1700000000, 0);
     if (m.directory) {

@@ -156,17 +156,19 @@ TEST_F(ReportInput, MemberNamesAreShownNeverUsedAsPaths) {
                                                {absolute.string(), xml},
                                                {"a/../../../up-" + tag + ".xml", xml},
                                                {"line\nbreak\x1b[2J.xml", xml},
-                                               {std::string(300, 'n') + ".xml", xml}}));
+                                               {std::string(300, 'n') + ".xml", xml},
+                                               {"rapport-\xc3\xa9t\xc3\xa9.xml", xml}}));
   const fs::path before = fs::current_path();
   fs::current_path(dir_);
   Collected c = read(zip);
   fs::current_path(before);
 
-  ASSERT_EQ(c.documents.size(), 5u) << reasons(c);
+  ASSERT_EQ(c.documents.size(), 6u) << reasons(c);
   EXPECT_EQ(c.documents[0].source, zip + "!../../escape-" + tag + ".xml");
   EXPECT_EQ(c.documents[1].source, zip + "!" + absolute.string());
   EXPECT_EQ(c.documents[3].source, zip + "!line?break?[2J.xml");
   EXPECT_EQ(c.documents[4].source, zip + "!" + std::string(200, 'n') + "...");
+  EXPECT_EQ(c.documents[5].source, zip + "!rapport-\xc3\xa9t\xc3\xa9.xml");  // UTF-8, whatever the locale
   // Nothing was written anywhere: not beside the archive, not above it, not at the absolute path.
   EXPECT_FALSE(fs::exists(absolute));
   for (const fs::path& d : {dir_, dir_.parent_path(), dir_.parent_path().parent_path()}) {
