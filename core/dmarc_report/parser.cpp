@@ -31,8 +31,9 @@ namespace {
 //   (neither makes text longer). pugixml never expands any other entity: it has no DTD
 //   processing at all, so "&xxe;" or "&lol9;" would stay in the text as written; with
 //   parse_doctype the <!DOCTYPE> that could define them becomes a node, and parse() refuses it.
+//   A reference to U+0000 is refused before pugixml sees it (nul_reference).
 // - parse_cdata: a receiver may wrap a value in <![CDATA[...]]>; Reader::text joins it.
-// - parse_eol: CR LF in a comment or human_result reads as LF.
+// - parse_eol: CR LF inside a value (a <comment>, a <human_result>) reads as LF.
 // - parse_embed_pcdata: an element's text is stored in the element, not in a child node (less
 //   memory, one pointer less to follow per value).
 // - parse_trim_pcdata: values are trimmed where they lie. Whitespace-only text between
@@ -554,6 +555,21 @@ class Reader {
   std::size_t depth_ = 1;   // of the element being read
 };
 
+// XML 1.0 2.2 (Legal Character): U+0000 is not a character, yet pugixml decodes "&#0;" into a
+// NUL byte, which would end the text there without a word. The offset of the first such
+// reference, or npos. (The scan reads the bytes as sent: UTF-16 or UTF-32 documents are not
+// looked at.)
+std::size_t nul_reference(std::string_view xml) {
+  for (std::size_t at = xml.find("&#"); at != std::string_view::npos; at = xml.find("&#", at + 2)) {
+    std::size_t i = at + 2;
+    if (i < xml.size() && xml[i] == 'x') ++i;
+    std::size_t zeros = i;
+    while (i < xml.size() && xml[i] == '0') ++i;
+    if (i > zeros && i < xml.size() && xml[i] == ';') return at;
+  }
+  return std::string_view::npos;
+}
+
 // The root element's namespace (a default xmlns, or xmlns:<prefix> for a prefixed root).
 Result<Schema> schema_of(const pugi::xml_node& root) {
   std::string_view name = root.name();
@@ -587,6 +603,8 @@ Result<ParseStats> Parser::parse(std::string& xml, Visitor& visitor) {
                                        " bytes is larger than max_document_bytes (" +
                                        std::to_string(limits_.max_document_bytes) + ")");
   }
+  if (std::size_t at = nul_reference(xml); at != std::string_view::npos)
+    return make_error(Errc::syntax, "a character reference to U+0000, which XML 1.0 2.2 does not allow", at);
   Impl& im = *impl_;
   pugi::xml_parse_result parsed = im.doc.load_buffer_inplace(xml.data(), xml.size(), kParseOptions);
   // The tree points into `xml`: forget it before returning, whatever happens.

@@ -609,6 +609,26 @@ TEST(DmarcReportParser, EscapesCdataAndCommentsInText) {
   EXPECT_EQ(report->records[0].count, 12u);
 }
 
+// XML 1.0 2.2: U+0000 is not a character. pugixml would decode "&#0;" into a NUL byte that
+// ends the value early ("ab&#0;cd" read as "ab"); the reference is refused instead. Other
+// references outside Unicode's scalar values decode to bytes that are not UTF-8.
+TEST(DmarcReportParser, CharacterReferencesThatAreNotCharacters) {
+  for (std::string_view ref : {"&#0;", "&#x0;", "&#x0000;", "&#00;"}) {
+    std::string xml = with(kReport, "<org_name>Receiver Example</org_name>", "<org_name>ab" + std::string(ref) + "cd</org_name>");
+    Error e = parse_error(xml);
+    EXPECT_EQ(e.code, Errc::syntax) << ref;
+    EXPECT_EQ(e.offset, xml.find(ref)) << ref;
+    EXPECT_NE(e.detail.find("U+0000"), std::string::npos) << e.detail;
+  }
+  for (std::string_view ref : {"&#xD800;", "&#x110000;", "&#99999999999;"}) {
+    Error e = parse_error(with(kReport, "<org_name>Receiver Example</org_name>", "<org_name>a" + std::string(ref) + "b</org_name>"));
+    EXPECT_EQ(e.detail, "<report_metadata><org_name>: text is not UTF-8") << ref;
+  }
+  auto ten = parse_report(with(kReport, "<org_name>Receiver Example</org_name>", "<org_name>a&#10;b&#x10;</org_name>"));
+  ASSERT_TRUE(ten) << ten.error().message();
+  EXPECT_EQ(ten->header.org_name, "a\nb\x10");
+}
+
 // The root's namespace picks the schema (report.h Schema): a prefixed root with its xmlns:
 // declaration (AOL's ns1:feedback) works as well as a default namespace. Element names are
 // compared without their prefix.
