@@ -71,10 +71,7 @@ Result<bool> Statement::step() {
   return make_error(Errc::io, std::string(sqlite3_sql(stmt_)) + ": " + sqlite3_errmsg(db));
 }
 
-void Statement::reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
+void Statement::reset() { sqlite3_reset(stmt_); }
 
 std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 

@@ -38,7 +38,9 @@ class Statement {
 
   // true: a row is there to read; false: done. Errc::io with SQLite's message.
   Result<bool> step();
-  void reset();  // ready for new bindings (and clears them)
+  // Ready to run again. The bindings stay: a statement run many times rebinds every parameter
+  // (clearing them too cost 1% of an ingest).
+  void reset();
 
   std::int64_t int64(int column) const;
   std::string text(int column) const;  // "" for NULL
