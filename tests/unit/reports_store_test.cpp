@@ -80,6 +80,46 @@ TEST_F(ReportStore, StoresAReportWithItsRecordsAndAuthResultsInOrder) {
             2);
 }
 
+// The store writes rows in batches (full ones, then what is left in halving ones): every
+// record of a long report is stored once, in order, with its own auth_results, whatever the
+// count left over.
+TEST_F(ReportStore, EveryRecordOfALongReportIsStoredOnceWithItsAuthResults) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store);
+  for (int n : {1, 63, 64, 65, 200, 127}) {
+    std::string records;
+    std::uint64_t messages = 0;
+    for (int i = 1; i <= n; ++i) {
+      records += record_xml("192.0.2." + std::to_string(i % 250 + 1), i, i % 3 ? "pass" : "fail");
+      messages += static_cast<std::uint64_t>(i);
+    }
+    std::string xml = report_xml("receiver.example", "long-" + std::to_string(n), records);
+    auto done = store->ingest(xml, "long.xml", 1);
+    ASSERT_TRUE(done) << done.error().message();
+    EXPECT_EQ(done->records, static_cast<std::size_t>(n));
+    EXPECT_EQ(done->messages, messages);
+    const std::string in_report = "(SELECT id FROM reports WHERE report_id = 'long-" + std::to_string(n) + "')";
+    EXPECT_EQ(count_rows(*store, ("SELECT count(*) FROM records WHERE report = " + in_report).c_str()), n);
+    EXPECT_EQ(count_rows(*store, ("SELECT sum(count) FROM records WHERE report = " + in_report).c_str()),
+              static_cast<std::int64_t>(messages));
+    // Record i has count i: in document order, ids and counts rise together.
+    EXPECT_EQ(count_rows(*store, ("SELECT count(*) FROM records WHERE report = " + in_report +
+                                  " AND count <> id - (SELECT min(id) FROM records WHERE report = " + in_report +
+                                  ") + 1").c_str()),
+              0);
+    EXPECT_EQ(count_rows(*store, ("SELECT count(*) FROM auth_results WHERE record IN (SELECT id FROM records "
+                                  "WHERE report = " + in_report + ")").c_str()),
+              2 * n);
+  }
+  // No auth result refers to a record that is not there, and none was written twice.
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM auth_results a LEFT JOIN records r ON r.id = a.record "
+                               "WHERE r.id IS NULL"),
+            0);
+  EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM (SELECT record, ordinal FROM auth_results GROUP BY 1, 2 "
+                               "HAVING count(*) > 1)"),
+            0);
+}
+
 TEST_F(ReportStore, TheSameOrgAndReportIdIsADuplicateAndAddsNothing) {
   auto store = Store::open(db_path());
   ASSERT_TRUE(store);
