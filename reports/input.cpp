@@ -119,7 +119,19 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
       }
     }
 
+    // The size the archive declares (zip: the entry's size; gzip: ISIZE, its last four bytes,
+    // the size modulo 2^32, RFC 1952 2.3.1) is only a hint: it saves the copies of a growing
+    // buffer, within the limits, and the reading below still checks what actually comes.
     std::string out;
+    std::uint64_t hint = 0;
+    if (kind == Kind::zip && archive_entry_size_is_set(entry) && archive_entry_size(entry) > 0)
+      hint = static_cast<std::uint64_t>(archive_entry_size(entry));
+    if (kind == Kind::gzip && bytes.size() >= 18) {
+      const auto* end = reinterpret_cast<const unsigned char*>(bytes.data() + bytes.size());
+      hint = std::uint64_t{end[-4]} | std::uint64_t{end[-3]} << 8 | std::uint64_t{end[-2]} << 16 |
+             std::uint64_t{end[-1]} << 24;
+    }
+    out.reserve(static_cast<std::size_t>(std::min({hint, limits.max_document_bytes, ratio_bound})));
     bool keep = true, stop = false;
     for (;;) {
       const la_ssize_t n = archive_read_data(a.get(), block.data(), block.size());
