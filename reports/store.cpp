@@ -187,10 +187,12 @@ Result<Store> Store::open(const std::string& path) {
   // WAL: readers (summary, html) never block an ingest and an ingest never blocks them; one
   // fsync per committed document is enough (NORMAL is durable across application crashes and
   // loses at most the last commits on power loss, which a re-run ingests again).
+  // 16 KiB pages (a new database only; SQLite's default is 4 KiB): fewer pages to split and
+  // write per report, about 7% of an ingest's CPU.
   // Foreign keys stay unenforced (SQLite's default): the store writes a report, its records
   // and their auth_results in one transaction with ids it assigns itself, and auth_results
   // batches may be written before the batch of records they refer to.
-  for (const char* sql : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"})
+  for (const char* sql : {"PRAGMA page_size = 16384", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"})
     if (auto r = sqlite::exec(db, sql); !r) return make_error(Errc::io, path + ": " + r.error().detail);
   if (auto r = sqlite::exec(db, kSchemaSql); !r)
     return make_error(Errc::io, path + ": cannot create the schema: " + r.error().detail);
