@@ -54,7 +54,9 @@ TEST(ManPages, DnsauthPublishDescribesEveryOptionOfEveryCommand) {
 
 TEST(ManPages, DnsauthValidateDescribesEveryOptionOfEveryCommand) {
   expect_every_option_described("dnsauth-validate",
-                                {{"message", "--help"}, {"spf", "--help"}, {"selftest", "--help"}},
+                                {{"message", "--help"}, {"spf", "--help"}, {"selftest", "--help"},
+                                 {"reports", "summary", "--help"}, {"reports", "advise", "--help"},
+                                 {"reports", "html", "--help"}},
                                 "dnsauth-validate.1");
 }
 
