@@ -318,9 +318,11 @@ void explain(ClassResult& c, const config::Domain& domain, const std::set<std::s
   }
 }
 
-std::string step_change(const PolicyStep& from, const PolicyStep& to) {
+std::string step_change(const PolicyStep& from, const PolicyStep& to, const std::string& domain) {
   std::string out = "[domain.dmarc]\n";
   if (to.p != from.p) out += "p = \"" + to.p + "\"\n";
+  // A first record: the reports this command reads come to its rua= (RFC 7489 7.1).
+  if (from.p.empty()) out += "rua = [\"mailto:dmarc-reports@" + domain + "\"]\n";
   if (to.pct != from.pct && to.pct) out += "pct = " + std::to_string(*to.pct) + "\n";
   if (to.testing != from.testing && to.testing) out += std::string("testing = ") + (*to.testing ? "true" : "false") + "\n";
   return out;
@@ -331,6 +333,11 @@ std::string plural(std::uint64_t n, std::string_view one, std::string_view many)
 }
 
 void judge(Advice& a) {
+  if (a.next && a.next->p == "none") {
+    a.verdict = Verdict::safe;
+    a.recommendation = "publish a DMARC record with p=none: receivers handle mail as before and send reports";
+    return;
+  }
   if (a.reports == 0 || a.totals.messages == 0) {
     a.verdict = Verdict::no_reports;
     a.recommendation = "no reports for " + a.domain + " in the period: nothing to judge the next step by";
@@ -342,11 +349,6 @@ void judge(Advice& a) {
   if (!a.next) {
     a.verdict = Verdict::nothing_to_do;
     a.recommendation = "already at p=reject: there is no further step (" + failing + " fails DMARC)";
-    return;
-  }
-  if (a.next->p == "none") {
-    a.verdict = Verdict::safe;
-    a.recommendation = "publish a DMARC record with p=none: receivers handle mail as before and send reports";
     return;
   }
   const std::string verb = a.next->p == "reject" ? "rejected" : "quarantined";
@@ -524,7 +526,7 @@ Result<Advice> advise(sqlite3* db, const config::Domain& domain, const AdviseOpt
   out.failing_share = out.legitimate == 0 ? 0.0
                                           : 100.0 * static_cast<double>(out.legitimate_failing) /
                                                 static_cast<double>(out.legitimate);
-  if (out.next) out.step_change = step_change(out.current, *out.next);
+  if (out.next) out.step_change = step_change(out.current, *out.next, out.domain);
   judge(out);
   return out;
 }

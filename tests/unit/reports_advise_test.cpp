@@ -285,6 +285,17 @@ TEST_F(ReportAdvise, NoReportsIsSaid) {
   EXPECT_EQ(other.verdict, Verdict::no_reports);
 }
 
+TEST_F(ReportAdvise, WithoutADmarcRecordTheStepIsToPublishPNone) {
+  std::string toml = testdata::kConfig;
+  toml.erase(toml.find("  [domain.dmarc]"));
+  const Advice a = advice(domain_of(toml));  // no reports either: p=none needs none
+  EXPECT_EQ(a.current.describe(), "no DMARC record");
+  ASSERT_TRUE(a.next);
+  EXPECT_EQ(a.next->p, "none");
+  EXPECT_EQ(a.verdict, Verdict::safe);
+  EXPECT_EQ(a.step_change, "[domain.dmarc]\np = \"none\"\nrua = [\"mailto:dmarc-reports@example.com\"]\n");
+}
+
 TEST(PolicyLadder, NoneQuarantineRejectWithPctAndTestingStepsWhereTheConfigUsesThem) {
   using S = PolicyStep;
   const std::optional<int> no_pct;
