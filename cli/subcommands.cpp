@@ -44,13 +44,13 @@ std::string full_help(const Tool& tool) {
 }
 
 po::variables_map parse_command_line(const std::vector<std::string>& args, const po::options_description& options,
-                                     const char* positional) {
+                                     const char* positional, int positional_count) {
   // Stray words are collected under a hidden name, so that the error can name them.
   po::options_description all;
   all.add(options).add_options()("unexpected-argument", po::value<std::vector<std::string>>());
   po::positional_options_description rest;
-  if (positional) rest.add(positional, 1);
-  rest.add("unexpected-argument", -1);
+  if (positional) rest.add(positional, positional_count);
+  if (!positional || positional_count >= 0) rest.add("unexpected-argument", -1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(all).positional(rest).run(), vm);

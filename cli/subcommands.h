@@ -54,11 +54,12 @@ std::string full_help(const Tool& tool);
 // The command's options from `args`; a word that is no option's value is a UsageError naming
 // it (boost's own parser would drop it silently without a positional description). With
 // `positional`, the first such word is the value of that option (a message file, say) and only
-// a second one is an error. Boost's own errors (an unknown option, a missing or bad value)
+// a second one is an error; with `positional_count` -1 every such word is one of its values (a
+// vector option: "PATH..."). Boost's own errors (an unknown option, a missing or bad value)
 // become UsageErrors too.
 boost::program_options::variables_map parse_command_line(
     const std::vector<std::string>& args, const boost::program_options::options_description& options,
-    const char* positional = nullptr);
+    const char* positional = nullptr, int positional_count = 1);
 
 // main(): `TOOL --help | --version | COMMAND [OPTIONS]`, `TOOL COMMAND --help`. The command's
 // exit status, or tool.exit_error after printing what went wrong.

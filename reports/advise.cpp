@@ -512,6 +512,9 @@ Result<Advice> advise(sqlite3* db, const config::Domain& domain, const AdviseOpt
     std::stable_sort(c.sources.begin(), c.sources.end(), [](const FailingSource& a, const FailingSource& b) {
       return std::tie(b.messages, a.ip, a.detail) < std::tie(a.messages, b.ip, b.detail);
     });
+    std::set<std::string_view> ips;
+    for (const auto& s : c.sources) ips.insert(s.ip);
+    c.ips = ips.size();
     explain(c, lower, details[cls], third_party_spf);
     if (cls == SourceClass::spoofing) {
       spoofing = c.messages;

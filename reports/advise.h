@@ -100,6 +100,7 @@ struct ClassResult {
   SourceClass cls = SourceClass::spoofing;
   std::uint64_t messages = 0;
   std::vector<FailingSource> sources;  // by messages, descending, then ip, then detail
+  std::size_t ips = 0;                 // distinct IPs among them
   std::string fix;            // what to do, in words; "" when nothing can be done here
   std::string config_change;  // the TOML to change in dnsauth.toml; "" when none fixes it
 };

@@ -241,14 +241,26 @@ std::string counts_cells(const Counts& c) {
 constexpr const char* kCountsHeader =
     "<th>messages</th><th>DMARC pass</th><th>DMARC fail</th><th>pass</th><th>DKIM aligned</th><th>SPF aligned</th>";
 
-std::string sources_table(const Summary& s) {
+std::string sources_table(const Summary& s, std::size_t rows) {
   std::string out = "<table data-table=\"sources\"><thead><tr><th>source IP</th>" + std::string(kCountsHeader) +
                     "<th>DKIM d= s= (raw results)</th><th>SPF domain (raw results)</th><th>disposition</th></tr>"
                     "</thead><tbody>\n";
-  for (const auto& src : s.sources)
+  std::uint64_t rest = 0;
+  for (std::size_t i = 0; i < s.sources.size(); ++i) {
+    const SourceRow& src = s.sources[i];
+    if (i >= rows) {
+      rest += src.counts.messages;
+      continue;
+    }
     out += "<tr>" + ip_cell(src.ip) + counts_cells(src.counts) + cell(auth_text(src, "dkim")) +
            cell(auth_text(src, "spf")) + cell(dispositions_text(src.dispositions)) + "</tr>\n";
-  return out + "</tbody></table>\n";
+  }
+  out += "</tbody></table>\n";
+  if (s.sources.size() > rows)
+    out += "<p class=\"more\">The " + group(rows) + " sources with the most messages; " +
+           group(s.sources.size() - rows) + " more sent " + group(rest) +
+           " messages (dnsauth-validate reports summary --json lists them all).</p>\n";
+  return out;
 }
 
 std::string organizations_table(const Summary& s) {
@@ -284,8 +296,8 @@ std::string totals(const Summary& s) {
            "</div></div>\n";
   };
   std::string out = "<div class=\"cards\" data-totals=\"\">\n";
-  out += card("reports", group(s.reports), std::to_string(s.organizations.size()) + " organizations", "");
-  out += card("messages", group(c.messages), std::to_string(s.sources.size()) + " sources", "");
+  out += card("reports", group(s.reports), group(s.organizations.size()) + " organizations", "");
+  out += card("messages", group(c.messages), group(s.sources.size()) + " sources", "");
   out += card("DMARC pass", group(c.dmarc_pass), percent(c.dmarc_pass, c.messages), "pass");
   out += card("DMARC fail", group(c.dmarc_fail), percent(c.dmarc_fail, c.messages), "fail");
   out += card("DKIM aligned", group(c.dkim_aligned), percent(c.dkim_aligned, c.messages), "");
@@ -299,8 +311,8 @@ body { font: 14px/1.45 system-ui, sans-serif; color: #212121; margin: 24px auto;
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 32px; }
 .meta { color: #616161; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
-.card { border: 1px solid #e0e0e0; border-radius: 6px; padding: 10px 14px; min-width: 110px; }
-.card .v { font-size: 22px; font-weight: 600; } .card .k { color: #424242; } .card .note { color: #757575; font-size: 12px; }
+.card { border: 1px solid #e0e0e0; border-radius: 6px; padding: 10px 12px; flex: 1 1 0; min-width: 110px; }
+.card .v { font-size: 20px; font-weight: 600; } .card .k { color: #424242; } .card .note { color: #757575; font-size: 12px; }
 .card.pass .v { color: #2e7d32; } .card.fail .v { color: #c62828; }
 svg.chart { display: block; background: #fff; border: 1px solid #eeeeee; border-radius: 6px; }
 svg.chart text { font: 12px system-ui, sans-serif; fill: #424242; }
@@ -310,7 +322,7 @@ table { border-collapse: collapse; width: 100%; font-size: 12px; margin-top: 8px
 th, td { border-bottom: 1px solid #eeeeee; padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: #fafafa; } td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td { overflow-wrap: anywhere; } td.ip { white-space: nowrap; }
-p.empty { color: #757575; font-style: italic; }
+p.empty { color: #757575; font-style: italic; } p.more { color: #616161; font-size: 12px; }
 )css";
 
 }  // namespace
@@ -351,7 +363,7 @@ std::string render_html(const Summary& s, const HtmlOptions& options) {
          failing_sources_chart(s, options.top_sources) + "</section>\n";
   out += "<section id=\"receivers\"><h2>Alignment by receiver</h2>\n" +
          receivers_chart(s, options.top_organizations) + "</section>\n";
-  out += "<section id=\"sources-table\"><h2>Sources</h2>\n" + sources_table(s) + "</section>\n";
+  out += "<section id=\"sources-table\"><h2>Sources</h2>\n" + sources_table(s, options.table_sources) + "</section>\n";
   out += "<section id=\"organizations-table\"><h2>Reporting organizations</h2>\n" + organizations_table(s) +
          "</section>\n";
   out += "<section id=\"days-table\"><h2>Days</h2>\n" + days_table(s) + "</section>\n";

@@ -21,6 +21,7 @@ struct HtmlOptions {
   std::int64_t generated_at = 0;        // seconds since the epoch, shown on the page
   std::size_t top_sources = 10;         // bars of the failing-sources chart
   std::size_t top_organizations = 15;   // receivers in the alignment chart
+  std::size_t table_sources = 100;      // rows of the sources table (the largest sources)
 };
 
 // The page for a summary (an empty one says that there are no reports).

@@ -40,6 +40,23 @@ const std::vector<Command>& commands() {
        "scenario. Exit 0 when every check passes, 1 when one fails, 2 for a usage or input error "
        "(an unreadable config, key or zone file).",
        selftest_options, run_selftest_command},
+      {"reports ingest",
+       "reports ingest --db FILE PATH... [--json]",
+       "Reads DMARC aggregate reports (RFC 7489 7.2 and Appendix C, and the DMARCbis schema) as "
+       "receivers send them to a rua= address and stores them in the report database: XML files, "
+       "gzip and zip archives, mail messages with the report attached (base64 or quoted-printable), "
+       "and folders of them, Maildirs included (cur/ and new/, and their subfolders); what a file "
+       "is, is told by its content. A report already stored (the same org_name and report_id) "
+       "counts as a duplicate and is not stored again, so a second run over the same Maildir adds "
+       "nothing. An input that gives no report, or a report that does not parse, is recorded in "
+       "the database with its reason and listed; the run goes on. Archives are read within limits "
+       "(64 MiB per file and per report, 1000 times the compressed size, 256 MiB per archive, "
+       "1000 members, one level of compression), and archive member names are never used as "
+       "paths. Prints a summary line and each rejected input with its reason; --json prints "
+       "{read, stored, duplicates, rejected: [{path, reason}]}. Exit 0 when every input gave "
+       "reports that were stored or were duplicates, 1 when something was rejected (the rest was "
+       "stored), 2 for a usage error or a database that cannot be opened or written.",
+       reports_ingest_options, run_reports_ingest},
       {"reports summary",
        "reports summary --db FILE --domain D [--since DATE] [--until DATE] [--json]",
        "Summarizes the DMARC aggregate reports of the database for domain D (records whose From "

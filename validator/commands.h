@@ -36,6 +36,9 @@ int run_selftest_command(const std::vector<std::string>& args, std::ostream& out
 boost::program_options::options_description message_options();
 int run_message(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+boost::program_options::options_description reports_ingest_options();
+int run_reports_ingest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 // reports summary | advise | html (reports_answers.cpp).
 boost::program_options::options_description reports_summary_options();
 int run_reports_summary(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

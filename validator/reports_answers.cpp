@@ -184,6 +184,9 @@ json summary_json(const reports::Summary& s) {
   return j;
 }
 
+// The sources a text summary lists, the largest first; --json lists them all.
+constexpr std::size_t kSummarySourcesShown = 50;
+
 void print_summary(const reports::Summary& s, std::ostream& out) {
   out << "DMARC aggregate reports for " << s.domain << " (" << period_text(s.period) << "): " << s.reports
       << " reports from " << s.organizations.size() << " organizations";
@@ -204,11 +207,14 @@ void print_summary(const reports::Summary& s, std::ostream& out) {
   totals.print(out, "  ", false);
   out << "  dispositions applied by receivers: " << reports::dispositions_text(s.dispositions) << "\n";
 
-  out << "\nsources (raw DKIM and SPF results with their messages)\n";
+  out << "\nsources (the largest; raw DKIM and SPF results with their messages)\n";
   auto columns = with_counts({{"source IP", false}});
   columns.insert(columns.end(), {{"disposition", false}, {"DKIM d= s=", false}, {"SPF domain", false}});
   TextTable sources(std::move(columns));
-  for (const auto& src : s.sources) {
+  std::uint64_t rest = 0;
+  for (std::size_t i = kSummarySourcesShown; i < s.sources.size(); ++i) rest += s.sources[i].counts.messages;
+  for (std::size_t i = 0; i < s.sources.size() && i < kSummarySourcesShown; ++i) {
+    const reports::SourceRow& src = s.sources[i];
     auto row = count_cells({src.ip}, src.counts);
     row.push_back(reports::dispositions_text(src.dispositions));
     row.push_back(reports::auth_text(src, "dkim"));
@@ -216,6 +222,9 @@ void print_summary(const reports::Summary& s, std::ostream& out) {
     sources.add(std::move(row));
   }
   sources.print(out);
+  if (s.sources.size() > kSummarySourcesShown)
+    out << "  ... and " << s.sources.size() - kSummarySourcesShown << " more sources (" << rest
+        << " messages; --json lists them all)\n";
 
   out << "\nreporting organizations\n";
   TextTable orgs(with_counts({{"organization", false}, {"reports", true}}));
@@ -268,6 +277,7 @@ json advice_json(const reports::Advice& a) {
     classes.push_back({{"class", std::string(reports::to_string(c.cls))},
                        {"label", std::string(reports::describe(c.cls))},
                        {"messages", c.messages},
+                       {"ips", c.ips},
                        {"sources", std::move(sources)},
                        {"fix", c.fix},
                        {"config_change", c.config_change}});
@@ -323,14 +333,8 @@ void print_advice(const reports::Advice& a, std::ostream& out) {
 
   if (!a.classes.empty()) out << "\nmail failing DMARC, by class:\n";
   for (const auto& c : a.classes) {
-    std::size_t ips = 0;
-    {
-      std::vector<std::string> seen;
-      for (const auto& s : c.sources)
-        if (std::find(seen.begin(), seen.end(), s.ip) == seen.end()) seen.push_back(s.ip), ++ips;
-    }
-    out << "\n  " << reports::describe(c.cls) << ": " << c.messages << " messages from " << ips
-        << (ips == 1 ? " source" : " sources") << "\n";
+    out << "\n  " << reports::describe(c.cls) << ": " << c.messages << " messages from " << c.ips
+        << (c.ips == 1 ? " source" : " sources") << "\n";
     // The largest sources; the JSON has them all.
     TextTable sources({{"source IP", false}, {"messages", true}, {"detail", false}});
     std::uint64_t rest = 0;

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "core/common/utf8.h"
+
 namespace dnsauth::tables {
 
 namespace {
@@ -10,25 +12,6 @@ namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 std::string where(std::string_view source, int line) { return std::string(source) + ":" + std::to_string(line); }
-
-// RFC 3629 4: well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s) {
-  static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t more = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 4;
-    if (more == 4 || s.size() - i <= more) return false;
-    std::uint32_t cp = more == 0 ? c : c & (0x3Fu >> more);
-    for (std::size_t k = 1; k <= more; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < kMin[more] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += more + 1;
-  }
-  return true;
-}
 
 // One logical line: the key ends at the first whitespace outside quotes (dict_thash), '\'
 // protects one character; the value is the rest, trimmed.
@@ -38,7 +21,7 @@ Result<void> parse_logical(std::string_view logical, int line, std::string_view 
     return make_error(Errc::syntax, where(source, line) + ": a logical line must not start with whitespace "
                                     "(Postfix ignores it)");
   }
-  if (!valid_utf8(logical)) return make_error(Errc::syntax, where(source, line) + ": not UTF-8 (Postfix ignores the line)");
+  if (!utf8::valid(logical)) return make_error(Errc::syntax, where(source, line) + ": not UTF-8 (Postfix ignores the line)");
   bool quoted = false;
   std::size_t end = 0;
   for (; end < logical.size(); ++end) {

@@ -192,6 +192,33 @@ def lifecycle_seeds():
         add("selector_edit", b"\0" + read(p))
 
 
+def dmarc_report_seeds():
+    """DMARC aggregate reports (RFC 7489 Appendix C, DMARCbis aggregate reporting): the shared
+    samples under 64 KiB (libFuzzer's -max_len), the head of a large one, and the hostile shapes
+    the parser refuses or reads specially (DTD, entities, CDATA, prefixes, UTF-16)."""
+    dmarc = os.path.join(SHARED, "dmarc")
+    paths = sorted(glob.glob(os.path.join(dmarc, "stalwart-mail-auth/dmarc-feedback/*.xml")))
+    paths += sorted(glob.glob(os.path.join(dmarc, "ietf-wg-dmarc/*.xml")))
+    paths += sorted(glob.glob(os.path.join(dmarc, "opendmarc-aggregate-reports/*.xml")))
+    small = b""
+    for p in paths:
+        data = read(p)
+        if len(data) < 64 * 1024:
+            add("dmarc_report", data)
+            if b"002.xml" in p.encode():
+                small = data
+        else:
+            add("dmarc_report", data[:16 * 1024])
+    body = small[small.index(b"<feedback>"):]
+    add("dmarc_report", b'<!DOCTYPE feedback [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + body.replace(b"google.com", b"&x;", 1))
+    add("dmarc_report", body.replace(b"<feedback>", b"<d:feedback xmlns:d='urn:ietf:params:xml:ns:dmarc-2.0'>")
+        .replace(b"</feedback>", b"</d:feedback>"))
+    add("dmarc_report", body.replace(b"<count>2</count>", b"<count><![CDATA[2]]><!-- c -->0</count>")
+        .replace(b"google.com</org_name>", b"A &amp; B &#x263A; &foo;</org_name>"))
+    add("dmarc_report", b"\xff\xfe" + body.decode().encode("utf-16-le"))
+    add("dmarc_report", body.replace(b"<record>", b"<record><row><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></row>", 1))
+
+
 def transport_seeds():
     """MTA-STS TXT records and policies (RFC 8461 3.1, 3.2), TLS-RPT records (RFC 8460 3) and
     BIMI assertion records (draft-brand-indicators-for-message-identification-12 4.3): the
@@ -223,6 +250,7 @@ def main():
     milter_packets()
     lifecycle_seeds()
     transport_seeds()
+    dmarc_report_seeds()
     msgs = messages()
     options = bytes(12)
     for m in msgs:
