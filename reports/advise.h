@@ -116,7 +116,8 @@ std::string_view to_string(Verdict v) noexcept;  // "safe", "not_yet", "nothing_
 struct Advice {
   std::string domain;
   Period period;                     // the one looked at (the default resolved)
-  bool subdomains = true;            // records of subdomains counted (no sp= in the config)
+  bool subdomains = true;            // records of subdomains counted (no sp= in the config);
+                                     // with sp=, a header_from below the domain is left out
   std::uint64_t reports = 0;
   Counts totals;
   PolicyStep current;                // dnsauth.toml

@@ -354,9 +354,9 @@ std::string render_html(const Summary& s, const HtmlOptions& options) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>DMARC aggregate reports: " + html_escape(s.domain) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   out += "<h1>DMARC aggregate reports: " + html_escape(s.domain) + "</h1>\n";
-  out += "<p class=\"meta\">Reports beginning " + html_escape(period) + " (records whose From domain is " +
-         html_escape(s.domain) + " or a subdomain); generated " + html_escape(utc_time(options.generated_at)) +
-         " by dnsauth-validate reports html.</p>\n";
+  out += "<p class=\"meta\">Reports beginning " + html_escape(period) + " (about the policy of " +
+         html_escape(s.domain) + " or its subdomains, or with a From domain below it); generated " +
+         html_escape(utc_time(options.generated_at)) + " by dnsauth-validate reports html.</p>\n";
   out += "<section id=\"totals\"><h2>Totals</h2>\n" + totals(s) + "</section>\n";
   out += "<section id=\"daily\"><h2>Daily volume</h2>\n" + daily_chart(s) + "</section>\n";
   out += "<section id=\"failing-sources\"><h2>Top failing sources</h2>\n" +

@@ -7,9 +7,12 @@ namespace dnsauth::reports::detail {
 std::string records_of_domain(std::string_view join) {
   std::string sql = " FROM records c JOIN reports r ON r.id = c.report ";
   sql += join;
-  sql +=
-      " WHERE (c.header_from = ?1 OR (?4 = 1 AND substr(c.header_from, -length(?1) - 1) = '.' || ?1))"
-      " AND r.date_begin BETWEEN ?2 AND ?3 ";
+  // A header_from that lists several domains ("a.example.com, example.com": a From with several
+  // addresses, RFC 7489 6.6.1) is no domain's subdomain; it counts with its report.
+  const std::string sub_from = "substr(c.header_from, -length(?1) - 1) = '.' || ?1";
+  const std::string sub_policy = "substr(r.domain, -length(?1) - 1) = '.' || ?1";
+  sql += " WHERE (r.domain = ?1 OR c.header_from = ?1 OR (?4 = 1 AND (" + sub_policy + " OR " + sub_from +
+         "))) AND NOT (?4 = 0 AND " + sub_from + ") AND r.date_begin BETWEEN ?2 AND ?3 ";
   return sql;
 }
 

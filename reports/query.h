@@ -13,9 +13,11 @@
 namespace dnsauth::reports::detail {
 
 // The FROM and WHERE of every question: the records of the reports whose date range begins in
-// [?2, ?3] whose header_from is the domain ?1, or (when ?4 is 1) a subdomain of it. Records
-// are aliased c, their reports r; `join` adds more tables (auth_results a, say). ?1 must be
-// lowercase, as the store keeps header_from.
+// [?2, ?3] that belong to the domain ?1 -- their report is about its policy (policy_published
+// domain ?1) or their header_from is ?1 -- and, when ?4 is 1, those of its subdomains the same
+// way; when ?4 is 0, a record whose header_from is a subdomain is left out even in a report
+// about ?1 (it follows sp=). Records are aliased c, their reports r; `join` adds more tables
+// (auth_results a, say). ?1 must be lowercase, as the store keeps domains.
 std::string records_of_domain(std::string_view join = {});
 
 // The counts every answer gives, as SQL columns over c (records) in this order: messages, DMARC

@@ -5,9 +5,10 @@
 // one record stands for count messages evaluated alike), in 64 bits, added up by SQLite.
 //
 // Which records count (the README's "reports summary"):
-// - a record belongs to domain D when its header_from is D or a subdomain of D: the policy
-//   domain of a report about mail from a subdomain without its own DMARC record is D itself
-//   (RFC 7489 6.6.3), and its records name the subdomain;
+// - a record belongs to domain D when its report is about D's policy (policy_published domain
+//   D: receivers evaluated it against D's record, whatever its header_from says -- a subdomain
+//   without a record of its own, RFC 7489 6.6.3, or a From with several domains) or about a
+//   subdomain's own record, or when its header_from is D or a subdomain of D;
 // - a report belongs to the period when its date range *begins* in [since, until]: a report is
 //   counted whole, once, and on the UTC day of its date_begin in the daily series (receivers
 //   report whole UTC days, RFC 7489 7.2.1.1 "daily").

@@ -59,8 +59,9 @@ const std::vector<Command>& commands() {
        reports_ingest_options, run_reports_ingest},
       {"reports summary",
        "reports summary --db FILE --domain D [--since DATE] [--until DATE] [--json]",
-       "Summarizes the DMARC aggregate reports of the database for domain D (records whose From "
-       "domain is D or a subdomain; reports whose date range begins in --since..--until, UTC days): "
+       "Summarizes the DMARC aggregate reports of the database for domain D (the records of reports "
+       "about the policy of D or of a subdomain, and those whose From domain is D or a subdomain; reports "
+       "whose date range begins in --since..--until, UTC days): "
        "messages reported, DMARC pass and fail, DKIM and SPF alignment, the receivers' dispositions, "
        "by sending source (IP, with the DKIM d=/s= and SPF domains reported for it), by reporting "
        "organization and by day; every number is a sum of the records' counts. --json prints one JSON "

@@ -69,7 +69,9 @@ po::options_description database_options(const char* domain_help) {
   return d;
 }
 
-constexpr const char* kDomainHelp = "the domain: records whose From domain is D or a subdomain of D (required)";
+constexpr const char* kDomainHelp =
+    "the domain (required): the records of reports about D's policy or a subdomain's, and those whose "
+    "From domain is D or a subdomain of D";
 
 json period_json(const reports::Period& p) {
   return {{"since", p.since ? json(reports::format_day(*p.since)) : json()},

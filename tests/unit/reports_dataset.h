@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -114,12 +115,24 @@ class Generator {
     data_.reports.push_back(report(organizations()[0], "old", kOldDay));
     add(row(40, "192.0.2.10", between(100, 200), "pass", "pass", {dkim_pass("s2026"), spf_ours("pass")}));
     add(row(40, "185.220.101.1", between(10, 50), "fail", "fail", {spf_ours("fail")}, "spoofing"));
-    // A report about another domain only: not example.com's.
-    data_.reports.push_back(report(organizations()[1], "other", kFirstDay + 5 * kDay));
-    data_.reports.back().domain = "example.net";
-    Row other = row(41, "192.0.2.10", 77, "pass", "pass", {Auth{"dkim", "example.net", "s1", "pass"}});
-    other.header_from = "example.net";
-    add(other);
+    // Reports about other domains: not example.com's, though one ends alike.
+    for (const char* other : {"example.net", "notexample.com"}) {
+      data_.reports.push_back(report(organizations()[1], other, kFirstDay + 5 * kDay));
+      data_.reports.back().domain = other;
+      Row r = row(data_.reports.size() - 1, "192.0.2.10", between(1, 99), "pass", "pass",
+                  {Auth{"dkim", other, "s1", "pass"}});
+      r.header_from = other;
+      add(r);
+    }
+    // A subdomain with a DMARC record of its own: its reports are about its policy.
+    data_.reports.push_back(report(organizations()[2], "shop", kFirstDay + 4 * kDay + 300));
+    data_.reports.back().domain = "shop.example.com";
+    {
+      Row r = row(data_.reports.size() - 1, "192.0.2.12", between(10, 99), "pass", "pass",
+                  {Auth{"dkim", "shop.example.com", "s2026", "pass"}, Auth{"spf", "shop.example.com", "", "pass"}});
+      r.header_from = "shop.example.com";
+      add(r);
+    }
     return std::move(data_);
   }
 
@@ -219,10 +232,11 @@ class Generator {
     if (org == 3)
       add(row(i, "2001:db8:bad::1", between(1, 50), "fail", "fail",
               {Auth{"dkim", "spoof.example", "x", "fail"}, spf_ours("fail")}, "spoofing"));
-    // Not example.com's, though in its reports: another domain, and one that only ends alike.
-    for (const char* other : {"notexample.com", "example.org"}) {
-      Row r = row(i, "192.0.2.10", between(1, 9), "pass", "pass", {Auth{"dkim", other, "s1", "pass"}});
-      r.header_from = other;
+    // A From with two addresses (RFC 7489 6.6.1): receivers write both domains; the report,
+    // about example.com's policy, makes it example.com's.
+    {
+      Row r = row(i, "192.0.2.10", between(1, 9), "pass", "pass", {dkim_pass("s2026"), spf_ours("pass")});
+      r.header_from = "pages.example.com, example.com";
       add(r);
     }
   }
@@ -297,13 +311,24 @@ class DatabaseTest : public ::testing::Test {
   std::optional<Store> store_;
 };
 
-// The row counts for example.com (and its subdomains) when its report begins in [since, until].
+// The row counts for example.com when its report begins in [since, until]: its report is about
+// example.com's policy or its header_from is example.com -- or, with subdomains, either is a
+// subdomain; without, a header_from below example.com does not count.
 inline bool counted(const DataSet& data, const Row& row, std::int64_t since = INT64_MIN,
-                    std::int64_t until = INT64_MAX) {
+                    std::int64_t until = INT64_MAX, bool subdomains = true) {
   const Report& r = data.reports[row.report];
-  const std::string& h = row.header_from;
-  const bool ours = h == kDomain || (h.size() > 12 && h.ends_with(".example.com"));
-  return ours && r.begin >= since && r.begin <= until;
+  auto below = [](const std::string& name) { return name.ends_with(".example.com"); };
+  const bool ours = r.domain == kDomain || row.header_from == kDomain ||
+                    (subdomains && (below(r.domain) || below(row.header_from)));
+  return ours && !(!subdomains && below(row.header_from)) && r.begin >= since && r.begin <= until;
+}
+
+// The reports that have a counted row.
+inline std::size_t counted_reports(const DataSet& data, std::int64_t since = INT64_MIN, std::int64_t until = INT64_MAX) {
+  std::vector<bool> seen(data.reports.size());
+  for (const Row& row : data.rows)
+    if (counted(data, row, since, until)) seen[row.report] = true;
+  return static_cast<std::size_t>(std::count(seen.begin(), seen.end(), true));
 }
 
 }  // namespace dnsauth::reports::testdata

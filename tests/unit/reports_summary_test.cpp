@@ -135,9 +135,9 @@ TEST_F(ReportSummary, TotalsSourcesOrganizationsAndDaysAddUpToTheGeneratedCounts
   load(data);
   const Summary s = summary("example.com");
   const Expected e = expect(data);
-  // The data set is what it claims: 41 reports of example.com (40 + the old one), 5 receivers,
-  // 11 days, every kind of source.
-  ASSERT_EQ(e.reports.size(), 41u);
+  // The data set is what it claims: 42 reports of example.com (40, the old one and the one about
+  // shop.example.com's own record), 5 receivers, 11 days, every kind of source.
+  ASSERT_EQ(e.reports.size(), 42u);
   ASSERT_EQ(e.orgs.size(), 5u);
   ASSERT_EQ(e.days.size(), 11u);
   ASSERT_GT(e.totals.dmarc_fail, 0u);
@@ -163,8 +163,16 @@ TEST_F(ReportSummary, ASubdomainCountsAndANameThatOnlyEndsAlikeDoesNot) {
   const auto source = std::find_if(s.sources.begin(), s.sources.end(), [](const SourceRow& r) { return r.ip == "192.0.2.11"; });
   ASSERT_NE(source, s.sources.end());
   EXPECT_EQ(source->counts.messages, news);
-  // notexample.com's and example.org's rows came from 192.0.2.10 in the same reports: not counted.
+  // notexample.com's and example.net's reports are not counted; shop.example.com's (a subdomain
+  // with its own record) and the rows whose From named two domains are.
   expect_matches(s, expect(data));
+  EXPECT_TRUE(std::any_of(s.sources.begin(), s.sources.end(), [](const SourceRow& r) { return r.ip == "192.0.2.12"; }));
+  std::uint64_t two_domains = 0;
+  for (const Row& r : data.rows)
+    if (r.header_from == "pages.example.com, example.com") two_domains += r.count;
+  ASSERT_GT(two_domains, 0u);
+  EXPECT_EQ(s.sources.front().ip, "192.0.2.10");
+  EXPECT_EQ(s.sources.front().counts.messages, expect(data).sources.at("192.0.2.10").messages);
   // Asked about the subdomain itself, only its own records.
   const Summary sub = summary("news.example.com");
   EXPECT_EQ(sub.totals.messages, news);
@@ -181,7 +189,7 @@ TEST_F(ReportSummary, SinceAndUntilAreWholeUtcDaysOnTheDayARangeBegins) {
   EXPECT_EQ(*period->until, testdata::kFirstDay + 5 * testdata::kDay - 1);
   const Summary s = summary("example.com", *period);
   const Expected e = expect(data, *period->since, *period->until);
-  EXPECT_EQ(e.reports.size(), 12u);  // four a day
+  EXPECT_EQ(e.reports.size(), 13u);  // four a day, and shop.example.com's of 2026-03-05
   expect_matches(s, e);
   ASSERT_EQ(s.days.size(), 3u);
   EXPECT_EQ(s.days.front().day, "2026-03-03");
@@ -203,13 +211,16 @@ TEST_F(ReportSummary, PoliciesSeenAreListedNewestFirst) {
   data.reports[39].pct = 50;
   load(data);
   const Summary s = summary("example.com");
-  ASSERT_EQ(s.policies.size(), 2u);
+  ASSERT_EQ(s.policies.size(), 3u);
   EXPECT_EQ(s.policies[0].p, "quarantine");
   EXPECT_EQ(s.policies[0].pct, 50);
   EXPECT_EQ(s.policies[0].reports, 1u);
+  EXPECT_EQ(s.policies[1].domain, "example.com");
   EXPECT_EQ(s.policies[1].p, "none");
   EXPECT_FALSE(s.policies[1].pct);
   EXPECT_EQ(s.policies[1].reports, 40u);
+  EXPECT_EQ(s.policies[2].domain, "shop.example.com");
+  EXPECT_EQ(s.policies[2].reports, 1u);
 }
 
 TEST_F(ReportSummary, AnEmptyDatabaseAndAnUnknownDomainHaveNoReports) {
