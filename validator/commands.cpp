@@ -57,6 +57,39 @@ const std::vector<Command>& commands() {
        "reports that were stored or were duplicates, 1 when something was rejected (the rest was "
        "stored), 2 for a usage error or a database that cannot be opened or written.",
        reports_ingest_options, run_reports_ingest},
+      {"reports summary",
+       "reports summary --db FILE --domain D [--since DATE] [--until DATE] [--json]",
+       "Summarizes the DMARC aggregate reports of the database for domain D (the records of reports "
+       "about the policy of D or of a subdomain, and those whose From domain is D or a subdomain; reports "
+       "whose date range begins in --since..--until, UTC days): "
+       "messages reported, DMARC pass and fail, DKIM and SPF alignment, the receivers' dispositions, "
+       "by sending source (IP, with the DKIM d=/s= and SPF domains reported for it), by reporting "
+       "organization and by day; every number is a sum of the records' counts. --json prints one JSON "
+       "object. Exit 0 when there are reports, 1 when there is none for D in the period, 2 for a usage "
+       "or input error (a database that does not exist or cannot be read).",
+       reports_summary_options, run_reports_summary},
+      {"reports advise",
+       "reports advise --db FILE --config FILE --domain D [--since DATE] [--until DATE]\n"
+       "      [--threshold PCT] [--json]",
+       "Says whether domain D can take its next DMARC policy step (none, quarantine, reject; pct= or "
+       "t=y steps where dnsauth.toml uses them) from the reports of the last 30 days (or --since/--until): "
+       "every source failing DMARC, with its messages, classified against the config -- ours but "
+       "missing from [domain.spf], SPF not published as configured, our selector failing (key "
+       "mismatch), an unknown selector of our domain, not aligned, third-party senders, forwarders, "
+       "and unknown sources that are probably spoofing -- with the config change that fixes each class "
+       "where there is one; then the verdict: the share of legitimate mail (all but the spoofing class) "
+       "still failing, against --threshold, and the change to [domain.dmarc] for the step. Exit 0 when "
+       "the step is safe (or there is no further step), 1 when it is not yet safe or there are no "
+       "reports, 2 for a usage or input error.",
+       reports_advise_options, run_reports_advise},
+      {"reports html",
+       "reports html --db FILE --domain D --out FILE [--since DATE] [--until DATE]",
+       "Writes one self-contained HTML page about domain D's reports (inline CSS and SVG, no script, "
+       "nothing fetched): the totals, charts of the daily volume passing and failing DMARC, of the top "
+       "failing sources and of DKIM/SPF alignment and DMARC pass by receiver, and the tables of "
+       "reports summary. Exit 0 when the page was written, 1 when it was written but there are no "
+       "reports for D in the period, 2 for a usage or input error.",
+       reports_html_options, run_reports_html},
   };
   return list;
 }

@@ -39,4 +39,12 @@ int run_message(const std::vector<std::string>& args, std::ostream& out, std::os
 boost::program_options::options_description reports_ingest_options();
 int run_reports_ingest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// reports summary | advise | html (reports_answers.cpp).
+boost::program_options::options_description reports_summary_options();
+int run_reports_summary(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+boost::program_options::options_description reports_advise_options();
+int run_reports_advise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+boost::program_options::options_description reports_html_options();
+int run_reports_html(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 }  // namespace dnsauth::validator

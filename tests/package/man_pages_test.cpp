@@ -55,7 +55,8 @@ TEST(ManPages, DnsauthPublishDescribesEveryOptionOfEveryCommand) {
 TEST(ManPages, DnsauthValidateDescribesEveryOptionOfEveryCommand) {
   expect_every_option_described("dnsauth-validate",
                                 {{"message", "--help"}, {"spf", "--help"}, {"selftest", "--help"},
-                                 {"reports", "ingest", "--help"}},
+                                 {"reports", "ingest", "--help"}, {"reports", "summary", "--help"},
+                                 {"reports", "advise", "--help"}, {"reports", "html", "--help"}},
                                 "dnsauth-validate.1");
 }
 
