@@ -72,7 +72,7 @@ struct FailingRecord {
 // What the domain's config and the whole period (passing mail included) say about sources.
 class Classifier {
  public:
-  Classifier(const config::Domain& domain) : domain_(domain) {
+  explicit Classifier(const config::Domain& domain) : domain_(domain) {
     if (domain.spf) {
       for (const auto* list : {&domain.spf->ip4, &domain.spf->ip6})
         for (const auto& text : *list)
