@@ -54,6 +54,8 @@ void hand_on(std::string bytes, std::string source, const InputLimits& limits, D
   sink.document(d);
 }
 
+constexpr const char* archive_in_archive = "an archive inside an archive is not opened (one level of compression only)";
+
 struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
 };
@@ -78,6 +80,10 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
   }
   if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK)
     return reject(sink, source, std::string(what) + ": " + archive_problem(a.get(), "cannot be read"));
+  // libarchive stacks a filter for each layer of compression it recognizes (gzip of gzip of
+  // ...), after the one that reads the memory: more than that and gzip's is a second level.
+  if (kind == Kind::gzip && archive_filter_count(a.get()) > 2)
+    return reject(sink, source, archive_in_archive);
 
   // The ratio bound, never below the allowance, saturating instead of overflowing.
   const std::uint64_t by_ratio = bytes.size() > UINT64_MAX / std::max<std::uint64_t>(limits.max_ratio, 1)
@@ -86,6 +92,7 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
   const std::uint64_t ratio_bound = std::max(by_ratio, limits.ratio_allowance_bytes);
   std::uint64_t expanded = 0;
   std::size_t members = 0;
+  std::size_t files = 0;  // members other than folders
   std::vector<char> block(64 * 1024);
   for (;;) {
     archive_entry* entry = nullptr;
@@ -107,6 +114,7 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
       if (!name) name = archive_entry_pathname(entry);
       member += "!" + display_name(name && *name ? name : "entry " + std::to_string(members));
       if (archive_entry_filetype(entry) == AE_IFDIR) continue;
+      ++files;
       if (archive_entry_filetype(entry) != AE_IFREG) {
         reject(sink, member, "not a regular file (a link or a device entry)");
         continue;
@@ -174,13 +182,16 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
       case Kind::xml: hand_on(std::move(out), std::move(member), limits, sink); break;
       case Kind::gzip:
       case Kind::zip:
-        reject(sink, member, "an archive inside an archive is not opened (one level of compression only)");
+        reject(sink, member, archive_in_archive);
         break;
       case Kind::empty: reject(sink, member, "empty"); break;
       case Kind::other: reject(sink, member, "not an XML document"); break;
     }
   }
-  if (members == 0 && kind == Kind::zip) reject(sink, source, "the zip archive holds no file");
+  // Folders give nothing: an archive of folders only is said to hold no file, as an empty one
+  // is (past max_members that was said already).
+  if (kind == Kind::zip && files == 0 && members <= limits.max_members)
+    reject(sink, source, "the zip archive holds no file");
 }
 
 // A message: each attachment that can hold a report, read as a file would be but one level

@@ -11,8 +11,8 @@
 //   the limit are kept: a compression bomb costs at most the limits, never its full size;
 // - a zip member's name is only ever shown (in Document::source, with control characters
 //   replaced), never used as a path: nothing here writes a file;
-// - one level of compression: an archive inside an archive (zip in zip, gzip in zip, a zip
-//   attachment holding a .gz) is rejected, not opened;
+// - one level of compression: an archive inside an archive (zip in zip, gzip in zip, gzip in
+//   gzip, a zip attachment holding a .gz) is rejected, not opened;
 // - files larger than max_input_bytes are not read, MIME nesting and part counts are bounded.
 // XML itself (DTDs, entities) is the parser's concern (core/dmarc_report/parser.h): a
 // Document is handed on as the bytes it arrived as.

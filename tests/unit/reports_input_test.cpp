@@ -197,6 +197,15 @@ TEST_F(ReportInput, OneLevelOfCompressionOnly) {
   ASSERT_EQ(gz.rejected.size(), 1u);
   EXPECT_TRUE(gz.documents.empty());
   EXPECT_TRUE(contains(gz.rejected[0].reason, "archive inside an archive"));
+
+  // libarchive would undo gzip again and again on its own (it stacks its filters); the inner
+  // layer is an archive inside an archive like any other.
+  const auto twice = file("twice.xml.gz.gz", make_gzip(make_gzip(xml)));
+  Collected gz_gz = read(twice);
+  EXPECT_TRUE(gz_gz.documents.empty());
+  ASSERT_EQ(gz_gz.rejected.size(), 1u) << reasons(gz_gz);
+  EXPECT_EQ(gz_gz.rejected[0].source, twice);
+  EXPECT_EQ(gz_gz.rejected[0].reason, "an archive inside an archive is not opened (one level of compression only)");
 }
 
 TEST_F(ReportInput, LinksInAZipAndTooManyMembersAreRejected) {
@@ -215,6 +224,17 @@ TEST_F(ReportInput, LinksInAZipAndTooManyMembersAreRejected) {
   ASSERT_EQ(c.rejected.size(), 1u);
   EXPECT_EQ(c.rejected[0].source, many);
   EXPECT_EQ(c.rejected[0].reason, "more than max_members (3) entries: the rest were not read");
+}
+
+TEST_F(ReportInput, AZipOfFoldersOnlyHoldsNoFile) {
+  // Folders are skipped silently; an archive that holds nothing else is rejected, so that every
+  // input gives a document or a reason.
+  const auto folders = file("folders.zip", make_zip({ArchiveMember::folder("a/"), ArchiveMember::folder("a/b/")}));
+  Collected c = read(folders);
+  EXPECT_TRUE(c.documents.empty());
+  ASSERT_EQ(c.rejected.size(), 1u) << reasons(c);
+  EXPECT_EQ(c.rejected[0].source, folders);
+  EXPECT_EQ(c.rejected[0].reason, "the zip archive holds no file");
 }
 
 TEST_F(ReportInput, DamagedArchivesAreRejectedWithLibarchivesReason) {
