@@ -219,6 +219,132 @@ def dmarc_report_seeds():
     add("dmarc_report", body.replace(b"<record>", b"<record><row><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></row>", 1))
 
 
+def report_inputs_seeds():
+    """What a rua= mailbox holds (reports/input.h, reports/mime.h), each with the limits byte
+    of fuzz_report_inputs first (0: moderate, 1: tight): the shared report messages, the shared
+    XML samples as they are, gzipped (mtime 0) and zipped (a fixed date), the zip shapes the
+    reader skips or rejects (folders, links, archives in archives), truncated archives, a small
+    gzip bomb, and messages built with the email module: attachments in base64 and
+    quoted-printable, message/rfc822, nesting past the tight depth, RFC 2231 parameters."""
+    import email.message
+    import email.policy
+    import gzip
+    import io
+    import zipfile
+    feedback = os.path.join(SHARED, "dmarc", "stalwart-mail-auth", "dmarc-feedback")
+    emls = [read(os.path.join(feedback, f"10{i}.eml")) for i in range(5)]
+    xmls = [read(os.path.join(feedback, f"00{i}.xml")) for i in range(1, 6)]
+
+    def gz(data):
+        return gzip.compress(data, mtime=0)
+
+    def zipped(members):
+        """members: (name, bytes) for a file, (name, None) for a folder, (name, "->target") for
+        a symbolic link."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in members:
+                info = zipfile.ZipInfo(name, date_time=(2024, 1, 2, 3, 4, 6))
+                info.create_system = 3  # Unix, so that the mode in external_attr counts
+                if data is None:
+                    info.external_attr = (0o40755 << 16) | 0x10
+                    z.writestr(info, b"")
+                elif isinstance(data, str):
+                    info.external_attr = 0o120777 << 16
+                    z.writestr(info, data[2:])
+                else:
+                    info.external_attr = 0o100644 << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    z.writestr(info, data)
+        return out.getvalue()
+
+    def message(subject, parts=None, body="This is an aggregate report.\n"):
+        m = email.message.EmailMessage(policy=email.policy.SMTP)
+        m["From"] = "noreply-dmarc-support@google.com"
+        m["To"] = "dmarc@example.com"
+        m["Subject"] = subject
+        m["Message-ID"] = f"<{hashlib.sha1(subject.encode()).hexdigest()}@google.com>"
+        m.set_content(body)
+        for add_part in parts or []:
+            add_part(m)
+        return m
+
+    def wire(m):
+        # Fixed boundaries: the email module would draw random ones, and the seeds would differ.
+        for n, part in enumerate(p for p in m.walk() if p.get_content_maintype() == "multipart"):
+            part.set_boundary(f"=_report_{n}")
+        return m.as_bytes(policy=email.policy.SMTP)
+
+    seeds = []
+    for i, e in enumerate(emls):
+        seeds.append(bytes([i % 2]) + e)
+    for i, x in enumerate(xmls):
+        seeds.append(bytes([i % 2]) + x)
+        seeds.append(bytes([(i + 1) % 2]) + gz(x))
+        seeds.append(bytes([i % 2]) + zipped([(f"google.com!example.com!170000000{i}!170008640{i}.xml", x)]))
+    x = xmls[1]
+    seeds += [b"\0" + zipped([("a.xml", xmls[0]), ("b.xml", x)]),
+              b"\1" + zipped([("reports/", None), ("reports/b.xml", x)]),
+              b"\0" + zipped([("a/", None), ("a/b/", None)]),
+              b"\0" + zipped([("link.xml", "->/etc/passwd"), ("c.xml", x)]),
+              b"\0" + zipped([("inner.zip", zipped([("d.xml", x)]))]),
+              b"\1" + zipped([("inner.xml.gz", gz(x))]),
+              b"\1" + zipped([(f"m{i}.xml", x) for i in range(6)]),  # past the tight max_members
+              b"\0" + zipped([("../../etc/cron.d/x\x01\x7f.xml", x), ("notes.txt", b"not a report")]),
+              b"\0" + gz(x)[:len(gz(x)) // 2],
+              b"\1" + gz(x)[:-4],
+              b"\0" + zipped([("a.xml", x), ("b.xml", xmls[0])])[:300],
+              b"\0" + gz(b"\0" * (2 << 20)),
+              b"\1" + gz(b"<" + b" " * 20000),
+              b"\0" + gz(gz(x)),
+              b"\0" + b"\xef\xbb\xbf\r\n " + x,
+              b"\1" + b"\xff\xfe" + x.decode().encode("utf-16-le"),
+              b"\0" + b"\xfe\xff" + x.decode().encode("utf-16-be"),
+              b"\1" + b"\n" * 10 + x + b" " * 4096]
+
+    def attach(data, maintype, subtype, filename, **kw):
+        return lambda m: m.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, **kw)
+
+    zip_name = "google.com!example.com!1669507200!1669593599.zip"
+    seeds.append(b"\0" + wire(message("Report domain: example.com", [attach(zipped([("r.xml", x)]), "application", "zip", zip_name)])))
+    seeds.append(b"\1" + wire(message("Report domain: example.com", [attach(gz(x), "application", "gzip", "r.xml.gz")])))
+    seeds.append(b"\0" + wire(message("octet-stream", [attach(gz(x), "application", "octet-stream", "r.gz"),
+                                                       attach(x, "application", "octet-stream", "README")])))
+    qp = message("quoted-printable")
+    qp.add_attachment(x.decode() + "=trailing = signs\t \n", subtype="xml", cte="quoted-printable", filename="r.xml")
+    seeds.append(b"\1" + wire(qp))
+    inner = message("Report domain: example.org", [attach(gz(xmls[3]), "application", "gzip", "inner.xml.gz")])
+    outer = message("Fwd: a report")
+    outer.add_attachment(inner)
+    seeds.append(b"\0" + wire(outer))
+    nested = message("nested", [attach(gz(x), "application", "gzip", "deep.xml.gz")])
+    for depth in range(5):  # past the tight max_depth of 3
+        wrapper = email.message.EmailMessage(policy=email.policy.SMTP)
+        wrapper["Subject"] = f"level {depth}"
+        wrapper.make_mixed()
+        wrapper.attach(nested)
+        nested = wrapper
+    seeds.append(b"\1" + wire(nested))
+    seeds.append(b"\0" + wire(message("RFC 2231", [attach(x, "text", "xml", ("utf-8", "fr", "rapport \u00e9t\u00e9.xml"))])))
+    seeds.append(b"\1" + (b"From: a@example.com\r\nSubject: continuations\r\nMIME-Version: 1.0\r\n"
+                          b"Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\npreamble\r\n--=_b\r\n"
+                          b"Content-Type: application/gzip; name*0*=us-ascii'en'google.com%21; name*1=\"example.com\";\r\n"
+                          b" name*2*=%21x.xml.gz\r\nContent-Disposition: attachment (comment); filename*=''%00%1b.gz\r\n"
+                          b"Content-Transfer-Encoding: BASE64\r\n\r\n" + base64_lines(gz(x)) +
+                          b"--=_b\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+                          b"--=_b--\r\nepilogue\r\n"))
+    seeds.append(b"\0" + wire(message("no report here", body="Nothing attached.\n")))
+    seeds.append(b"\1" + b"From: a@example.com\r\nContent-Type: multipart/mixed\r\n\r\n--x\r\n\r\n")
+    for s in seeds:
+        assert len(s) < 64 * 1024, len(s)
+        add("report_inputs", s)
+
+
+def base64_lines(data):
+    import base64
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
 def transport_seeds():
     """MTA-STS TXT records and policies (RFC 8461 3.1, 3.2), TLS-RPT records (RFC 8460 3) and
     BIMI assertion records (draft-brand-indicators-for-message-identification-12 4.3): the
@@ -251,6 +377,7 @@ def main():
     lifecycle_seeds()
     transport_seeds()
     dmarc_report_seeds()
+    report_inputs_seeds()
     msgs = messages()
     options = bytes(12)
     for m in msgs:
