@@ -93,7 +93,6 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
   std::uint64_t expanded = 0;
   std::size_t members = 0;
   std::size_t files = 0;  // members other than folders
-  std::vector<char> block(64 * 1024);
   for (;;) {
     archive_entry* entry = nullptr;
     const int r = archive_read_next_header(a.get(), &entry);
@@ -112,7 +111,8 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
       // The name as the archive gave it (UTF-8 when its flag says so), whatever the locale.
       const char* name = archive_entry_pathname_utf8(entry);
       if (!name) name = archive_entry_pathname(entry);
-      member += "!" + display_name(name && *name ? name : "entry " + std::to_string(members));
+      member += '!';
+      member += display_name(name && *name ? std::string(name) : "entry " + std::to_string(members));
       if (archive_entry_filetype(entry) == AE_IFDIR) continue;
       ++files;
       if (archive_entry_filetype(entry) != AE_IFREG) {
@@ -142,12 +142,23 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
     out.reserve(static_cast<std::size_t>(std::min({hint, limits.max_document_bytes, ratio_bound})));
     bool keep = true, stop = false;
     for (;;) {
-      const la_ssize_t n = archive_read_data(a.get(), block.data(), block.size());
-      if (n == 0) break;
-      if (n < 0) {
+      // libarchive's own buffer, copied once into the document (archive_read_data would copy it
+      // into a buffer of ours first).
+      const void* data = nullptr;
+      std::size_t n = 0;
+      la_int64_t at = 0;
+      const int got = archive_read_data_block(a.get(), &data, &n, &at);
+      if (got == ARCHIVE_EOF) break;
+      if (got < ARCHIVE_OK) {
         reject(sink, member, std::string(what) + ": " + archive_problem(a.get(), "cannot be decompressed"));
         keep = false;
-        stop = n == ARCHIVE_FATAL;
+        stop = got == ARCHIVE_FATAL;
+        break;
+      }
+      // Blocks come in order; a gap (a sparse entry, which neither zip nor gzip has) is damage.
+      if (at != static_cast<la_int64_t>(out.size())) {
+        reject(sink, member, std::string(what) + ": a damaged entry (data out of order)");
+        keep = false;
         break;
       }
       expanded += static_cast<std::uint64_t>(n);
@@ -174,7 +185,7 @@ void expand(std::string_view bytes, Kind kind, const std::string& source, const 
         stop = kind == Kind::gzip;
         break;
       }
-      out.append(block.data(), static_cast<std::size_t>(n));
+      out.append(static_cast<const char*>(data), n);
     }
     if (stop) break;
     if (!keep) continue;

@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -19,9 +21,9 @@ namespace {
 // The newest schema this code knows (schema.sql's PRAGMA user_version).
 constexpr int kSchemaVersion = 1;
 
-std::string join_lines(const std::vector<std::string>& lines) {
+std::string join_lines(const std::vector<std::string_view>& lines) {
   std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  for (const auto& l : lines) (out += out.empty() ? "" : "\n") += l;
   return out;
 }
 
@@ -30,7 +32,7 @@ std::string reasons_text(const std::vector<dmarc_report::PolicyOverride>& reason
   for (const auto& r : reasons) {
     if (!out.empty()) out += '\n';
     out += r.type;
-    if (!r.comment.empty()) out += ": " + r.comment;
+    if (!r.comment.empty()) (out += ": ") += r.comment;
   }
   return out;
 }
@@ -38,30 +40,51 @@ std::string reasons_text(const std::vector<dmarc_report::PolicyOverride>& reason
 // A multi-row INSERT: rows are buffered and written kRows at a time by one statement; what is
 // left at the end of a document goes out in halving batches (32, 16, ..., 1 rows), one
 // statement each. SQLite's cost is per statement step more than per row, so this makes the
-// store about twice as fast as one INSERT per row (bench/README.md, "Report ingest"). Values
-// are copied into the buffer (the parser's record is gone when the row is written) and bound
-// from there without another copy.
+// store about twice as fast as one INSERT per row (bench/README.md, "Report ingest"). Texts
+// are the parser's views (core/dmarc_report/report.h), valid until the document's rows are
+// all written (Store::ingest flushes before the next parse): neither kept nor bound is a copy.
+//
+// Binding is a third of SQLite's cost here, and most values are the same as the one already
+// bound at that place of the statement (SQLite keeps bindings across runs): the document's
+// report id, ordinal 0, "pass", "" for what a receiver left out. Such a value is not bound
+// again: an integer when it is equal, a text when it is one of the schema's enumerated values
+// and empty text, which are bound from static storage (constant()) so that the pointer says
+// it is the same. A view into a document is always bound anew: its memory may hold another
+// document by the next run.
 class BatchInsert {
  public:
   static constexpr int kRows = 64;
 
-  // head: "INSERT INTO table (a, b, c)"; columns: how many.
-  Result<void> prepare(sqlite3* db, std::string_view head, int columns) {
-    columns_ = columns;
-    cells_.assign(static_cast<std::size_t>(kRows * columns), Cell{});
+  // head: "INSERT INTO table (a, b, c)"; row: one row's values, "(?, ?, 'x')", with
+  // `parameters` question marks (constants in it cost no binding).
+  Result<void> prepare(sqlite3* db, std::string_view head, std::string_view row, int parameters) {
+    columns_ = parameters;
+    cells_.assign(static_cast<std::size_t>(kRows * parameters), Cell{});
     statements_.clear();
+    bound_.clear();
     for (int rows = kRows; rows >= 1; rows /= 2) {
-      auto st = sqlite::Statement::prepare(db, sql(head, rows));
+      std::string sql(head);
+      sql += " VALUES ";
+      for (int r = 0; r < rows; ++r) (sql += r ? ", " : "") += row;
+      auto st = sqlite::Statement::prepare(db, sql);
       if (!st) return tl::unexpected(st.error());
       statements_.push_back(std::move(*st));
+      bound_.emplace_back(static_cast<std::size_t>(rows * parameters));
     }
     return {};
   }
 
+  // The rows to come get the rowids next, next + 1, ... from SQLite (the table's INTEGER
+  // PRIMARY KEY is left out of the INSERT: appending at the end of the table, SQLite skips
+  // the search an explicit key costs). Each write checks that they did; rows of other tables
+  // refer to them by these ids before they are written.
+  void expect_rowids(std::int64_t next) { next_rowid_ = next; }
+
   BatchInsert& text(std::string_view v) {
     Cell& c = cells_[used_++];
     c.is_text = true;
-    c.text.assign(v);
+    c.text = constant(v);
+    c.constant = c.text.data() != v.data() || v.empty();
     return *this;
   }
   BatchInsert& integer(std::int64_t v) {
@@ -74,7 +97,7 @@ class BatchInsert {
   // After the row's last column: writes the buffer when it holds kRows rows.
   Result<void> end_row() {
     if (used_ < cells_.size()) return {};
-    auto done = write(statements_.front(), kRows, 0);
+    auto done = write(0, kRows, 0);
     used_ = 0;
     return done;
   }
@@ -87,7 +110,7 @@ class BatchInsert {
     std::size_t index = 0;
     for (int rows = kRows; rows >= 1; rows /= 2, ++index)
       while (left >= static_cast<std::size_t>(rows)) {
-        if (auto done = write(statements_[index], rows, first); !done) return done;
+        if (auto done = write(index, rows, first); !done) return done;
         first += static_cast<std::size_t>(rows * columns_);
         left -= static_cast<std::size_t>(rows);
       }
@@ -95,38 +118,66 @@ class BatchInsert {
   }
 
   void clear() noexcept { used_ = 0; }
-  void release() noexcept { statements_.clear(); }
+  void release() noexcept {
+    statements_.clear();
+    bound_.clear();
+  }
 
  private:
   struct Cell {
     bool is_text = false;
-    std::string text;
+    bool constant = false;  // text from constant()'s static storage
+    std::string_view text;
+    std::int64_t integer = 0;
+  };
+  // What a statement's parameter holds now.
+  struct Bound {
+    enum class Kind { none, text, integer } kind = Kind::none;
+    const char* text = nullptr;  // compared, never read: only a constant's is ever equal
+    std::size_t size = 0;
     std::int64_t integer = 0;
   };
 
-  std::string sql(std::string_view head, int rows) const {
-    std::string out(head);
-    out += " VALUES ";
-    for (int r = 0; r < rows; ++r) {
-      out += r ? ", (" : "(";
-      for (int c = 0; c < columns_; ++c) out += c ? ", ?" : "?";
-      out += ')';
-    }
-    return out;
+  // The schema's enumerated values (RFC 7489 C: disposition, aligned and raw results, SPF
+  // scope) and "", from static storage; any other text as it is.
+  static std::string_view constant(std::string_view v) {
+    static constexpr std::string_view kValues[] = {"",       "none",       "pass",    "fail",
+                                                   "reject", "quarantine", "policy",  "neutral",
+                                                   "helo",   "mfrom",      "softfail", "temperror",
+                                                   "permerror"};
+    if (v.size() > 10) return v;
+    for (std::string_view k : kValues)
+      if (k.size() == v.size() && (v.empty() || (k[0] == v[0] && k == v))) return k;
+    return v;
   }
 
-  Result<void> write(sqlite::Statement& st, int rows, std::size_t first) {
+  Result<void> write(std::size_t index, int rows, std::size_t first) {
+    sqlite::Statement& st = statements_[index];
+    std::vector<Bound>& bound = bound_[index];
     const int n = rows * columns_;
     for (int i = 0; i < n; ++i) {
       const Cell& c = cells_[first + static_cast<std::size_t>(i)];
-      if (c.is_text)
-        st.bind(i + 1, std::string_view(c.text));
-      else
+      Bound& b = bound[static_cast<std::size_t>(i)];
+      if (c.is_text) {
+        if (c.constant && b.kind == Bound::Kind::text && b.text == c.text.data() && b.size == c.text.size()) continue;
+        st.bind(i + 1, c.text);
+        b = Bound{Bound::Kind::text, c.text.data(), c.text.size(), 0};
+      } else {
+        if (b.kind == Bound::Kind::integer && b.integer == c.integer) continue;
         st.bind(i + 1, c.integer);
+        b = Bound{Bound::Kind::integer, nullptr, 0, c.integer};
+      }
     }
     auto done = st.step();
     st.reset();
     if (!done) return tl::unexpected(done.error());
+    if (next_rowid_) {
+      *next_rowid_ += rows;
+      if (const std::int64_t last = sqlite3_last_insert_rowid(sqlite3_db_handle(st.get())); last != *next_rowid_ - 1)
+        return make_error(Errc::io, "rows were stored with ids " + std::to_string(last - rows + 1) + ".." +
+                                        std::to_string(last) + ", expected " + std::to_string(*next_rowid_ - rows) +
+                                        ".." + std::to_string(*next_rowid_ - 1));
+    }
     return {};
   }
 
@@ -134,6 +185,8 @@ class BatchInsert {
   std::vector<Cell> cells_;
   std::size_t used_ = 0;
   std::vector<sqlite::Statement> statements_;  // for kRows, kRows / 2, ..., 1 rows
+  std::vector<std::vector<Bound>> bound_;      // for each of statements_, each parameter
+  std::optional<std::int64_t> next_rowid_;
 };
 
 }  // namespace
@@ -145,16 +198,23 @@ struct Store::Impl {
   // Prepared once, reused for every document (docs/architecture.md: nothing per message that
   // can be done once).
   sqlite::Statement find_report, insert_report, next_record_id, insert_rejected;
-  BatchInsert records, auth_results;
+  BatchInsert records, dkim_results, spf_results;
+  // The open transaction (Store::ingest), if any: how many documents it holds and since when.
+  bool in_transaction = false;
+  std::size_t documents = 0;
+  std::chrono::steady_clock::time_point opened;
 
   ~Impl() {
+    // What was ingested is kept: each document in it is whole (its savepoint was released).
+    if (in_transaction) sqlite::exec(db, "COMMIT");
     // Statements first: sqlite3_close refuses a connection with statements left.
     find_report = {};
     insert_report = {};
     next_record_id = {};
     insert_rejected = {};
     records.release();
-    auth_results.release();
+    dkim_results.release();
+    spf_results.release();
     if (db) sqlite3_close(db);
   }
 };
@@ -184,15 +244,18 @@ Result<Store> Store::open(const std::string& path) {
     return make_error(Errc::unsupported, path + ": the report database has schema version " +
                                              std::to_string(*version) + "; this dnsauth knows version " +
                                              std::to_string(kSchemaVersion) + " (a newer dnsauth wrote it)");
-  // WAL: readers (summary, html) never block an ingest and an ingest never blocks them; one
-  // fsync per committed document is enough (NORMAL is durable across application crashes and
-  // loses at most the last commits on power loss, which a re-run ingests again).
+  // WAL: readers (summary, html) never block an ingest and an ingest never blocks them;
+  // synchronous NORMAL syncs at checkpoints, not at every commit (durable across application
+  // crashes; a power loss may lose the last commits, which a re-run ingests again).
   // 16 KiB pages (a new database only; SQLite's default is 4 KiB): fewer pages to split and
   // write per report, about 7% of an ingest's CPU.
+  // An 8 MiB page cache and savepoints in memory: a batch of documents (store.h) stays in the
+  // cache until its commit instead of spilling to the WAL halfway.
   // Foreign keys stay unenforced (SQLite's default): the store writes a report, its records
-  // and their auth_results in one transaction with ids it assigns itself, and auth_results
-  // batches may be written before the batch of records they refer to.
-  for (const char* sql : {"PRAGMA page_size = 16384", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"})
+  // and their auth_results in one batch with ids it assigns itself, and auth_results rows may
+  // be written before the records they refer to.
+  for (const char* sql : {"PRAGMA page_size = 16384", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
+                          "PRAGMA cache_size = -8192", "PRAGMA temp_store = MEMORY"})
     if (auto r = sqlite::exec(db, sql); !r) return make_error(Errc::io, path + ": " + r.error().detail);
   if (auto r = sqlite::exec(db, kSchemaSql); !r)
     return make_error(Errc::io, path + ": cannot create the schema: " + r.error().detail);
@@ -216,16 +279,18 @@ Result<Store> Store::open(const std::string& path) {
     if (!st) return make_error(Errc::io, path + ": " + st.error().detail);
     *s.into = std::move(*st);
   }
-  if (auto r = impl->records.prepare(db,
-                                     "INSERT INTO records (id, report, source_ip, count, disposition, dkim, spf, "
-                                     "reasons, header_from, envelope_from, envelope_to)",
-                                     11);
-      !r)
-    return make_error(Errc::io, path + ": " + r.error().detail);
-  if (auto r = impl->auth_results.prepare(
-          db, "INSERT INTO auth_results (record, ordinal, kind, domain, selector, scope, result, human_result)", 8);
-      !r)
-    return make_error(Errc::io, path + ": " + r.error().detail);
+  // The store's own ids for records (see BatchInsert::expect_rowids); auth_results rows by
+  // kind, so that the kind and the other kind's column are constants rather than bindings.
+  const char* auth_head = "INSERT INTO auth_results (record, ordinal, kind, domain, selector, scope, result, human_result)";
+  for (auto [batch, head, row, parameters] :
+       {std::tuple{&impl->records,
+                   "INSERT INTO records (report, source_ip, count, disposition, dkim, spf, reasons, header_from, "
+                   "envelope_from, envelope_to)",
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 10},
+        std::tuple{&impl->dkim_results, auth_head, "(?, ?, 'dkim', ?, ?, '', ?, ?)", 6},
+        std::tuple{&impl->spf_results, auth_head, "(?, ?, 'spf', ?, '', ?, ?, ?)", 6}})
+    if (auto r = batch->prepare(db, head, row, parameters); !r)
+      return make_error(Errc::io, path + ": " + r.error().detail);
   return Store(std::move(impl));
 }
 
@@ -235,11 +300,12 @@ namespace {
 class Writer final : public dmarc_report::Visitor {
  public:
   Writer(sqlite3* db, sqlite::Statement& find, sqlite::Statement& report, sqlite::Statement& next_id,
-         BatchInsert& records, BatchInsert& auth, const std::string& source, std::int64_t now)
-      : db_(db), find_(find), report_(report), next_id_(next_id), records_(records), auth_(auth),
+         BatchInsert& records, BatchInsert& dkim, BatchInsert& spf, const std::string& source, std::int64_t now)
+      : db_(db), find_(find), report_(report), next_id_(next_id), records_(records), dkim_(dkim), spf_(spf),
         source_(source), now_(now) {
     records_.clear();
-    auth_.clear();
+    dkim_.clear();
+    spf_.clear();
   }
 
   bool header(const dmarc_report::Header& h) override {
@@ -275,13 +341,14 @@ class Writer final : public dmarc_report::Visitor {
     }
     record_id_ = next_id_.int64(0);
     next_id_.reset();
+    records_.expect_rowids(record_id_);
     return true;
   }
 
   // The rows still buffered, at the end of the document.
   bool flush() {
-    if (auto r = records_.flush(); !r) return fail(r.error());
-    if (auto r = auth_.flush(); !r) return fail(r.error());
+    for (BatchInsert* batch : {&records_, &dkim_, &spf_})
+      if (auto r = batch->flush(); !r) return fail(r.error());
     return true;
   }
 
@@ -292,15 +359,20 @@ class Writer final : public dmarc_report::Visitor {
                                          std::to_string(r.count) + " is beyond 2^63-1"});
     const std::string reasons = reasons_text(r.reasons);
     const std::int64_t id = record_id_++;
-    records_.integer(id).integer(report_rowid_).text(r.source_ip).integer(static_cast<std::int64_t>(r.count));
+    records_.integer(report_rowid_).text(r.source_ip).integer(static_cast<std::int64_t>(r.count));
     records_.text(r.disposition).text(r.dkim).text(r.spf).text(reasons).text(r.header_from);
     records_.text(r.envelope_from).text(r.envelope_to);
     if (auto done = records_.end_row(); !done) return fail(done.error());
+    // ordinal: the report's order, its <dkim> results first (as the parser keeps them).
     std::int64_t ordinal = 0;
-    for (const auto& d : r.dkim_results)
-      if (!auth(id, ordinal++, "dkim", d.domain, d.selector, {}, d.result, d.human_result)) return false;
-    for (const auto& s : r.spf_results)
-      if (!auth(id, ordinal++, "spf", s.domain, {}, s.scope, s.result, s.human_result)) return false;
+    for (const auto& d : r.dkim_results) {
+      dkim_.integer(id).integer(ordinal++).text(d.domain).text(d.selector).text(d.result).text(d.human_result);
+      if (auto done = dkim_.end_row(); !done) return fail(done.error());
+    }
+    for (const auto& f : r.spf_results) {
+      spf_.integer(id).integer(ordinal++).text(f.domain).text(f.scope).text(f.result).text(f.human_result);
+      if (auto done = spf_.end_row(); !done) return fail(done.error());
+    }
     ++out.records;
     out.messages += r.count;
     return true;
@@ -310,15 +382,6 @@ class Writer final : public dmarc_report::Visitor {
   std::optional<Error> error;  // a database failure that stopped the parse
 
  private:
-  bool auth(std::int64_t record, std::int64_t ordinal, std::string_view kind, std::string_view domain,
-            std::string_view selector, std::string_view scope, std::string_view result,
-            std::string_view human) {
-    auth_.integer(record).integer(ordinal).text(kind).text(domain).text(selector).text(scope);
-    auth_.text(result).text(human);
-    auto done = auth_.end_row();
-    return done ? true : fail(done.error());
-  }
-
   bool fail(Error e) {
     error = std::move(e);
     return false;
@@ -326,7 +389,7 @@ class Writer final : public dmarc_report::Visitor {
 
   sqlite3* db_;
   sqlite::Statement &find_, &report_, &next_id_;
-  BatchInsert &records_, &auth_;
+  BatchInsert &records_, &dkim_, &spf_;
   const std::string& source_;
   std::int64_t now_;
   std::int64_t report_rowid_ = 0;
@@ -337,28 +400,54 @@ class Writer final : public dmarc_report::Visitor {
 
 Result<Store::Ingested> Store::ingest(std::string& xml, const std::string& source, std::int64_t now) {
   Impl& s = *impl_;
-  // IMMEDIATE: take the write lock now, so that the duplicate check and the insert see the
-  // same database even with a second ingest running.
-  if (auto r = sqlite::exec(s.db, "BEGIN IMMEDIATE"); !r)
-    return make_error(Errc::io, s.path + ": " + r.error().detail);
-  Writer writer(s.db, s.find_report, s.insert_report, s.next_record_id, s.records, s.auth_results, source, now);
+  // The batch (store.h). IMMEDIATE: the write lock from the start, so that the duplicate check
+  // and the insert see the same database even with a second ingest waiting.
+  if (!s.in_transaction) {
+    if (auto r = sqlite::exec(s.db, "BEGIN IMMEDIATE"); !r)
+      return make_error(Errc::io, s.path + ": " + r.error().detail);
+    s.in_transaction = true;
+    s.documents = 0;
+    s.opened = std::chrono::steady_clock::now();
+  }
+  // The document, all or nothing inside the batch.
+  if (auto r = sqlite::exec(s.db, "SAVEPOINT document"); !r) return abandon(r.error());
+  Writer writer(s.db, s.find_report, s.insert_report, s.next_record_id, s.records, s.dkim_results, s.spf_results,
+                source, now);
   auto parsed = s.parser.parse(xml, writer);
   const bool keep = parsed && !writer.error && writer.out.outcome == Outcome::stored && writer.flush();
   if (!keep) {
-    sqlite::exec(s.db, "ROLLBACK");
+    if (auto r = sqlite::exec(s.db, "ROLLBACK TO document; RELEASE document"); !r) return abandon(r.error());
+    if (writer.error && writer.error->code == Errc::io) return abandon(*writer.error);
     if (!parsed) return tl::unexpected(parsed.error());
-    if (writer.error)
-      return writer.error->code == Errc::io ? make_error(Errc::io, s.path + ": " + writer.error->detail)
-                                            : tl::unexpected(*writer.error);
+    if (writer.error) return tl::unexpected(*writer.error);
     writer.out.records = 0;
     writer.out.messages = 0;
     return writer.out;
   }
-  if (auto r = sqlite::exec(s.db, "COMMIT"); !r) {
-    sqlite::exec(s.db, "ROLLBACK");
-    return make_error(Errc::io, s.path + ": " + r.error().detail);
-  }
+  if (auto r = sqlite::exec(s.db, "RELEASE document"); !r) return abandon(r.error());
+  ++s.documents;
+  if (s.documents >= kBatchDocuments || std::chrono::steady_clock::now() - s.opened >= kBatchTime)
+    if (auto r = commit(); !r) return tl::unexpected(r.error());
   return writer.out;
+}
+
+Result<void> Store::commit() {
+  Impl& s = *impl_;
+  if (!s.in_transaction) return {};
+  if (auto r = sqlite::exec(s.db, "COMMIT"); !r) return abandon(r.error());
+  s.in_transaction = false;
+  return {};
+}
+
+tl::unexpected<Error> Store::abandon(const Error& e) {
+  Impl& s = *impl_;
+  const std::size_t lost = s.in_transaction ? s.documents : 0;
+  if (s.in_transaction) sqlite::exec(s.db, "ROLLBACK");
+  s.in_transaction = false;
+  std::string detail = s.path + ": " + e.detail;
+  if (lost > 0)
+    detail += " (the last " + std::to_string(lost) + " stored reports were rolled back with it; ingest them again)";
+  return tl::unexpected(Error{Errc::io, std::move(detail)});
 }
 
 Result<void> Store::reject(const std::string& source, const std::string& reason, std::int64_t now) {

@@ -133,6 +133,7 @@ int run_reports_ingest(const std::vector<std::string>& args, std::ostream& out, 
     progress.update(i + 1, ingest.reports_, ingest.rejections_.size());
   }
   progress.erase();
+  if (auto r = store->commit(); !r) throw InputError("the report database: " + r.error().message());
 
   if (json) {
     nlohmann::ordered_json rejected = nlohmann::ordered_json::array();

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <span>
 
 #include <pugixml.hpp>
@@ -49,7 +50,9 @@ constexpr std::string_view kNamespaceBis = "urn:ietf:params:xml:ns:dmarc-2.0";
 
 bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string_view trim(std::string_view s) {
+// Inline, and done only where there is something to trim: pugixml trims most text already.
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
+  if (s.empty() || (!is_xml_space(s.front()) && !is_xml_space(s.back()))) return s;
   while (!s.empty() && is_xml_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_xml_space(s.back())) s.remove_suffix(1);
   return s;
@@ -65,9 +68,11 @@ std::string_view local_name(const char* name) {
   return {start, static_cast<std::size_t>(end - start)};
 }
 
-// The field table's lookup: most names differ in length or in their first letter.
-bool same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+// Element names against the field tables and the schema's names: most differ in length or in
+// their first letter, so this rarely gets to compare bytes. Forced inline: it runs for every
+// element against several names, and a call cost more than the comparison.
+[[gnu::always_inline]] inline bool same(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
 }
 
 std::size_t offset_of(const pugi::xml_node& node) {
@@ -84,8 +89,12 @@ std::string quoted(std::string_view value) {
 }
 
 // ASCII only (RFC 4343 for domain names); written without a branch so that it vectorizes.
-void lower_in_place(std::string& s) {
-  for (char& c : s) c = static_cast<char>(c + ((static_cast<unsigned char>(c - 'A') < 26) << 5));
+// The value lies in memory the parse owns (report.h: the document parsed in place, pugixml's
+// own copy of a converted document, or the Parser's joined texts), hence the const_cast.
+void lower_in_place(std::string_view& s) {
+  char* p = const_cast<char*>(s.data());
+  for (std::size_t i = 0; i < s.size(); ++i)
+    p[i] = static_cast<char>(p[i] + ((static_cast<unsigned char>(p[i] - 'A') < 26) << 5));
 }
 
 // "0", "00042": decimal digits only, no sign (xs:integer written as receivers write it).
@@ -106,7 +115,7 @@ template <class T>
 struct Field {
   std::string_view name;
   const char* path;        // as error details name it: "<row><policy_evaluated><dkim>"
-  std::string T::*member;
+  std::string_view T::*member;
   bool lowercase;          // an enumerated value (RFC 7489 C's enumerations) or a domain name
   bool required;           // present and not empty
 };
@@ -176,7 +185,7 @@ constexpr std::span<const Field<T>> kNoFields{};
 
 template <class T, std::size_t N>
 void clear_fields(std::span<const Field<T>, N> fields, T& out) {
-  for (const Field<T>& f : fields) (out.*f.member).clear();
+  for (const Field<T>& f : fields) out.*f.member = {};
 }
 
 // The n-th element of `items` to fill: reused with its strings' capacity when the previous
@@ -222,7 +231,8 @@ tl::unexpected<Error> depth_error(const pugi::xml_node& at, std::size_t max_dept
 // inside a value) can go deeper, and only that is walked to the bottom for max_depth.
 class Reader {
  public:
-  Reader(const ParseLimits& limits, std::string& scratch) : limits_(limits), scratch_(scratch) {}
+  Reader(const ParseLimits& limits, std::string& scratch, std::deque<std::string>& joined)
+      : limits_(limits), scratch_(scratch), joined_(joined) {}
 
   void at_record(std::size_t number) { record_ = number; }
   // The depth of the elements about to be read (the root is at 1).
@@ -258,7 +268,7 @@ class Reader {
       joined = true;
       if (scratch_.size() <= limits_.max_text_bytes) scratch_ += piece.value();
     }
-    if (joined) value = scratch_;
+    if (joined) value = scratch_;  // kept in joined_ below, once it is known to be good
     if (value.size() > limits_.max_text_bytes) {
       return fail(Errc::limit, element, path,
                   "text longer than max_text_bytes (" + std::to_string(limits_.max_text_bytes) + ")");
@@ -270,6 +280,7 @@ class Reader {
       if (!joined && at != Error::no_offset) at += static_cast<std::size_t>(embedded - element.name()) + bad;
       return fail(Errc::syntax, element, path, "text is not UTF-8", at);
     }
+    if (joined) return std::string_view(joined_.emplace_back(trim(value)));
     return trim(value);
   }
 
@@ -303,8 +314,8 @@ class Reader {
       seen |= 1u << i;
       auto value = text(child, f.path);
       if (!value) return tl::unexpected(std::move(value.error()));
-      std::string& target = out.*f.member;
-      target.assign(*value);
+      std::string_view& target = out.*f.member;
+      target = *value;
       if (f.lowercase) lower_in_place(target);
     }
     for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -356,20 +367,20 @@ class Reader {
     std::uint32_t seen = 0;
     enum : std::uint32_t { kMetadata = 1, kPolicy = 2, kVersion = 4 };
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name == "record") return true;  // read later
-      if (name == "report_metadata") {
+      if (same(name, "record")) return true;  // read later
+      if (same(name, "report_metadata")) {
         if (auto ok = once(seen, kMetadata, child, "<report_metadata>"); !ok) return ok;
         return known(metadata(child, h));
       }
-      if (name == "policy_published") {
+      if (same(name, "policy_published")) {
         if (auto ok = once(seen, kPolicy, child, "<policy_published>"); !ok) return ok;
         return known(policy(child, h));
       }
-      if (name == "version") {  // DMARCbis: xs:decimal, kept as sent
+      if (same(name, "version")) {  // DMARCbis: xs:decimal, kept as sent
         if (auto ok = once(seen, kVersion, child, "<version>"); !ok) return ok;
         auto value = text(child, "<version>");
         if (!value) return tl::unexpected(std::move(value.error()));
-        h.version.assign(*value);
+        h.version = *value;
         return true;
       }
       return false;
@@ -383,21 +394,21 @@ class Reader {
   Result<void> record(const pugi::xml_node& node, Record& r) {
     clear_fields(std::span(kEvaluatedFields), r);
     clear_fields(std::span(kIdentifierFields), r);
-    r.source_ip.clear();
+    r.source_ip = {};
     r.count = 0;
     std::size_t reasons = 0, dkims = 0, spfs = 0;
     std::uint32_t seen = 0;
     enum : std::uint32_t { kRow = 1, kIdentifiers = 2, kAuthResults = 4 };
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name == "row") {
+      if (same(name, "row")) {
         if (auto ok = once(seen, kRow, child, "<row>"); !ok) return ok;
         return known(row(child, r, reasons));
       }
-      if (name == "identifiers") {
+      if (same(name, "identifiers")) {
         if (auto ok = once(seen, kIdentifiers, child, "<identifiers>"); !ok) return ok;
         return known(read(child, std::span(kIdentifierFields), r, unknown));
       }
-      if (name == "auth_results") {
+      if (same(name, "auth_results")) {
         if (auto ok = once(seen, kAuthResults, child, "<auth_results>"); !ok) return ok;
         return known(auth_results(child, r, dkims, spfs));
       }
@@ -426,13 +437,13 @@ class Reader {
   Result<void> metadata(const pugi::xml_node& node, Header& h) {
     std::uint32_t seen = 0;
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name == "error") {  // RFC 7489 C: maxOccurs="unbounded"
+      if (same(name, "error")) {  // RFC 7489 C: maxOccurs="unbounded"
         auto value = text(child, "<report_metadata><error>");
         if (!value) return tl::unexpected(std::move(value.error()));
         h.errors.emplace_back(*value);
         return true;
       }
-      if (name == "date_range") {
+      if (same(name, "date_range")) {
         if (auto ok = once(seen, 1, child, "<report_metadata><date_range>"); !ok) return ok;
         return known(date_range(child, h));
       }
@@ -446,8 +457,8 @@ class Reader {
   Result<void> date_range(const pugi::xml_node& node, Header& h) {
     std::uint32_t seen = 0;
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      bool begin = name == "begin";
-      if (!begin && name != "end") return false;
+      bool begin = same(name, "begin");
+      if (!begin && !same(name, "end")) return false;
       const char* path = begin ? "<report_metadata><date_range><begin>" : "<report_metadata><date_range><end>";
       if (auto ok = once(seen, begin ? 1 : 2, child, path); !ok) return ok;
       auto t = time(child, path);
@@ -468,7 +479,7 @@ class Reader {
   Result<void> policy(const pugi::xml_node& node, Header& h) {
     std::uint32_t seen = 0;
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name != "pct") return false;
+      if (!same(name, "pct")) return false;
       // RFC 7489 6.3 pct: "an integer between 0 and 100".
       constexpr const char* path = "<policy_published><pct>";
       if (auto ok = once(seen, 1, child, path); !ok) return ok;
@@ -488,7 +499,7 @@ class Reader {
     std::uint32_t seen = 0;
     enum : std::uint32_t { kIp = 1, kCount = 2, kEvaluated = 4 };
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name == "source_ip") {
+      if (same(name, "source_ip")) {
         constexpr const char* path = "<row><source_ip>";
         if (auto ok = once(seen, kIp, child, path); !ok) return ok;
         auto value = text(child, path);
@@ -496,10 +507,10 @@ class Reader {
         // RFC 7489 C "IPAddress": an IPv4 or IPv6 address, kept as written.
         if (!dns::IpAddress::parse(*value))
           return fail(Errc::syntax, child, path, quoted(*value) + " is not an IP address");
-        r.source_ip.assign(*value);
+        r.source_ip = *value;
         return true;
       }
-      if (name == "count") {
+      if (same(name, "count")) {
         constexpr const char* path = "<row><count>";
         if (auto ok = once(seen, kCount, child, path); !ok) return ok;
         auto n = number(child, path);
@@ -507,7 +518,7 @@ class Reader {
         r.count = *n;
         return true;
       }
-      if (name == "policy_evaluated") {
+      if (same(name, "policy_evaluated")) {
         if (auto ok = once(seen, kEvaluated, child, "<row><policy_evaluated>"); !ok) return ok;
         return known(evaluated(child, r, reasons));
       }
@@ -522,7 +533,7 @@ class Reader {
 
   Result<void> evaluated(const pugi::xml_node& node, Record& r, std::size_t& reasons) {
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name != "reason") return false;  // RFC 7489 C: maxOccurs="unbounded"
+      if (!same(name, "reason")) return false;  // RFC 7489 C: maxOccurs="unbounded"
       PolicyOverride& reason = next_item(r.reasons, reasons);
       clear_fields(std::span(kReasonFields), reason);
       return known(read(child, std::span(kReasonFields), reason, unknown));
@@ -534,12 +545,12 @@ class Reader {
   // more than one spf too).
   Result<void> auth_results(const pugi::xml_node& node, Record& r, std::size_t& dkims, std::size_t& spfs) {
     auto other = [&](const pugi::xml_node& child, std::string_view name) -> Result<bool> {
-      if (name == "dkim") {
+      if (same(name, "dkim")) {
         DkimResult& d = next_item(r.dkim_results, dkims);
         clear_fields(std::span(kDkimFields), d);
         return known(read(child, std::span(kDkimFields), d, unknown));
       }
-      if (name == "spf") {
+      if (same(name, "spf")) {
         SpfResult& s = next_item(r.spf_results, spfs);
         clear_fields(std::span(kSpfFields), s);
         return known(read(child, std::span(kSpfFields), s, unknown));
@@ -551,6 +562,7 @@ class Reader {
 
   const ParseLimits& limits_;
   std::string& scratch_;
+  std::deque<std::string>& joined_;
   std::size_t record_ = 0;  // 0 while reading the header
   std::size_t depth_ = 1;   // of the element being read
 };
@@ -589,6 +601,9 @@ struct Parser::Impl {
   Header header;
   Record record;           // reused: its strings keep their capacity from record to record
   std::string scratch;     // Reader::text's joined pieces
+  // Texts that arrived in pieces, joined: the views of the model point here (report.h), until
+  // the next parse. A deque, so that adding one moves none of the others.
+  std::deque<std::string> joined;
 
   // The parsed tree, checked and handed to the visitor.
   Result<ParseStats> walk(const ParseLimits& limits, const pugi::xml_parse_result& parsed, Visitor& visitor);
@@ -598,6 +613,11 @@ Parser::Parser(ParseLimits limits) : limits_(limits), impl_(std::make_unique<Imp
 Parser::~Parser() = default;
 
 Result<ParseStats> Parser::parse(std::string& xml, Visitor& visitor) {
+  Impl& im = *impl_;
+  // The previous document's tree and texts go now, not when its parse returned: its views
+  // (report.h) were valid until this call.
+  im.doc.reset();
+  im.joined.clear();
   if (xml.size() > limits_.max_document_bytes) {
     return make_error(Errc::limit, "document of " + std::to_string(xml.size()) +
                                        " bytes is larger than max_document_bytes (" +
@@ -605,13 +625,7 @@ Result<ParseStats> Parser::parse(std::string& xml, Visitor& visitor) {
   }
   if (std::size_t at = nul_reference(xml); at != std::string_view::npos)
     return make_error(Errc::syntax, "a character reference to U+0000, which XML 1.0 2.2 does not allow", at);
-  Impl& im = *impl_;
   pugi::xml_parse_result parsed = im.doc.load_buffer_inplace(xml.data(), xml.size(), kParseOptions);
-  // The tree points into `xml`: forget it before returning, whatever happens.
-  struct Forget {
-    pugi::xml_document& doc;
-    ~Forget() { doc.reset(); }
-  } forget{im.doc};
   auto stats = im.walk(limits_, parsed, visitor);
   // A document pugixml converted to UTF-8 first (UTF-16, UTF-32, ISO-8859-1) was parsed in a
   // buffer of its own: an offset there is not one into `xml`.
@@ -641,7 +655,7 @@ Result<ParseStats> Parser::Impl::walk(const ParseLimits& limits, const pugi::xml
   auto schema = schema_of(root);
   if (!schema) return tl::unexpected(std::move(schema.error()));
 
-  Reader reader(limits, scratch);
+  Reader reader(limits, scratch, joined);
   header = Header{};
   header.schema = *schema;
   reader.at_depth(1);
@@ -653,7 +667,7 @@ Result<ParseStats> Parser::Impl::walk(const ParseLimits& limits, const pugi::xml
   }
   std::size_t number = 0;
   for (pugi::xml_node child = root.first_child(); child; child = child.next_sibling()) {
-    if (local_name(child.name()) != "record") continue;
+    if (!same(local_name(child.name()), "record")) continue;
     reader.at_record(++number);
     if (number > limits.max_records) {
       return reader.fail(Errc::limit, child, "<record>",
@@ -691,11 +705,18 @@ class Collector : public Visitor {
 }  // namespace
 
 Result<Report> parse_report(std::string xml, ParseLimits limits) {
+  // The report's views point into the document and the parser's joined texts: both go with it.
+  struct Kept {
+    Kept(std::string document, ParseLimits l) : xml(std::move(document)), parser(l) {}
+    std::string xml;
+    Parser parser;
+  };
+  auto kept = std::make_shared<Kept>(std::move(xml), limits);
   Report report;
   Collector collector(report);
-  Parser parser(limits);
-  auto stats = parser.parse(xml, collector);
+  auto stats = kept->parser.parse(kept->xml, collector);
   if (!stats) return tl::unexpected(std::move(stats.error()));
+  report.storage = std::move(kept);
   return report;
 }
 

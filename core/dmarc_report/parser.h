@@ -68,9 +68,12 @@ class Parser {
 };
 
 // The whole report in memory, for tests and small tools: the header and every record.
+// Its views (report.h) point into `storage`, the document and the parser that read it, which
+// the Report keeps (copies share it).
 struct Report {
   Header header;
   std::vector<Record> records;
+  std::shared_ptr<const void> storage;
 };
 Result<Report> parse_report(std::string xml, ParseLimits limits = {});
 

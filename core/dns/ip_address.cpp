@@ -44,11 +44,17 @@ Result<IpAddress> IpAddress::parse(std::string_view text) {
     }
     return v4(octets);
   }
-  // inet_pton implements RFC 4291 2.2 exactly, including the embedded dotted quad.
-  std::string copy(text);
+  // inet_pton implements RFC 4291 2.2 exactly, including the embedded dotted quad. It wants a
+  // C string: copied on the stack (aggregate reports parse one per record).
+  std::array<char, INET6_ADDRSTRLEN + 1> copy{};
   std::array<std::uint8_t, 16> octets{};
-  if (copy.size() > INET6_ADDRSTRLEN || inet_pton(AF_INET6, copy.c_str(), octets.data()) != 1)
-    return make_error(Errc::invalid_argument, "'" + copy + "' is not an IPv6 address");
+  // A NUL inside would end the C string early: "::1\0x" is not ::1.
+  bool ok = text.size() <= INET6_ADDRSTRLEN && text.find('\0') == std::string_view::npos;
+  if (ok) {
+    std::memcpy(copy.data(), text.data(), text.size());
+    ok = inet_pton(AF_INET6, copy.data(), octets.data()) == 1;
+  }
+  if (!ok) return make_error(Errc::invalid_argument, "'" + std::string(text) + "' is not an IPv6 address");
   return v6(octets);
 }
 

@@ -115,7 +115,7 @@ class Recorder : public Visitor {
     return header_answer;
   }
   bool record(const Record& r) override {
-    calls.push_back("record " + r.source_ip);
+    calls.push_back("record " + std::string(r.source_ip));
     records.push_back(r);
     return records.size() < stop_after;
   }
@@ -138,8 +138,8 @@ Error parse_error(std::string xml, ParseLimits limits = {}) {
 // absent value as "Unspecified" or null; the model keeps the lowercase text as sent and ""
 // for absent. These maps translate the model into mail-auth's words; a value outside a map is
 // a test failure, so nothing is compared by accident.
-std::string variant(const std::map<std::string, std::string>& names, const std::string& value, const char* what) {
-  auto it = names.find(value);
+std::string variant(const std::map<std::string, std::string>& names, std::string_view value, const char* what) {
+  auto it = names.find(std::string(value));
   if (it == names.end()) {
     ADD_FAILURE() << what << ": no mail-auth name for '" << value << "'";
     return "?";
@@ -165,21 +165,21 @@ const std::map<std::string, std::string> kDiscovery = {{"", "Unspecified"}, {"ps
 // mailing_list, other, policy_test_mode, trusted_forwarder) and reads any other value, such as
 // RFC 7489's sampled_out, as Other (its test dmarc_report_rfc7489_backwards_compat); the model
 // keeps "sampled_out" as sent.
-std::string override_variant(const std::string& type) {
+std::string override_variant(std::string_view type) {
   static const std::map<std::string, std::string> names = {
       {"local_policy", "LocalPolicy"}, {"mailing_list", "MailingList"}, {"other", "Other"},
       {"policy_test_mode", "PolicyTestMode"}, {"trusted_forwarder", "TrustedForwarder"}};
-  auto it = names.find(type);
+  auto it = names.find(std::string(type));
   return it == names.end() ? "Other" : it->second;
 }
 
-nlohmann::json text_or_null(const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
+nlohmann::json text_or_null(std::string_view s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); }
 
 // The whole parsed report in mail-auth's JSON shape, every field of the model.
 nlohmann::json as_mail_auth_json(const Report& report) {
   const Header& h = report.header;
   nlohmann::json j;
-  j["version"] = h.version.empty() ? 0.0 : std::stod(h.version);
+  j["version"] = h.version.empty() ? 0.0 : std::stod(std::string(h.version));
   j["report_metadata"] = {{"org_name", h.org_name}, {"email", h.email},
                           {"extra_contact_info", text_or_null(h.extra_contact_info)},
                           {"report_id", h.report_id}, {"date_range", {{"begin", h.begin}, {"end", h.end}}},
@@ -578,7 +578,7 @@ TEST(DmarcReportParser, RepeatedReasonsErrorsAndAuthResultsKeptInOrder) {
              "\n    </auth_results>");
   auto report = parse_report(xml);
   ASSERT_TRUE(report) << report.error().message();
-  EXPECT_EQ(report->header.errors, (std::vector<std::string>{"first problem", "second problem"}));
+  EXPECT_EQ(report->header.errors, (std::vector<std::string_view>{"first problem", "second problem"}));
   const Record& r = report->records[0];
   ASSERT_EQ(r.reasons.size(), 2u);
   EXPECT_EQ(r.reasons[0].type, "forwarded");

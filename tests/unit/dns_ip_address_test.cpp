@@ -20,6 +20,11 @@ TEST(DnsIpAddress, ParsesStrictly) {
     EXPECT_EQ(r.error().code, Errc::invalid_argument);
     EXPECT_NE(r.error().detail.find("'" + std::string(bad) + "'"), std::string::npos) << r.error().detail;
   }
+  // Text from the wire (a report's <source_ip>) may hold a NUL: what follows it counts too, and
+  // an address longer than any IPv6 text is refused before it is looked at.
+  EXPECT_FALSE(IpAddress::parse(std::string_view("::1\0junk", 8)));
+  EXPECT_FALSE(IpAddress::parse(std::string(47, ':')));
+  EXPECT_TRUE(IpAddress::parse("0000:0000:0000:0000:0000:ffff:192.168.100.228"));  // 45, the longest
 }
 
 TEST(DnsIpAddress, TextualForms) {

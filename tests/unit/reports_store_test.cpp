@@ -1,6 +1,7 @@
 // The report database (reports/store.h, reports/schema.sql): one SQLite file in WAL mode; a
 // report is stored once per (org_name, report_id) (RFC 7489 7.2.1.1: report_id is unique per
-// Mail Receiver); each document in one transaction, all its records or none.
+// Mail Receiver); each document whole or not at all (a savepoint of its own), committed in
+// batches.
 #include "reports/store.h"
 
 #include <gtest/gtest.h>
@@ -158,6 +159,54 @@ TEST_F(ReportStore, ADocumentThatFailsHalfwayStoresNoneOfItsRecords) {
   auto stored = store->ingest(fixed, "fixed.xml", 2);
   ASSERT_TRUE(stored) << stored.error().message();
   EXPECT_EQ(stored->outcome, Store::Outcome::stored);
+}
+
+// What another connection (summary, html, a second ingest) sees: a batch once it is committed,
+// by commit(), by filling up (kBatchDocuments documents), or when the store closes.
+std::int64_t count_from_outside(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto n = sqlite::query_int(db, sql);
+  sqlite3_close(db);
+  EXPECT_TRUE(n) << n.error().detail;
+  return n ? *n : -1;
+}
+
+TEST_F(ReportStore, ReportsAreCommittedInBatchesEachDocumentWholeOrNotAtAll) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store);
+  std::string first = report_xml("receiver.example", "b-1", record_xml("192.0.2.1", 3));
+  ASSERT_TRUE(store->ingest(first, "1.xml", 1));
+  // A document failing inside the batch takes back its own rows only.
+  std::string bad = report_xml("receiver.example", "b-2", record_xml("192.0.2.2", 1) + record_xml("not-an-ip", 4));
+  ASSERT_FALSE(store->ingest(bad, "2.xml", 1));
+  std::string third = report_xml("receiver.example", "b-3", record_xml("192.0.2.3", 5) + record_xml("192.0.2.4", 6));
+  ASSERT_TRUE(store->ingest(third, "3.xml", 1));
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM reports"), 2);
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM records"), 3);
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM records WHERE source_ip = '192.0.2.2'"), 0);
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM auth_results"), 6);
+  // Record ids are consecutive across the batch, as auth_results refer to them.
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT max(id) - min(id) + 1 FROM records"), 3);
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM auth_results a JOIN records r ON r.id = a.record "
+                                          "WHERE (a.kind = 'dkim') = (a.ordinal = 0)"),
+            6);
+  EXPECT_TRUE(store->commit());  // nothing open: nothing to do
+
+  // A full batch is committed without being asked.
+  for (std::size_t i = 0; i < Store::kBatchDocuments; ++i) {
+    std::string xml = report_xml("batch.example", "f-" + std::to_string(i), record_xml("198.51.100.1", 1));
+    ASSERT_TRUE(store->ingest(xml, "f.xml", 2));
+  }
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM reports WHERE org_name = 'batch.example'"),
+            static_cast<std::int64_t>(Store::kBatchDocuments));
+
+  // Closing the store keeps what was ingested.
+  std::string last = report_xml("receiver.example", "b-4", record_xml("192.0.2.9", 1));
+  ASSERT_TRUE(store->ingest(last, "4.xml", 3));
+  { Store closing = std::move(*store); }
+  EXPECT_EQ(count_from_outside(db_path(), "SELECT count(*) FROM reports WHERE report_id = 'b-4'"), 1);
 }
 
 TEST_F(ReportStore, RejectedInputsAreKeptOncePerSourceAndReason) {
