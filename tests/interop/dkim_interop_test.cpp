@@ -145,7 +145,9 @@ struct PeerVerdict {
 };
 
 const fs::path kPython = "/usr/bin/python3";
-fs::path peer_script() { return fs::path(__FILE__).parent_path() / "dkimpy_peer.py"; }
+// Beside this file; found from the test data folder (a compile-time path), not __FILE__, which
+// a compiler cache may have made relative.
+fs::path peer_script() { return test::data_dir().parent_path() / "interop" / "dkimpy_peer.py"; }
 
 // dkimpy verifies every file; returns one verdict per file (its only signature).
 std::vector<PeerVerdict> dkimpy_verify(const TempDir& dir, const KeySet& k, const std::vector<fs::path>& files) {
