@@ -371,7 +371,7 @@ TEST_F(Lifecycle, AFullRotationOverWeeksNeverSignsWithAnUnpublishedKey) {
   EXPECT_EQ(sign_and_verify(secondary), (std::pair<std::string, std::string>{"pass", "s1"}));
 
   // A running signer, told to reload when its config changes.
-  const int milter_port = free_port();
+  const int milter_port = free_loopback_port();
   const std::string config_before = config_text(milter_port);
   ws_.write("dnsauth.toml", config_before);
   SignerProcess signer(built_signer(), ws_.config(), milter_port, ws_.dir() / "signer.log");

@@ -66,8 +66,8 @@ class SignerAbuse : public ::testing::Test {
     if (signer_exe().empty()) GTEST_SKIP() << "built without the tools";
   }
   void start(const std::string& extra = "") {
-    port_ = free_port();
-    stats_port_ = free_port();
+    port_ = free_loopback_port();
+    stats_port_ = free_loopback_port();
     auto config = dir_.write_config(signer_config("socket = \"inet:" + std::to_string(port_) + "@127.0.0.1\"\n" +
                                                   "stats_listen = \"127.0.0.1:" + std::to_string(stats_port_) + "\"\n" +
                                                   extra));

@@ -31,7 +31,7 @@ class SignerLdap : public ::testing::Test {
     if (built_signer().empty()) GTEST_SKIP() << "built without the tools";
     if (!SlapdServer::available()) GTEST_SKIP() << "slapd is not installed";
     slapd_ = std::make_unique<SlapdServer>(kEntries);
-    port_ = free_port();
+    port_ = free_loopback_port();
     SignerDir::write_file(dir_.dir() / "login.cf",
                           "server_host = " + slapd_->uri() + "\nsearch_base = dc=example,dc=test\n"
                           "query_filter = (mail=%s)\nresult_attribute = uid\ntimeout = 2\n");

@@ -100,7 +100,7 @@ class SignerMilter : public ::testing::Test {
   }
   void start(const std::string& extra_signer = "", const std::string& domain =
                                                        "name = \"example.com\"\nauth = \"domain\"\n") {
-    port_ = free_port();
+    port_ = free_loopback_port();
     extra_ = extra_signer;
     config_ = dir_.write_config(signer_config("socket = \"inet:" + std::to_string(port_) + "@127.0.0.1\"\n" + extra_signer, domain));
     proc_ = std::make_unique<SignerProcess>(signer_exe(), config_, port_, dir_.dir() / "signer.log");
@@ -460,7 +460,7 @@ TEST_F(SignerMilter, SighupsDuringARunLoseNoMessage) {
 }
 
 TEST_F(SignerMilter, ServesPrometheusCounters) {
-  int stats_port = free_port();
+  int stats_port = free_loopback_port();
   start("stats_listen = \"127.0.0.1:" + std::to_string(stats_port) + "\"\n");
   {
     mc::Client c(socket());
@@ -572,7 +572,7 @@ TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
 // what is still in progress when [signer] stop_grace ends is abandoned, its connection closed
 // (the MTA applies milter_default_action), and the signer exits 0 right after the grace.
 TEST_F(SignerMilter, AStopLetsTheMessagesInFlightFinishWithinStopGrace) {
-  int stats_port = free_port();
+  int stats_port = free_loopback_port();
   start("stop_grace = 3\nstats_listen = \"127.0.0.1:" + std::to_string(stats_port) + "\"\n");
   mc::Client finishing(socket());
   finishing.negotiate();

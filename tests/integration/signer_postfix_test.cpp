@@ -76,11 +76,11 @@ struct PostfixWorld {
     const passwd* nobody = ::getpwnam("nobody");
     if (::chown((root / "mail").c_str(), nobody ? nobody->pw_uid : 65534, nobody ? nobody->pw_gid : 65534) != 0)
       throw std::runtime_error("chown mail dir failed");
-    submission_port = free_port();
-    open_port = free_port();
-    milter_port = free_port();
-    relay_port = free_port();
-    login_map_port = free_port();
+    submission_port = free_loopback_port();
+    open_port = free_loopback_port();
+    milter_port = free_loopback_port();
+    relay_port = free_loopback_port();
+    login_map_port = free_loopback_port();
 
     // The milter first: with milter_default_action = tempfail, Postfix refuses mail without it.
     start_milter(keys.write_config(signer_toml("accept")));

@@ -53,7 +53,7 @@ class SignerSoak : public ::testing::Test {
  protected:
   void SetUp() override {
     if (kSigner.empty()) GTEST_SKIP() << "built without the tools";
-    port_ = free_port();
+    port_ = free_loopback_port();
     dir_.write_key("b-rsa.pem", *dkim::PrivateKey::generate_rsa(2048));
     dir_.write_key("b-ed.pem", *dkim::PrivateKey::generate_ed25519());
     dir_.write_key("b-rsa-open.pem", *dkim::PrivateKey::generate_rsa(2048), 0644);

@@ -109,7 +109,7 @@ TEST(SignerSyslog, OneLinePerMessageGoesToTheMailFacilityWithTagPidAndQueueId) {
   DevLog devlog;
   if (std::string why = devlog.open(); !why.empty()) GTEST_SKIP() << why;
   SignerDir dir;
-  int port = free_port();
+  int port = free_loopback_port();
   // The config's default log target is syslog; --log syslog says so explicitly as well.
   std::string cfg = signer_config("socket = \"inet:" + std::to_string(port) + "@127.0.0.1\"\n");
   cfg.replace(cfg.find("log = \"stderr\"\n"), 15, "log = \"syslog\"\n");

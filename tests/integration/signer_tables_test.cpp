@@ -47,7 +47,7 @@ class SignerTables : public ::testing::Test {
  protected:
   void SetUp() override {
     if (built_signer().empty()) GTEST_SKIP() << "built without the tools";
-    port_ = free_port();
+    port_ = free_loopback_port();
     SignerDir::write_file(dir_.dir() / "key.table", kKeyTable);
     SignerDir::write_file(dir_.dir() / "signing.table", kSigningTable);
     SignerDir::write_file(dir_.dir() / "sender_login", kLoginMap);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -46,10 +48,28 @@ bool loopback_accepts(std::uint16_t port) {
 
 std::uint16_t free_loopback_port() { return free_loopback_port({"127.0.0.1"}); }
 
+namespace {
+
+// A port to try, below the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range):
+// a port bind(0) hands out lies in that range, and any outgoing connection of a test running
+// beside can take it before the server the port is for binds it (Postfix's master once failed
+// on "Address already in use" so). Random, so that two fixtures rarely try the same one; 0
+// (bind(0) chooses) when the range leaves no room below it.
+std::uint16_t candidate_port() {
+  int ephemeral_low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral_low;
+  constexpr int kLowest = 10000;
+  if (ephemeral_low - kLowest < 1000) return 0;
+  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  return static_cast<std::uint16_t>(std::uniform_int_distribution<int>(kLowest, ephemeral_low - 1)(random));
+}
+
+}  // namespace
+
 std::uint16_t free_loopback_port(const std::vector<std::string>& addresses) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::uint16_t port = 0;
-    int first = bound_socket(SOCK_DGRAM, addresses.front(), 0, &port);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::uint16_t port = candidate_port();
+    int first = bound_socket(SOCK_DGRAM, addresses.front(), port, &port);
     if (first < 0) continue;
     std::vector<int> held{first};
     bool free = true;

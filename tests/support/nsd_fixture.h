@@ -77,7 +77,8 @@ class SilentTcpServer {
   std::uint16_t port_ = 0;
 };
 
-// A port on 127.0.0.1 free for both UDP and TCP at the time of the call.
+// A port on 127.0.0.1 free for both UDP and TCP at the time of the call, for a server a test
+// starts next; below the kernel's ephemeral range, where no outgoing connection takes it first.
 std::uint16_t free_loopback_port();
 // A port free for UDP and TCP on every one of these IPv4 addresses ("127.0.0.2": all of
 // 127.0.0.0/8 is the loopback interface's).

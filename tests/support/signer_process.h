@@ -14,12 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/nsd_fixture.h"
 
 namespace dnsauth::test {
 
@@ -31,38 +32,6 @@ inline std::filesystem::path built_signer() {
 #else
   return {};
 #endif
-}
-
-// A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts later
-// (Postfix, the signer). Taken below the kernel's ephemeral range
-// (/proc/sys/net/ipv4/ip_local_port_range): a port bind(0) hands out there can be taken, before
-// the server binds it, by any outgoing connection of a test running beside this one (Postfix's
-// master once failed on "Address already in use" so). Random, so that two fixtures rarely try
-// the same one; bind(0) only when the range leaves no room below it.
-inline int free_port() {
-  auto bindable = [](int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    socklen_t len = sizeof a;
-    const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-    if (fd >= 0) ::close(fd);
-    return ok ? static_cast<int>(ntohs(a.sin_port)) : 0;
-  };
-  int ephemeral_low = 32768;
-  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) range >> ephemeral_low;
-  constexpr int kLowest = 10000;
-  if (ephemeral_low - kLowest >= 1000) {
-    static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
-    std::uniform_int_distribution<int> pick(kLowest, ephemeral_low - 1);
-    for (int attempt = 0; attempt < 200; ++attempt)
-      if (int port = bindable(pick(random))) return port;
-  }
-  if (int port = bindable(0)) return port;
-  throw std::runtime_error("no free port");
 }
 
 inline bool port_open(int port) {
