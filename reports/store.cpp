@@ -83,8 +83,9 @@ class BatchInsert {
   BatchInsert& text(std::string_view v) {
     Cell& c = cells_[used_++];
     c.is_text = true;
-    c.text = constant(v);
-    c.constant = c.text.data() != v.data() || v.empty();
+    const std::string_view* k = constant(v);
+    c.constant = k != nullptr;
+    c.text = k ? *k : v;
     return *this;
   }
   BatchInsert& integer(std::int64_t v) {
@@ -139,16 +140,16 @@ class BatchInsert {
   };
 
   // The schema's enumerated values (RFC 7489 C: disposition, aligned and raw results, SPF
-  // scope) and "", from static storage; any other text as it is.
-  static std::string_view constant(std::string_view v) {
+  // scope) and "": the static copy of v, or nullptr when v is none of them.
+  static const std::string_view* constant(std::string_view v) {
     static constexpr std::string_view kValues[] = {"",       "none",       "pass",    "fail",
                                                    "reject", "quarantine", "policy",  "neutral",
                                                    "helo",   "mfrom",      "softfail", "temperror",
                                                    "permerror"};
-    if (v.size() > 10) return v;
-    for (std::string_view k : kValues)
-      if (k.size() == v.size() && (v.empty() || (k[0] == v[0] && k == v))) return k;
-    return v;
+    if (v.size() > 10) return nullptr;
+    for (const std::string_view& k : kValues)
+      if (k.size() == v.size() && (v.empty() || (k[0] == v[0] && k == v))) return &k;
+    return nullptr;
   }
 
   Result<void> write(std::size_t index, int rows, std::size_t first) {
