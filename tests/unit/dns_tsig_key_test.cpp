@@ -34,7 +34,9 @@ TEST(DnsTsigKey, BindKeyAmongOtherStatementsAndComments) {
                          "/* a block comment;\n   key \"nor-this\" { algorithm hmac-md5; }; */\n"
                          "zone \"example.com\" { type primary; file \"db.example\"; update-policy { grant ddns-key zonesub ANY; }; };\n"
                          "key ddns-key {\n  algorithm HMAC-SHA512; # trailing comment\n  secret \"") +
-                     kSecret + "\"; // another\n};\n";
+                     kSecret +
+                     "\"; // another\n"
+                     "};\n";  // a source line of its own: no tool reading this file takes it for comment
   auto key = parse_tsig_key(text, "named.conf");
   ASSERT_TRUE(key) << key.error().message();
   EXPECT_EQ(key->name, "ddns-key");
