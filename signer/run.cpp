@@ -58,10 +58,17 @@ std::size_t connection_bound(std::size_t wanted) {
 
 // [signer] stop_grace of the running signer, for the stop hook (a plain function).
 std::atomic<std::int64_t> stop_grace_seconds{5};
+// Set by the stop hook. A SIGTERM between the bind and the start of libmilter's listener loop
+// makes smfi_main() fail: libmilter closes the listening socket on the signal, and its listener,
+// starting after that, cannot open it again (the unix socket's file is still there, and a TCP
+// port may be taken). That is a stop asked for, not a failure (systemd's `stop` right after
+// `start` would otherwise leave the unit failed).
+std::atomic<bool> stop_requested{false};
 
 // On the signal thread, for SIGTERM and SIGINT, before libmilter sees the signal: the messages in
 // flight finish first (signer/drain.h), then libmilter's listener is woken to see its stop.
 void on_stop() {
+  stop_requested.store(true);
   const auto grace = std::chrono::seconds(stop_grace_seconds.load());
   const auto began = std::chrono::steady_clock::now();
   std::size_t waiting = drain::in_progress();
@@ -165,8 +172,16 @@ int run_milter(const Options& o) {
   reloader.stop();
   idle.stop();
   if (http) http->stop();
-  log::info(r == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
-  return r == MI_SUCCESS ? kExitOk : kExitError;
+  if (r == MI_SUCCESS) {
+    log::info("stopped");
+    return kExitOk;
+  }
+  if (stop_requested.load()) {
+    log::info("stopped (the stop came while libmilter's listener was starting)");
+    return kExitOk;
+  }
+  log::info("stopped after a libmilter failure");
+  return kExitError;
 }
 
 }  // namespace dnsauth::signer

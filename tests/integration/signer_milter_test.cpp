@@ -555,6 +555,36 @@ TEST_F(SignerMilter, AUnixSocketIsRemovedAtStopAfterDroppingPrivileges) {
       << proc_->log();
 }
 
+// A SIGTERM that comes as soon as the socket is bound, before libmilter's listener loop runs
+// (`systemctl start` then `stop` at once), is a stop: exit 0 and the socket removed, not
+// "stopped after a libmilter failure" and exit 2, which leaves a systemd unit failed. The
+// signal is sent the moment the socket's file appears; the window is a few milliseconds, so
+// the start is repeated.
+TEST_F(SignerMilter, ASigtermRightAfterTheBindIsAStopNotAFailure) {
+  const auto path = dir_.dir() / "early.sock";
+  config_ = dir_.write_config(signer_config("socket = \"unix:" + path.string() + "\"\n"));
+  int hit_start = 0;
+  for (int round = 0; round < 12; ++round) {
+    const auto log = dir_.dir() / ("early-" + std::to_string(round) + ".log");
+    SignerProcess p(
+        signer_exe(), config_,
+        [&] {
+          // Polled tighter than the constructor's 25 ms, so the signal lands near the bind.
+          for (int i = 0; i < 100000 && !std::filesystem::exists(path); ++i)
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+          return std::filesystem::exists(path);
+        },
+        path.string(), log);
+    const bool before_started = p.log().find("started on") == std::string::npos;
+    const int status = p.stop(std::chrono::seconds(10));
+    if (before_started) ++hit_start;
+    ASSERT_EQ(status, 0) << "round " << round << ":\n" << p.log();
+    EXPECT_EQ(p.log().find("libmilter failure"), std::string::npos) << p.log();
+    EXPECT_FALSE(std::filesystem::exists(path)) << "round " << round << ": the socket is left behind\n" << p.log();
+  }
+  std::cerr << "SIGTERM sent before \"started on\" was logged in " << hit_start << " of 12 starts\n";
+}
+
 TEST_F(SignerMilter, StopsPromptlyOnSigterm) {
   // libmilter's listener checks its stop flag between 5-second polls; the signer wakes it, so
   // `systemctl stop` and restarts do not wait those seconds, even with an MTA connection still

@@ -64,6 +64,10 @@ class SignerProcess {
   SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, std::function<bool()> ready,
                 const std::string& what, const std::filesystem::path& log_file, const std::string& log_target = "stderr")
       : log_(log_file) {
+    // Only what this process writes: a test that starts the signer again on the same log file
+    // must not find the first run's "started on" and go ahead before the second has started.
+    std::error_code ec;
+    if (auto size = std::filesystem::file_size(log_file, ec); !ec) log_offset_ = static_cast<std::streamoff>(size);
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -91,7 +95,11 @@ class SignerProcess {
 
   pid_t pid() const { return pid_; }
   bool alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0 && !exited_now(); }
-  std::string log() const { return read_text(log_); }
+  // This process's output in the log file.
+  std::string log() const {
+    std::string all = read_text(log_);
+    return static_cast<std::size_t>(log_offset_) < all.size() ? all.substr(static_cast<std::size_t>(log_offset_)) : "";
+  }
   void signal(int sig) const {
     if (pid_ > 0) ::kill(pid_, sig);
   }
@@ -137,6 +145,7 @@ class SignerProcess {
   pid_t pid_ = -1;
   int status_ = -1;
   std::filesystem::path log_;
+  std::streamoff log_offset_ = 0;
 };
 
 }  // namespace dnsauth::test
