@@ -4,7 +4,7 @@
 // archived or opened offline. Charts where looking beats reading: daily volume with DMARC pass
 // and fail stacked, the top failing sources, DKIM/SPF alignment and DMARC pass by receiver;
 // then the tables. Every text that came from a report (organization names, domains, selectors,
-// IPs as written) is escaped: anyone can send a report. Chart elements carry data-chart,
+// IPs) is escaped: anyone can send a report. Chart elements carry data-chart,
 // data-series and data-value attributes, for tests and for people reading the source.
 #pragma once
 

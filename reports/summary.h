@@ -73,7 +73,8 @@ struct AuthSeen {
   std::uint64_t messages = 0;
 };
 
-// A sending source: one source_ip as the receivers wrote it.
+// A sending source: one address (stored in one spelling whatever the receivers wrote:
+// RFC 5952 for IPv6, IPv4-mapped as IPv4).
 struct SourceRow {
   std::string ip;
   Counts counts;

@@ -504,10 +504,17 @@ class Reader {
         if (auto ok = once(seen, kIp, child, path); !ok) return ok;
         auto value = text(child, path);
         if (!value) return tl::unexpected(std::move(value.error()));
-        // RFC 7489 C "IPAddress": an IPv4 or IPv6 address, kept as written.
-        if (!dns::IpAddress::parse(*value))
-          return fail(Errc::syntax, child, path, quoted(*value) + " is not an IP address");
+        // RFC 7489 C "IPAddress": an IPv4 or IPv6 address.
+        auto ip = dns::IpAddress::parse(*value);
+        if (!ip) return fail(Errc::syntax, child, path, quoted(*value) + " is not an IP address");
         r.source_ip = *value;
+        // One address, one text, so that the sources of several receivers add up: an IPv6
+        // address in RFC 5952's form ("2001:DB8:0::1" is 2001:db8::1), and an IPv4-mapped one
+        // as IPv4. A dotted quad is already the only spelling IpAddress::parse accepts.
+        if (value->find(':') != std::string_view::npos) {
+          std::string canonical = ip->unmapped().to_string();
+          if (canonical != *value) r.source_ip = joined_.emplace_back(std::move(canonical));
+        }
         return true;
       }
       if (same(name, "count")) {

@@ -72,7 +72,7 @@ struct SpfResult {                 // one <auth_results><spf>
 
 // One <record>: a source IP and the messages it sent that the receiver evaluated alike.
 struct Record {
-  std::string_view source_ip;      // checked to be an IPv4 or IPv6 address, as written
+  std::string_view source_ip;      // IPv4 or IPv6, one text per address (RFC 5952; mapped as IPv4)
   std::uint64_t count = 0;         // messages
   // <policy_evaluated>: what the receiver did and the DMARC-aligned results it saw.
   std::string_view disposition;    // none | quarantine | reject; DMARCbis adds "pass"

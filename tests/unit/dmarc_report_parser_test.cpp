@@ -563,6 +563,30 @@ TEST(DmarcReportParser, EnumeratedValuesAndDomainsAreTrimmedAndLowercased) {
   EXPECT_EQ(report->header.org_name, "Receiver Example");
 }
 
+// RFC 7489 C "IPAddress" says which address, not how it is spelled: an IPv6 source is kept in
+// RFC 5952's form (lowercase, the longest run of zeros compressed) and an IPv4-mapped one as
+// IPv4, so that the records of receivers that spell one sender differently add up. A dotted
+// quad has one spelling already (no leading zeros) and is kept as it is.
+TEST(DmarcReportParser, SourceIpIsOneTextPerAddress) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"2001:DB8:0:0::25", "2001:db8::25"},
+      {"2001:0db8:0000:0000:0000:0000:0000:0025", "2001:db8::25"},
+      {" 2001:db8::25\n", "2001:db8::25"},
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+      {"::ffff:192.0.2.7", "192.0.2.7"},
+      {"::FFFF:c000:0207", "192.0.2.7"},
+      {"2001:db8::25", "2001:db8::25"},
+      {"192.0.2.1", "192.0.2.1"},
+  };
+  for (const auto& [sent, kept] : cases) {
+    std::string xml = with(kReport, "<source_ip>2001:db8::25</source_ip>", "<source_ip>" + sent + "</source_ip>");
+    auto report = parse_report(xml);
+    ASSERT_TRUE(report) << sent << ": " << report.error().message();
+    ASSERT_EQ(report->records.size(), 2u);
+    EXPECT_EQ(report->records[1].source_ip, kept) << sent;
+  }
+}
+
 // RFC 7489 C: <reason> and <error> repeat; auth_results' <dkim> and <spf> are kept in order.
 TEST(DmarcReportParser, RepeatedReasonsErrorsAndAuthResultsKeptInOrder) {
   std::string xml = with(kReport, "</date_range>",

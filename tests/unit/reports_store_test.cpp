@@ -3,6 +3,7 @@
 // Mail Receiver); each document whole or not at all (a savepoint of its own), committed in
 // batches.
 #include "reports/store.h"
+#include "reports/summary.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -79,6 +80,26 @@ TEST_F(ReportStore, StoresAReportWithItsRecordsAndAuthResultsInOrder) {
   EXPECT_EQ(count_rows(*store, "SELECT count(*) FROM auth_results WHERE ordinal = 1 AND kind = 'spf' AND "
                                "domain = 'bounce.example.net' AND scope = 'mfrom' AND result = 'pass'"),
             2);
+}
+
+// Receivers spell one IPv6 sender in different ways; the store keeps one text per address
+// (RFC 5952, IPv4-mapped as IPv4: core/dmarc_report), so `reports summary` shows one source
+// with the messages of both reports, not two.
+TEST_F(ReportStore, OneSourceSpelledTwoWaysIsOneSourceInTheSummary) {
+  auto store = Store::open(db_path());
+  ASSERT_TRUE(store) << store.error().message();
+  std::string a = report_xml("a.example", "1", record_xml("2001:DB8:0:0::1", 3) + record_xml("192.0.2.9", 1));
+  std::string b = report_xml("b.example", "2", record_xml("2001:0db8::0001", 4) + record_xml("::ffff:192.0.2.9", 2));
+  ASSERT_TRUE(store->ingest(a, "a.xml", 1));
+  ASSERT_TRUE(store->ingest(b, "b.xml", 1));
+  ASSERT_TRUE(store->commit());
+  auto s = summarize(store->db(), "example.com", Period{});
+  ASSERT_TRUE(s) << s.error().message();
+  ASSERT_EQ(s->sources.size(), 2u);
+  EXPECT_EQ(s->sources[0].ip, "2001:db8::1");
+  EXPECT_EQ(s->sources[0].counts.messages, 7u);
+  EXPECT_EQ(s->sources[1].ip, "192.0.2.9");
+  EXPECT_EQ(s->sources[1].counts.messages, 3u);
 }
 
 // The store writes rows in batches (full ones, then what is left in halving ones): every
