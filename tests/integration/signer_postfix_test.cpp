@@ -34,14 +34,14 @@ const std::string kPassword = "s3cret-pass";
 struct PostfixWorld {
   SignerDir keys;  // the signer's config and keys live here too
   fs::path root;   // Postfix's instance directory
-  int submission_port = 0, open_port = 0, milter_port = 0;
+  std::uint16_t submission_port = 0, open_port = 0, milter_port = 0;
   // Mail handed in here (no milter, no login) is queued and relayed by Postfix's own smtp client,
   // logged in as alice, to the submission port: when the milter is down, that hop is deferred
   // and Postfix's queue retries it, as a satellite MTA or a queueing MUA would.
-  int relay_port = 0;
+  std::uint16_t relay_port = 0;
   // Submission where Postfix itself enforces smtpd_sender_login_maps (reject_sender_login_mismatch)
   // with the very file the signer reads as its login_map.
-  int login_map_port = 0;
+  std::uint16_t login_map_port = 0;
   std::unique_ptr<SignerProcess> milter;
   bool postfix_started = false;
   std::string setup_error;
@@ -183,11 +183,11 @@ struct PostfixWorld {
 
     postfix_started = true;  // from here on, stop() runs even if start fails half-way
     run("postfix start", {"/usr/sbin/postfix", "-c", etc().string(), "start"});
-    for (int i = 0; i < 300 && !(port_open(submission_port) && port_open(open_port) && port_open(relay_port) &&
-                                 port_open(login_map_port));
+    for (int i = 0; i < 300 && !(loopback_accepts(submission_port) && loopback_accepts(open_port) && loopback_accepts(relay_port) &&
+                                 loopback_accepts(login_map_port));
          ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!port_open(submission_port)) throw std::runtime_error("Postfix does not listen:\n" + maillog());
+    if (!loopback_accepts(submission_port)) throw std::runtime_error("Postfix does not listen:\n" + maillog());
   }
 
   // dnsauth-signer on milter_port, its log appended to signer.log.

@@ -34,17 +34,6 @@ inline std::filesystem::path built_signer() {
 #endif
 }
 
-inline bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
 inline std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
@@ -58,7 +47,7 @@ class SignerProcess {
   // connections. Its stdout and stderr go to log_file.
   SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, int port,
                 const std::filesystem::path& log_file, const std::string& log_target = "stderr")
-      : SignerProcess(exe, config, [port] { return port_open(port); }, "port " + std::to_string(port), log_file,
+      : SignerProcess(exe, config, [port] { return loopback_accepts(static_cast<std::uint16_t>(port)); }, "port " + std::to_string(port), log_file,
                       log_target) {}
   // The same, ready when `ready()` says so (a unix socket, say).
   SignerProcess(const std::filesystem::path& exe, const std::filesystem::path& config, std::function<bool()> ready,
