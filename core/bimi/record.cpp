@@ -22,9 +22,10 @@ bool is_tag_name(std::string_view name) noexcept {
 // 4.3 bimi-uri = [FWS] URI [FWS]: empty, or a single URI, commas encoded.
 Result<std::optional<Uri>> read_uri(const field_list::Field& f) {
   if (f.value.empty()) return std::optional<Uri>{};
-  auto u = uri::parse(f.value, ",");
+  auto u = parse_uri(f.value);
   if (!u) return make_error(Errc::syntax, f.name + "=: " + u.error().detail, f.value_offset + u.error().offset);
-  return std::optional<Uri>{Uri{f.value, u->scheme, u->host, u->path, f.value_offset}};
+  u->offset = f.value_offset;
+  return std::optional<Uri>{std::move(*u)};
 }
 
 // 4.5 local-part-prefix-list: prefixes of 1 to 63 ALPHA / DIGIT / "-", separated by ",".
@@ -43,6 +44,12 @@ Result<std::vector<std::string>> read_lps(const field_list::Field& f) {
 }
 
 }  // namespace
+
+Result<Uri> parse_uri(std::string_view text) {
+  auto u = uri::parse(text, ",");
+  if (!u) return tl::unexpected(u.error());
+  return Uri{std::string(text), u->scheme, u->host, u->path, 0};
+}
 
 bool is_bimi_record(std::string_view txt) noexcept {
   if (txt.empty() || txt[0] != 'v') return false;

@@ -49,6 +49,12 @@ struct Record {
   bool declined() const noexcept { return !location && !evidence; }
 };
 
+// One l= or a= value on its own (4.3 bimi-uri, without its FWS): a single URI (RFC 3986 3),
+// "," percent-encoded. The record parser reads l= and a= with it, and core/config checks a
+// configured logo and evidence with it, so that the record made from a config is one this
+// parser reads. Errc::syntax with the offset in `text`; the result's offset is 0.
+Result<Uri> parse_uri(std::string_view text);
+
 // 7.2 steps 4 and 7: a record that starts with the v= tag of BIMI1 (v *WSP "=" *WSP "BIMI1",
 // then ";", whitespace or the end).
 bool is_bimi_record(std::string_view txt) noexcept;

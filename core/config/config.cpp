@@ -5,11 +5,14 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "core/bimi/record.h"
 #include "core/common/file.h"
+#include "core/common/uri.h"
 #include "core/dns/ip_address.h"
 #include "core/dns/name.h"
 #include "core/mail/message.h"
 #include "core/mta_sts/policy.h"
+#include "core/tls_rpt/record.h"
 
 namespace dnsauth::config {
 
@@ -119,9 +122,6 @@ bool valid_mx_pattern(std::string_view p) {
   return mta_sts::valid_mx_pattern(p) && p.find('.', p.rfind("*.", 0) == 0 ? 2 : 0) != std::string_view::npos;
 }
 
-// An https URL with a host: "https://" and at least one character of authority.
-bool https_url(std::string_view u) { return u.rfind("https://", 0) == 0 && u.size() > 8 && u[8] != '/'; }
-
 MtaSts read_mta_sts(const Reader& r, const toml::table& t, const std::string& domain) {
   std::string where = "[domain.mta_sts] of " + domain;
   r.only_keys(t, where, {"mode", "mx", "max_age"});
@@ -157,12 +157,28 @@ TlsRpt read_tls_rpt(const Reader& r, const toml::table& t, const std::string& do
   x.rua = r.strings(t, "rua");
   if (x.rua.empty()) r.fail_at(t.get("rua") ? t.get("rua")->source() : t.source(), where + ": 'rua' must name at least one mailto: or https: URI (RFC 8460 3)");
   for (const auto& u : x.rua) {
-    bool mailto = u.rfind("mailto:", 0) == 0 && u.find('@') != std::string::npos;
-    // RFC 8460 3: the URIs are separated by commas and the record by semicolons.
-    if ((!mailto && !https_url(u)) || u.find_first_of(",; \t") != std::string::npos)
-      r.fail(t.get("rua"), "'rua' entries must be mailto: or https: URIs without ',' ';' or spaces, not '" + u + "'");
+    // The record's own rule (core/tls_rpt), so that the linter reads what publish writes; a
+    // mailto: must name an address, an https: a host.
+    auto uri = tls_rpt::parse_uri(u);
+    if (!uri)
+      r.fail(t.get("rua"), "'rua' entry '" + u + "' at byte " + std::to_string(uri.error().offset) + ": " +
+                               uri.error().detail + " (RFC 8460 3 URIs; ',' '!' and ';' are encoded)");
+    else if (!uri->supported() || uri::parse(u)->host.empty())
+      r.fail(t.get("rua"), "'rua' entries must be mailto: addresses or https: URLs with a host, not '" + u + "'");
   }
   return x;
+}
+
+// BIMI's l= and a= as the record parser reads them (core/bimi), and https with a host (4.3);
+// a ';' would end the tag in the record.
+void check_bimi_url(const Reader& r, const toml::table& t, const char* key, const std::string& value, const char* tag) {
+  auto uri = bimi::parse_uri(value);
+  if (!uri)
+    r.fail(t.get(key), std::string("'") + key + "' '" + value + "' at byte " + std::to_string(uri.error().offset) + ": " +
+                           uri.error().detail + " (BIMI " + tag + " holds a URI; ',' is encoded)");
+  else if (!uri->https() || value.find(';') != std::string::npos)
+    r.fail(t.get(key), std::string("'") + key + "' must be an https: URL with a host and no ';' (BIMI " + tag + "), not '" +
+                           value + "'");
 }
 
 Bimi read_bimi(const Reader& r, const toml::table& t, const std::string& domain) {
@@ -174,11 +190,9 @@ Bimi read_bimi(const Reader& r, const toml::table& t, const std::string& domain)
   if (!dns::is_domain_name(b.selector, dns::NameSyntax::dns))
     r.fail(t.get("selector"), "BIMI selector '" + b.selector + "' is not a valid DNS label");
   b.logo = r.string(t, "logo", where);
-  if (!https_url(b.logo) || b.logo.find_first_of("; \t") != std::string::npos)
-    r.fail(t.get("logo"), "'logo' must be an https: URL (BIMI l=), not '" + b.logo + "'");
+  check_bimi_url(r, t, "logo", b.logo, "l=");
   b.evidence = r.opt_string(t, "evidence").value_or("");
-  if (!b.evidence.empty() && (!https_url(b.evidence) || b.evidence.find_first_of("; \t") != std::string::npos))
-    r.fail(t.get("evidence"), "'evidence' must be an https: URL (BIMI a=), not '" + b.evidence + "'");
+  if (!b.evidence.empty()) check_bimi_url(r, t, "evidence", b.evidence, "a=");
   return b;
 }
 

@@ -13,14 +13,21 @@ Result<std::vector<ReportUri>> parse_rua(std::string_view value, std::size_t bas
   std::vector<ReportUri> out;
   for (const field_list::Item& item : field_list::split_list(value, base)) {
     if (item.text.empty()) return make_error(Errc::syntax, "rua=: an empty URI", item.offset);
-    auto uri = uri::parse(item.text, ",!;");
+    auto uri = parse_uri(item.text);
     if (!uri) return make_error(Errc::syntax, "rua=: " + uri.error().detail, item.offset + uri.error().offset);
-    out.push_back(ReportUri{std::string(item.text), uri->scheme, item.offset});
+    uri->offset = item.offset;
+    out.push_back(std::move(*uri));
   }
   return out;
 }
 
 }  // namespace
+
+Result<ReportUri> parse_uri(std::string_view text) {
+  auto uri = uri::parse(text, ",!;");
+  if (!uri) return tl::unexpected(uri.error());
+  return ReportUri{std::string(text), uri->scheme, 0};
+}
 
 bool is_tlsrpt_record(std::string_view txt) noexcept { return field_list::begins_with_version(txt, kVersion); }
 

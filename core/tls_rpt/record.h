@@ -34,6 +34,12 @@ struct Record {
   std::vector<field_list::Field> ignored;
 };
 
+// One rua= entry on its own (RFC 8460 3 tlsrpt-uri): a URI (RFC 3986 3) with ",", "!" and ";"
+// percent-encoded. The record parser reads each entry with it, and core/config checks a
+// configured rua with it, so that the record made from a config is one this parser reads.
+// Errc::syntax with the offset in `text`; the result's offset is 0.
+Result<ReportUri> parse_uri(std::string_view text);
+
 // RFC 8460 3: records "that do not begin with "v=TLSRPTv1;"" are discarded; this is that test
 // (the exact bytes, then ";" or the end).
 bool is_tlsrpt_record(std::string_view txt) noexcept;

@@ -6,7 +6,10 @@
 
 #include <fstream>
 
+#include "core/bimi/record.h"
 #include "core/config/config.h"
+#include "core/records/records.h"
+#include "core/tls_rpt/record.h"
 #include "support/test_support.h"
 
 using namespace dnsauth;
@@ -228,6 +231,49 @@ TEST(ConfigMtaStsTlsRptBimi, TheTablesReadWithTheirDefaults) {
   EXPECT_FALSE(defaults->domains[0].tls_rpt);
 }
 
+// What the config accepts is what the record parsers read (core/tls_rpt, core/bimi): the
+// TXT record publish makes from it lints clean, and a URI the record cannot hold is refused at
+// load with the byte at fault, not published and flagged later. RFC 8460 3: ",", "!" and ";"
+// are percent-encoded in rua; BIMI 4.3: "," in l= and a=; RFC 3986 3.1: the scheme's case
+// does not matter.
+TEST(ConfigMtaStsTlsRptBimi, UrisAreCheckedByTheRecordsOwnRules) {
+  const std::string head = "[[domain]]\nname = \"example.com\"\n";
+  for (const std::string rua : {"mailto:tlsrpt@example.com", "MAILTO:tlsrpt@example.com", "https://r.example.com/a%2Cb",
+                                "HTTPS://R.example.com/tls?x=1", "mailto:a%21b@example.com"}) {
+    auto c = parse(head + "[domain.tls_rpt]\nrua = [\"" + rua + "\"]\n");
+    ASSERT_TRUE(c) << rua << ": " << c.error().message();
+    auto rec = tls_rpt::parse_record(records::tls_rpt_record(*c->domains[0].tls_rpt));
+    ASSERT_TRUE(rec) << rua << ": " << rec.error().message();
+    ASSERT_EQ(rec->rua.size(), 1u);
+    EXPECT_TRUE(rec->rua[0].supported()) << rua;
+  }
+  for (const std::string logo : {"https://example.com/logo.svg", "HTTPS://Example.com/l%2C1.svg"}) {
+    auto c = parse(head + "[domain.bimi]\nlogo = \"" + logo + "\"\nevidence = \"" + logo + "\"\n");
+    ASSERT_TRUE(c) << logo << ": " << c.error().message();
+    auto rec = bimi::parse_record(records::bimi_record(*c->domains[0].bimi));
+    ASSERT_TRUE(rec) << logo << ": " << rec.error().message();
+    ASSERT_TRUE(rec->location && rec->evidence);
+    EXPECT_TRUE(rec->location->https() && rec->evidence->https()) << logo;
+  }
+  // Each of these would have made a record the linter refuses (tls-rpt-syntax, bimi-syntax).
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"[domain.tls_rpt]\nrua = [\"https://r.example.com/a|b\"]\n", "byte 23"},
+      {"[domain.tls_rpt]\nrua = [\"mailto:a!b@example.com\"]\n", "'!' must be percent-encoded"},
+      {"[domain.tls_rpt]\nrua = [\"mailto:a@example.com;x\"]\n", "';' must be percent-encoded"},
+      {"[domain.tls_rpt]\nrua = [\"mailto:tlsrpt\"]\n", "mailto: addresses or https: URLs with a host"},
+      {"[domain.tls_rpt]\nrua = [\"https:///tls\"]\n", "mailto: addresses or https: URLs with a host"},
+      {"[domain.bimi]\nlogo = \"https://example.com/a,b.svg\"\n", "',' must be percent-encoded"},
+      {"[domain.bimi]\nlogo = \"https://example.com/a b.svg\"\n", "'logo' 'https://example.com/a b.svg'"},
+      {"[domain.bimi]\nlogo = \"https://example.com/l.svg;x\"\n", "no ';'"},
+      {"[domain.bimi]\nevidence = \"https:/vmc.pem\"\nlogo = \"https://example.com/l.svg\"\n", "(BIMI a=)"},
+  };
+  for (const auto& [toml, says] : refused) {
+    const std::string e = error_of(head + toml);
+    EXPECT_NE(e.find(says), std::string::npos) << toml << " -> " << e;
+    EXPECT_NE(e.find("test.toml:4"), std::string::npos) << e;
+  }
+}
+
 TEST(ConfigMtaStsTlsRptBimi, MistakesNameTheLineAndTheRule) {
   const std::string head = "[[domain]]\nname = \"example.com\"\n";
   EXPECT_NE(error_of(head + "[domain.mta_sts]\nmode = \"on\"\nmx = [\"mx.example.com\"]\n").find("test.toml:4"),
@@ -238,7 +284,7 @@ TEST(ConfigMtaStsTlsRptBimi, MistakesNameTheLineAndTheRule) {
   EXPECT_NE(error_of(head + "[domain.mta_sts]\nmx = [\"mx.example.com\"]\nmax_age = 31557601\n").find("max_age"),
             std::string::npos);
   EXPECT_TRUE(parse(head + "[domain.mta_sts]\nmode = \"none\"\n"));  // a policy withdrawn keeps no mx
-  EXPECT_NE(error_of(head + "[domain.tls_rpt]\nrua = [\"http://example.com/r\"]\n").find("mailto: or https:"),
+  EXPECT_NE(error_of(head + "[domain.tls_rpt]\nrua = [\"http://example.com/r\"]\n").find("mailto: addresses or https: URLs"),
             std::string::npos);
   EXPECT_NE(error_of(head + "[domain.tls_rpt]\nrua = [\"mailto:a@example.com,mailto:b@example.com\"]\n").find("','"),
             std::string::npos);
