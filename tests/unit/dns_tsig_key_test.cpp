@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/dns/tsig_key.h"
+#include "support/test_support.h"
 
 namespace dnsauth::dns {
 namespace {
@@ -24,19 +25,13 @@ TEST(DnsTsigKey, BindKeyStatementAsTsigKeygenWritesIt) {
   EXPECT_EQ(key->secret, kSecret);
 }
 
-// A named.conf fragment: other statements (with braces of their own) and the three comment
-// forms named.conf knows stand around the key; a ';' or '}' inside a comment is not a token.
+// A named.conf fragment (tests/data/tsig/named-ddns.conf): other statements (with braces of
+// their own) and the three comment forms named.conf knows stand around the key; a ';' or '}'
+// inside a comment is not a token. Kept in a file, as operators have it, so that no tool
+// reading this source takes the "//" of the fragment for a comment of the test's.
 TEST(DnsTsigKey, BindKeyAmongOtherStatementsAndComments) {
-  std::string text = std::string(
-                         "// ddns-confgen output }\n"
-                         "options { directory \"/var/cache/bind\"; allow-query { any; }; };\n"
-                         "# key \"not-this\" { };\n"
-                         "/* a block comment;\n   key \"nor-this\" { algorithm hmac-md5; }; */\n"
-                         "zone \"example.com\" { type primary; file \"db.example\"; update-policy { grant ddns-key zonesub ANY; }; };\n"
-                         "key ddns-key {\n  algorithm HMAC-SHA512; # trailing comment\n  secret \"") +
-                     kSecret +
-                     "\"; // another\n"
-                     "};\n";  // a source line of its own: no tool reading this file takes it for comment
+  const std::string text = test::read_file(test::data_dir() / "tsig" / "named-ddns.conf");
+  ASSERT_NE(text.find("// another"), std::string::npos) << "the fragment keeps its comments";
   auto key = parse_tsig_key(text, "named.conf");
   ASSERT_TRUE(key) << key.error().message();
   EXPECT_EQ(key->name, "ddns-key");
